@@ -1,0 +1,244 @@
+// This file holds connector names, the config value model and the errors
+// shared by the stores and the handler.
+
+package connectors
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Config is one connector's configuration: a JSON object.
+//
+// Values are string, bool, int64, float64, []any and map[string]any, nested
+// at most [MaxDepth] levels. Stores and the handler only ever hold and return
+// configs in this shape; [Store.Put] converts other Go numbers (int, uint32,
+// float32, ...) and drops nil object members.
+type Config = map[string]any
+
+// MaxDepth is how deeply a config may nest: the config object is level 1,
+// and each object or array inside it adds one.
+const MaxDepth = 32
+
+// MaxNameBytes is the longest a connector name may be, in bytes.
+const MaxNameBytes = 128
+
+// Errors returned by this package. Match them with [errors.Is]; the errors
+// returned wrap them with detail.
+var (
+	// ErrNotFound means no connector has the requested name.
+	ErrNotFound = errors.New("connector not found")
+	// ErrInvalidName means a connector name breaks the rules of [CheckName].
+	ErrInvalidName = errors.New("invalid connector name")
+	// ErrInvalidConfig means a config holds a value outside the value model
+	// (see [Config]) or nests deeper than [MaxDepth].
+	ErrInvalidConfig = errors.New("invalid connector config")
+)
+
+// reservedKeys are keys that JavaScript tools reading the same file treat
+// specially (prototype pollution, file inclusion). They are refused as names
+// and stripped from configs.
+var reservedKeys = map[string]bool{
+	"__proto__":   true,
+	"constructor": true,
+	"prototype":   true,
+	"$include":    true,
+}
+
+// CheckName returns name trimmed of surrounding white space if it is a valid
+// connector name: non-empty, at most [MaxNameBytes] bytes, valid UTF-8,
+// free of control characters and not one of the reserved keys "__proto__",
+// "constructor", "prototype" and "$include". Otherwise the error wraps
+// [ErrInvalidName] and does not repeat the name.
+func CheckName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", fmt.Errorf("%w: missing connector name", ErrInvalidName)
+	case len(name) > MaxNameBytes:
+		return "", fmt.Errorf("%w: longer than %d bytes", ErrInvalidName, MaxNameBytes)
+	case !utf8.ValidString(name):
+		return "", fmt.Errorf("%w: not valid UTF-8", ErrInvalidName)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return "", fmt.Errorf("%w: contains a control character", ErrInvalidName)
+	case reservedKeys[name]:
+		return "", fmt.Errorf("%w: reserved name", ErrInvalidName)
+	}
+	return name, nil
+}
+
+// normalizeConfig returns a deep copy of cfg in the value model, with
+// reserved keys and nil members dropped. where names cfg in errors
+// ("config"); errors wrap ErrInvalidConfig and never include a value.
+func normalizeConfig(cfg map[string]any, where string) (Config, error) {
+	if cfg == nil {
+		return Config{}, nil
+	}
+	v, err := normalize(cfg, where, 1)
+	if err != nil {
+		return nil, err
+	}
+	return v.(map[string]any), nil
+}
+
+// normalize converts v, found at path at the given depth, to the value
+// model. It always copies, so the result shares nothing with v.
+func normalize(v any, path string, depth int) (any, error) {
+	switch v := v.(type) {
+	case string, bool, int64:
+		return v, nil
+	case float64:
+		return normalizeFloat(v, path)
+	case float32:
+		return normalizeFloat(float64(v), path)
+	case int:
+		return int64(v), nil
+	case int8:
+		return int64(v), nil
+	case int16:
+		return int64(v), nil
+	case int32:
+		return int64(v), nil
+	case uint8:
+		return int64(v), nil
+	case uint16:
+		return int64(v), nil
+	case uint32:
+		return int64(v), nil
+	case uint:
+		return normalizeUint(uint64(v), path)
+	case uint64:
+		return normalizeUint(v, path)
+	case json.Number:
+		return normalizeNumber(string(v), path)
+	case time.Time:
+		// TOML datetimes written by hand become text; the value model has
+		// no time type.
+		return v.Format(time.RFC3339Nano), nil
+	case map[string]any:
+		if depth > MaxDepth {
+			return nil, fmt.Errorf("%w: %s: nested deeper than %d levels", ErrInvalidConfig, path, MaxDepth)
+		}
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			if e == nil || reservedKeys[k] {
+				continue
+			}
+			n, err := normalize(e, path+"."+k, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = n
+		}
+		return out, nil
+	case []any:
+		if depth > MaxDepth {
+			return nil, fmt.Errorf("%w: %s: nested deeper than %d levels", ErrInvalidConfig, path, MaxDepth)
+		}
+		out := make([]any, len(v))
+		for i, e := range v {
+			p := path + "[" + strconv.Itoa(i) + "]"
+			if e == nil {
+				return nil, fmt.Errorf("%w: %s: null in an array", ErrInvalidConfig, p)
+			}
+			n, err := normalize(e, p, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = n
+		}
+		return out, nil
+	case []map[string]any: // arrays of tables as the TOML decoder returns them
+		a := make([]any, len(v))
+		for i, e := range v {
+			a[i] = e
+		}
+		return normalize(a, path, depth)
+	case nil:
+		return nil, fmt.Errorf("%w: %s: null value", ErrInvalidConfig, path)
+	default:
+		return nil, fmt.Errorf("%w: %s: unsupported type %T", ErrInvalidConfig, path, v)
+	}
+}
+
+// normalizeFloat keeps one spelling for every number: an integral float
+// becomes int64, so 8080 and 8080.0 are the same value in every format.
+func normalizeFloat(f float64, path string) (any, error) {
+	switch {
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		return nil, fmt.Errorf("%w: %s: number is not finite", ErrInvalidConfig, path)
+	case f != math.Trunc(f):
+		return f, nil
+	case f >= -(1<<63) && f < 1<<63:
+		return int64(f), nil
+	default:
+		return nil, fmt.Errorf("%w: %s: integer out of int64 range (send it as a string)", ErrInvalidConfig, path)
+	}
+}
+
+func normalizeUint(u uint64, path string) (any, error) {
+	if u > math.MaxInt64 {
+		return nil, fmt.Errorf("%w: %s: integer out of int64 range (send it as a string)", ErrInvalidConfig, path)
+	}
+	return int64(u), nil
+}
+
+// normalizeNumber converts a JSON number literal.
+func normalizeNumber(s, path string) (any, error) {
+	if !strings.ContainsAny(s, ".eE") {
+		i, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: integer out of int64 range (send it as a string)", ErrInvalidConfig, path)
+		}
+		return i, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: number out of range", ErrInvalidConfig, path)
+	}
+	return normalizeFloat(f, path)
+}
+
+// cloneValue deep-copies a value already in the value model.
+func cloneValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		return cloneConfig(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = cloneValue(e)
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+// cloneConfig deep-copies a config already in the value model.
+func cloneConfig(c Config) Config {
+	if c == nil {
+		return nil
+	}
+	out := make(Config, len(c))
+	for k, v := range c {
+		out[k] = cloneValue(v)
+	}
+	return out
+}
+
+// cloneAll deep-copies a map of configs.
+func cloneAll(m map[string]Config) map[string]Config {
+	out := make(map[string]Config, len(m))
+	for k, v := range m {
+		out[k] = cloneConfig(v)
+	}
+	return out
+}

@@ -1,0 +1,323 @@
+// This file holds FileStore: connectors kept in the host's config file.
+
+package connectors
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/BurntSushi/toml"
+)
+
+// ErrInvalidFile means a FileStore's file could not be parsed, or its
+// connectors or channels table does not hold connectors. The file is left
+// as it is: every write is refused until it is fixed.
+var ErrInvalidFile = errors.New("invalid config file")
+
+// FileStore is a Store kept in one file chosen by the host: TOML when the
+// name ends in ".toml", JSON when it ends in ".json".
+//
+// Connectors live under the file's top-level "connectors" table; every other
+// key in the file belongs to the host and is kept as data across writes
+// (comments and formatting are not kept). The legacy top-level "channels"
+// table is read too: List returns the union of both, "connectors" winning a
+// name present in both. Delete removes the name from both tables, and no
+// write drops anything else from "channels".
+//
+// A missing file is an empty store; the file (mode 0600) and its directory
+// (mode 0700) are created by the first write. Every write re-reads the file
+// and replaces it atomically, so a reader sees the old file or the new one,
+// never a mix. A file that does not parse makes every call return an error
+// wrapping [ErrInvalidFile], and is never overwritten.
+//
+// A FileStore is safe for concurrent use within one process.
+type FileStore struct {
+	path  string
+	codec codec
+	mu    sync.Mutex // serializes this process's writes
+}
+
+// NewFileStore returns a FileStore on path, which must end in ".toml" or
+// ".json". The file need not exist. NewFileStore does not touch the disk.
+func NewFileStore(path string) (*FileStore, error) {
+	var c codec
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".toml":
+		c = tomlCodec{}
+	case ".json":
+		c = jsonCodec{}
+	default:
+		return nil, fmt.Errorf("connectors: config file %s: unknown format, want a .toml or .json file", path)
+	}
+	return &FileStore{path: path, codec: c}, nil
+}
+
+// Path returns the path the store was created with.
+func (s *FileStore) Path() string { return s.path }
+
+// List implements [Store].
+func (s *FileStore) List(ctx context.Context) (map[string]Config, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	_, m, err := s.load()
+	return m, err
+}
+
+// Get implements [Store].
+func (s *FileStore) Get(ctx context.Context, name string) (Config, error) {
+	name, err := CheckName(name)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg, ok := m[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNotFound, name)
+	}
+	return cfg, nil
+}
+
+// Put implements [Store].
+func (s *FileStore) Put(ctx context.Context, name string, cfg Config) error {
+	return put(ctx, s, name, cfg)
+}
+
+// Delete implements [Store].
+func (s *FileStore) Delete(ctx context.Context, name string) error {
+	return del(ctx, s, name)
+}
+
+// Update implements [Updater]. It re-reads the file, applies fn, and
+// rewrites the file only if a connector changed.
+func (s *FileStore) Update(ctx context.Context, fn func(map[string]Config) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	doc, cur, err := s.load()
+	if err != nil {
+		return err
+	}
+	next, changed, err := runUpdate(cur, fn)
+	if err != nil || len(changed) == 0 {
+		return err
+	}
+	conns, _ := doc["connectors"].(map[string]any)
+	if conns == nil {
+		conns = make(map[string]any)
+		doc["connectors"] = conns
+	}
+	chans, _ := doc["channels"].(map[string]any)
+	for _, name := range changed {
+		if cfg, ok := next[name]; ok {
+			conns[name] = cfg
+		} else {
+			delete(conns, name)
+			delete(chans, name)
+		}
+	}
+	data, err := s.codec.encode(doc)
+	if err != nil {
+		return fmt.Errorf("connectors: encode %s: %w", s.path, err)
+	}
+	return writeFileAtomic(s.path, data)
+}
+
+// load reads and parses the file. It returns the whole document and the
+// connectors in it, which the caller owns.
+func (s *FileStore) load() (doc map[string]any, m map[string]Config, err error) {
+	data, err := os.ReadFile(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]any{}, map[string]Config{}, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("connectors: read config file: %w", err)
+	}
+	doc, err = s.codec.decode(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w %s: %w", ErrInvalidFile, s.path, err)
+	}
+	m = make(map[string]Config)
+	for _, table := range []string{"channels", "connectors"} {
+		if err := readTable(doc, table, m); err != nil {
+			return nil, nil, fmt.Errorf("%w %s: %w", ErrInvalidFile, s.path, err)
+		}
+	}
+	return doc, m, nil
+}
+
+// readTable adds the connectors of doc's top-level table to m.
+func readTable(doc map[string]any, table string, m map[string]Config) error {
+	v, ok := doc[table]
+	if !ok {
+		return nil
+	}
+	t, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("%s is not a table", table)
+	}
+	for name, v := range t {
+		if n, err := CheckName(name); err != nil || n != name {
+			return fmt.Errorf("%s: a connector name is invalid", table)
+		}
+		raw, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s.%s is not a table", table, name)
+		}
+		cfg, err := normalizeConfig(raw, table+"."+name)
+		if err != nil {
+			return err
+		}
+		m[name] = cfg
+	}
+	return nil
+}
+
+// A codec reads and writes one file format.
+type codec interface {
+	decode(data []byte) (map[string]any, error)
+	encode(doc map[string]any) ([]byte, error)
+}
+
+type tomlCodec struct{}
+
+func (tomlCodec) decode(data []byte) (map[string]any, error) {
+	doc := make(map[string]any)
+	if _, err := toml.Decode(string(data), &doc); err != nil {
+		// The parser's message can quote the file, which holds secrets:
+		// report only where it failed.
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return nil, fmt.Errorf("TOML syntax error at line %d", perr.Position.Line)
+		}
+		return nil, errors.New("TOML syntax error")
+	}
+	return doc, nil
+}
+
+func (tomlCodec) encode(doc map[string]any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := toml.NewEncoder(&b)
+	enc.Indent = ""
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+type jsonCodec struct{}
+
+func (jsonCodec) decode(data []byte) (map[string]any, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return map[string]any{}, nil
+	}
+	// json.Number keeps the host's numbers exactly as written.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var doc map[string]any
+	err := dec.Decode(&doc)
+	if err == nil && dec.More() {
+		err = errors.New("data after the top-level value")
+	}
+	if err != nil {
+		var serr *json.SyntaxError
+		if errors.As(err, &serr) {
+			line := 1 + bytes.Count(data[:serr.Offset], []byte("\n"))
+			return nil, fmt.Errorf("JSON syntax error at line %d", line)
+		}
+		return nil, errors.New("not a JSON object")
+	}
+	if doc == nil {
+		return nil, errors.New("not a JSON object")
+	}
+	return doc, nil
+}
+
+func (jsonCodec) encode(doc map[string]any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// writeFileAtomic replaces the file at path with data so that a reader, or
+// the file after a crash, is the old content or the new, never a mix. A
+// symlink at path is followed and kept; a non-regular file is refused. The
+// mode of an existing file is kept; a new one is 0600 in a directory
+// created 0700.
+func writeFileAtomic(path string, data []byte) (err error) {
+	target := path
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if target, err = filepath.EvalSymlinks(path); err != nil {
+			return fmt.Errorf("connectors: resolve config file link: %w", err)
+		}
+	}
+	mode := fs.FileMode(0o600)
+	switch fi, err := os.Stat(target); {
+	case err == nil && !fi.Mode().IsRegular():
+		return fmt.Errorf("connectors: %s is not a regular file; refusing to replace it", path)
+	case err == nil:
+		mode = fi.Mode().Perm()
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("connectors: write config file: %w", err)
+	}
+	dir := filepath.Dir(target)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("connectors: write config file: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("connectors: write config file: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err := f.Chmod(mode); err != nil {
+		return fmt.Errorf("connectors: write config file: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("connectors: write config file: %w", err)
+	}
+	// Sync before rename: otherwise a crash can leave the new name
+	// pointing at a file whose data never reached the disk.
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("connectors: write config file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("connectors: write config file: %w", err)
+	}
+	if err := os.Rename(f.Name(), target); err != nil {
+		return fmt.Errorf("connectors: write config file: %w", err)
+	}
+	syncDir(dir)
+	return nil
+}
+
+// syncDir makes a rename in dir durable. It is best effort: some platforms
+// (Windows) cannot sync a directory, and the rename has happened already.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}

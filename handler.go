@@ -1,0 +1,361 @@
+// This file holds the HTTP handler for the connectors API.
+
+package connectors
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// DefaultMaxBodyBytes is the largest request body the handler reads when
+// [HandlerOptions.MaxBodyBytes] is zero: 1 MiB.
+const DefaultMaxBodyBytes = 1 << 20
+
+// HandlerOptions configures [NewHandler]. The zero value is a safe default.
+type HandlerOptions struct {
+	// MaxBodyBytes is the largest request body accepted; a larger one is
+	// answered 413. Zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+
+	// Logger receives a line for each change (which connector, put or
+	// delete; never a value), each store failure, and at debug level each
+	// refused request. Nil means no logging.
+	Logger *slog.Logger
+
+	// Policy decides which config keys hold secrets. Nil means the default
+	// rules (see Policy).
+	Policy *Policy
+}
+
+// Handler serves the connectors API over a [Store]. Create it with
+// [NewHandler]; it is safe for concurrent use.
+//
+// It routes on the request path relative to where it is mounted: "" or "/"
+// is the collection, "/{name}" (the name URL-encoded) is one connector. See
+// [Mount] for mounting it on an [http.ServeMux].
+type Handler struct {
+	store   Store
+	maxBody int64
+	log     *slog.Logger
+	policy  *Policy
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// NewHandler returns a Handler serving store with opts.
+//
+//	GET    /          200 {"connectors": {name: redacted config, ...}}
+//	POST   /          body {"name": ..., "config": {...}}: add or replace;
+//	                  200 with the whole redacted map after the change
+//	GET    /{name}    200 {"name": ..., "config": redacted config}; 404
+//	DELETE /{name}    remove from connectors and legacy channels; 200 with
+//	                  the whole redacted map after the change
+//
+// Every response is JSON; every error is {"error": "message"}, with status
+// 400 for bad input, 404, 405 (with Allow), 413 for a body over
+// MaxBodyBytes, 415 for a POST that is not application/json, and 500 with
+// a generic message when the store fails.
+func NewHandler(store Store, opts HandlerOptions) *Handler {
+	h := &Handler{
+		store:   store,
+		maxBody: opts.MaxBodyBytes,
+		log:     opts.Logger,
+		policy:  opts.Policy,
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = DefaultMaxBodyBytes
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	return h
+}
+
+// Mount registers h on mux at prefix (such as "/api/connectors") so that it
+// serves both prefix and prefix+"/{name}", with the prefix stripped. Unlike
+// a single "prefix/" pattern, it answers a POST to prefix itself instead of
+// redirecting it.
+func Mount(mux *http.ServeMux, prefix string, h http.Handler) {
+	prefix = strings.TrimSuffix(prefix, "/")
+	if prefix == "" {
+		mux.Handle("/", h)
+		return
+	}
+	h = http.StripPrefix(prefix, h)
+	mux.Handle(prefix, h)
+	mux.Handle(prefix+"/", h)
+}
+
+// ServeHTTP implements [http.Handler].
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.EscapedPath(), "/")
+	if rest == "" {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			h.list(w, r)
+		case http.MethodPost:
+			h.post(w, r)
+		case http.MethodDelete:
+			h.fail(w, r, http.StatusBadRequest, "missing connector name", nil)
+		default:
+			h.methodNotAllowed(w, r, "GET, HEAD, POST, DELETE")
+		}
+		return
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodDelete:
+	default:
+		h.methodNotAllowed(w, r, "GET, HEAD, DELETE")
+		return
+	}
+	name, err := url.PathUnescape(rest)
+	if err == nil {
+		name, err = CheckName(name)
+	}
+	if err != nil {
+		h.fail(w, r, http.StatusBadRequest, "missing or invalid connector name", err)
+		return
+	}
+	if r.Method == http.MethodDelete {
+		h.delete(w, r, name)
+	} else {
+		h.get(w, r, name)
+	}
+}
+
+// connectorsResponse is the body of every success but GET /{name}.
+type connectorsResponse struct {
+	Connectors map[string]Config `json:"connectors"`
+}
+
+func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
+	m, err := h.store.List(r.Context())
+	if err != nil {
+		h.storeFailed(w, r, err)
+		return
+	}
+	h.reply(w, http.StatusOK, connectorsResponse{h.policy.RedactAll(m)})
+}
+
+func (h *Handler) get(w http.ResponseWriter, r *http.Request, name string) {
+	cfg, err := h.store.Get(r.Context(), name)
+	if errors.Is(err, ErrNotFound) {
+		h.fail(w, r, http.StatusNotFound, "connector not found", nil)
+		return
+	}
+	if err != nil {
+		h.storeFailed(w, r, err)
+		return
+	}
+	h.reply(w, http.StatusOK, struct {
+		Name   string `json:"name"`
+		Config Config `json:"config"`
+	}{name, h.policy.Redact(cfg)})
+}
+
+func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		h.fail(w, r, http.StatusUnsupportedMediaType, "Content-Type must be application/json", nil)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		h.fail(w, r, http.StatusRequestEntityTooLarge,
+			"request body larger than "+strconv.FormatInt(h.maxBody, 10)+" bytes", nil)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, http.StatusBadRequest, "could not read request body", err)
+		return
+	}
+	name, cfg, msg := parsePost(body)
+	if msg != "" {
+		h.fail(w, r, http.StatusBadRequest, msg, nil)
+		return
+	}
+	connectors, err := h.update(r.Context(), func(m map[string]Config) error {
+		m[name] = cfg
+		return nil
+	})
+	if err != nil {
+		h.updateFailed(w, r, err)
+		return
+	}
+	h.log.InfoContext(r.Context(), "connector saved", "connector", name, "op", "put")
+	h.reply(w, http.StatusOK, connectorsResponse{connectors})
+}
+
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request, name string) {
+	connectors, err := h.update(r.Context(), func(m map[string]Config) error {
+		delete(m, name)
+		return nil
+	})
+	if err != nil {
+		h.updateFailed(w, r, err)
+		return
+	}
+	h.log.InfoContext(r.Context(), "connector deleted", "connector", name, "op", "delete")
+	h.reply(w, http.StatusOK, connectorsResponse{connectors})
+}
+
+// update applies fn to the store and returns the redacted map after it.
+// With an Updater, fn and the write are one step; otherwise fn's changes
+// are replayed as Put and Delete calls, and another writer may come
+// between the read and the write.
+func (h *Handler) update(ctx context.Context, fn func(map[string]Config) error) (map[string]Config, error) {
+	var after map[string]Config
+	if u, ok := h.store.(Updater); ok {
+		err := u.Update(ctx, func(m map[string]Config) error {
+			if err := fn(m); err != nil {
+				return err
+			}
+			after = h.policy.RedactAll(m)
+			return nil
+		})
+		return after, err
+	}
+	before, err := h.store.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := cloneAll(before)
+	if err := fn(m); err != nil {
+		return nil, err
+	}
+	for name, cfg := range m {
+		if old, ok := before[name]; !ok || !equalValue(old, cfg) {
+			if err := h.store.Put(ctx, name, cfg); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for name := range before {
+		if _, ok := m[name]; !ok {
+			if err := h.store.Delete(ctx, name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if m, err = h.store.List(ctx); err != nil {
+		return nil, err
+	}
+	return h.policy.RedactAll(m), nil
+}
+
+// parsePost decodes a POST body. On bad input it returns a message for the
+// client that names what is wrong and where, never a value.
+func parsePost(body []byte) (name string, cfg Config, msg string) {
+	if !utf8.Valid(body) {
+		return "", nil, "request body is not valid UTF-8"
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var req any
+	if err := dec.Decode(&req); err != nil {
+		return "", nil, jsonErrorMessage(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return "", nil, "invalid JSON: data after the request object"
+	}
+	obj, ok := req.(map[string]any)
+	if !ok {
+		return "", nil, "request body must be a JSON object"
+	}
+	switch n := obj["name"].(type) {
+	case nil:
+		return "", nil, "missing connector name"
+	case string:
+		var err error
+		if name, err = CheckName(n); err != nil {
+			return "", nil, err.Error()
+		}
+	default:
+		return "", nil, "name must be a string"
+	}
+	switch c := obj["config"].(type) {
+	case nil:
+		return "", nil, "missing connector config object"
+	case map[string]any:
+		var err error
+		if cfg, err = normalizeConfig(c, "config"); err != nil {
+			return "", nil, err.Error()
+		}
+	default:
+		return "", nil, "config must be a JSON object"
+	}
+	return name, cfg, ""
+}
+
+// jsonErrorMessage describes a decoding error by position only: the
+// decoder's own messages quote the input.
+func jsonErrorMessage(err error) string {
+	var serr *json.SyntaxError
+	if errors.As(err, &serr) {
+		return "invalid JSON at byte " + strconv.FormatInt(serr.Offset, 10)
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "invalid JSON: unexpected end of body"
+	}
+	return "invalid JSON"
+}
+
+func (h *Handler) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
+	w.Header().Set("Allow", allow)
+	h.fail(w, r, http.StatusMethodNotAllowed, "method not allowed", nil)
+}
+
+// updateFailed answers a failed update: bad input the store refused is the
+// client's error, anything else the store's.
+func (h *Handler) updateFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, ErrInvalidName) || errors.Is(err, ErrInvalidConfig) {
+		h.fail(w, r, http.StatusBadRequest, err.Error(), nil)
+		return
+	}
+	h.storeFailed(w, r, err)
+}
+
+// storeFailed answers 500 without saying why; the cause goes to the log.
+func (h *Handler) storeFailed(w http.ResponseWriter, r *http.Request, err error) {
+	h.log.ErrorContext(r.Context(), "connector store failed", "method", r.Method, "err", err)
+	h.reply(w, http.StatusInternalServerError, errorResponse{"connector store failed"})
+}
+
+type errorResponse struct {
+	Error string `json:"error"`
+}
+
+// fail answers a refused request with msg; cause, if any, is only logged.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, msg string, cause error) {
+	h.log.DebugContext(r.Context(), "connector request refused",
+		"method", r.Method, "status", status, "reason", msg, "err", cause)
+	h.reply(w, status, errorResponse{msg})
+}
+
+// reply writes every response of the handler.
+func (h *Handler) reply(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only a value outside the value model can get here.
+		h.log.Error("connector response encoding failed", "err", err)
+		status, body = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/json")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}

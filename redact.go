@@ -1,0 +1,196 @@
+// This file decides which config keys hold secrets and masks their values.
+
+package connectors
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Mask is what one ":"-separated part of a secret string reads as after
+// redaction: a Telegram token "123456:ABC-DEF" reads "****:****".
+const Mask = "****"
+
+// A Policy decides which config keys hold secrets. The zero Policy (and a
+// nil *Policy) applies the default rules; the fields add rules on top of
+// them, never remove any. A Policy must not be changed once in use; its
+// methods are safe for concurrent use.
+//
+// The default rules: a key is sensitive when, ignoring case and the
+// separators "_", "-", "." and " ", it
+//   - contains "password", "secret", "apikey", "privatekey", "seedphrase",
+//     "passphrase", "authorization", "connectionstring", "credential" or
+//     "cookie";
+//   - ends with "token" or "tokens", unless it starts with "max" or "min"
+//     (maxTokens, max_output_tokens and the like count tokens, they are not
+//     secrets);
+//   - is one of "nsec", "streamkey", "rtmpkey", "serviceaccount",
+//     "serviceaccountkey", "sessionstring".
+type Policy struct {
+	// Keys are extra key names that hold secrets, matched as whole keys
+	// with the same folding as the default rules ("signingKey" matches
+	// "signing_key" and "SIGNINGKEY").
+	Keys []string
+	// Contains are extra fragments: a key holds a secret when it contains
+	// one of them, with the same folding.
+	Contains []string
+}
+
+// defaultContains and defaultKeys are the default rules, already folded.
+var (
+	defaultContains = []string{
+		"password", "secret", "apikey", "privatekey", "seedphrase",
+		"passphrase", "authorization", "connectionstring", "credential", "cookie",
+	}
+	defaultKeys = map[string]bool{
+		"nsec": true, "streamkey": true, "rtmpkey": true,
+		"serviceaccount": true, "serviceaccountkey": true, "sessionstring": true,
+	}
+)
+
+// foldKey lowers k and drops separators, so that "Bot_Token", "bot-token"
+// and "botToken" are one key for the rules.
+func foldKey(k string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '_', '-', '.', ' ':
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, k)
+}
+
+// IsSensitive reports whether values under key are secrets by the default
+// rules (see [Policy]).
+func IsSensitive(key string) bool {
+	return (*Policy)(nil).IsSensitive(key)
+}
+
+// IsSensitive reports whether values under key are secrets under p.
+func (p *Policy) IsSensitive(key string) bool {
+	f := foldKey(key)
+	if defaultKeys[f] {
+		return true
+	}
+	for _, s := range defaultContains {
+		if strings.Contains(f, s) {
+			return true
+		}
+	}
+	if (strings.HasSuffix(f, "token") || strings.HasSuffix(f, "tokens")) &&
+		!strings.HasPrefix(f, "max") && !strings.HasPrefix(f, "min") {
+		return true
+	}
+	if p == nil {
+		return false
+	}
+	for _, k := range p.Keys {
+		if f == foldKey(k) {
+			return true
+		}
+	}
+	for _, s := range p.Contains {
+		if s != "" && strings.Contains(f, foldKey(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Redact returns a deep copy of cfg with every secret masked by the default
+// rules; see [Policy.Redact]. Redact(nil) is nil.
+func Redact(cfg Config) Config {
+	return (*Policy)(nil).Redact(cfg)
+}
+
+// Redact returns a deep copy of cfg in which every value under a sensitive
+// key (see [Policy.IsSensitive]), at any depth, is masked:
+//   - a non-empty string has each ":"-separated part replaced by [Mask],
+//     unless it is a whole environment reference such as "${BOT_TOKEN}",
+//     which is not a secret and is kept;
+//   - an empty string stays empty, so a reader can tell "not set";
+//   - a number or boolean becomes [Mask];
+//   - arrays and objects keep their shape with each leaf masked.
+//
+// Redact never changes cfg. p.Redact(nil) is nil.
+func (p *Policy) Redact(cfg Config) Config {
+	if cfg == nil {
+		return nil
+	}
+	out := make(Config, len(cfg))
+	for k, v := range cfg {
+		out[k] = p.redactValue(v, p.IsSensitive(k))
+	}
+	return out
+}
+
+// RedactAll returns [Policy.Redact] applied to every config in m, in a new
+// map. m is not changed.
+func (p *Policy) RedactAll(m map[string]Config) map[string]Config {
+	out := make(map[string]Config, len(m))
+	for name, cfg := range m {
+		out[name] = p.Redact(cfg)
+	}
+	return out
+}
+
+func (p *Policy) redactValue(v any, secret bool) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = p.redactValue(e, secret || p.IsSensitive(k))
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = p.redactValue(e, secret)
+		}
+		return out
+	case string:
+		if secret {
+			return maskString(v)
+		}
+		return v
+	default:
+		if secret {
+			return Mask
+		}
+		return v
+	}
+}
+
+// maskString masks each ":"-separated part of s.
+func maskString(s string) string {
+	if s == "" || isEnvRef(s) {
+		return s
+	}
+	n := strings.Count(s, ":")
+	var b strings.Builder
+	b.Grow(len(Mask)*(n+1) + n)
+	b.WriteString(Mask)
+	for range n {
+		b.WriteString(":" + Mask)
+	}
+	return b.String()
+}
+
+// isEnvRef reports whether s is exactly "${NAME}" with NAME a shell-style
+// variable name: a reference to a secret, not a secret.
+func isEnvRef(s string) bool {
+	if len(s) < 4 || s[:2] != "${" || s[len(s)-1] != '}' {
+		return false
+	}
+	name := s[2 : len(s)-1]
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '_', 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z':
+		case '0' <= c && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

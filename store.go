@@ -1,0 +1,210 @@
+// This file defines the Store interface, its optional Updater capability,
+// and MemoryStore.
+
+package connectors
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sync"
+)
+
+// A Store holds connector configurations by name.
+//
+// Implementations must be safe for concurrent use. Maps and configs they
+// return are copies the caller owns; configs passed to Put are copied, so
+// the caller may change them afterwards without changing what is stored.
+type Store interface {
+	// List returns every connector, by name. An empty store returns an
+	// empty, non-nil map.
+	List(ctx context.Context) (map[string]Config, error)
+
+	// Get returns the config of the named connector, or an error wrapping
+	// ErrNotFound if there is none, or ErrInvalidName if name is not valid
+	// (see CheckName).
+	Get(ctx context.Context, name string) (Config, error)
+
+	// Put adds the named connector or replaces its whole config. It returns
+	// an error wrapping ErrInvalidName or ErrInvalidConfig for input it
+	// cannot store; nothing is changed then.
+	Put(ctx context.Context, name string, cfg Config) error
+
+	// Delete removes the named connector. Deleting a name that is not
+	// there is not an error. It returns an error wrapping ErrInvalidName
+	// if name is not valid.
+	Delete(ctx context.Context, name string) error
+}
+
+// An Updater is a Store that can read and change its contents in one step,
+// with no other write to the store in between. The handler uses it, when a
+// store has it, so that what a request checks (the stored secret it keeps,
+// the state an If-Match names) is what it changes.
+type Updater interface {
+	Store
+
+	// Update calls fn with a copy of all connectors, as List returns it.
+	// fn may add, replace and delete entries of the map. If fn returns nil,
+	// the connectors that changed are stored at once, and fn's map must
+	// not be used after it returns. If fn returns an error, or the changed
+	// map holds an invalid name (ErrInvalidName) or config
+	// (ErrInvalidConfig), nothing is stored and Update returns that error.
+	Update(ctx context.Context, fn func(connectors map[string]Config) error) error
+}
+
+// Compile-time checks that the stores implement their interfaces.
+var (
+	_ Updater = (*MemoryStore)(nil)
+	_ Updater = (*FileStore)(nil)
+)
+
+// MemoryStore is a Store held in memory, for tests and for hosts that keep
+// their configuration elsewhere. The zero value is an empty store ready for
+// use. A MemoryStore must not be copied after first use.
+type MemoryStore struct {
+	mu sync.RWMutex
+	m  map[string]Config // stored configs are never changed in place
+}
+
+// List implements [Store].
+func (s *MemoryStore) List(ctx context.Context) (map[string]Config, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return cloneAll(s.m), nil
+}
+
+// Get implements [Store].
+func (s *MemoryStore) Get(ctx context.Context, name string) (Config, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	name, err := CheckName(name)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	cfg, ok := s.m[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNotFound, name)
+	}
+	return cloneConfig(cfg), nil
+}
+
+// Put implements [Store].
+func (s *MemoryStore) Put(ctx context.Context, name string, cfg Config) error {
+	return put(ctx, s, name, cfg)
+}
+
+// Delete implements [Store].
+func (s *MemoryStore) Delete(ctx context.Context, name string) error {
+	return del(ctx, s, name)
+}
+
+// Update implements [Updater].
+func (s *MemoryStore) Update(ctx context.Context, fn func(map[string]Config) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next, changed, err := runUpdate(s.m, fn)
+	if err != nil || len(changed) == 0 {
+		return err
+	}
+	s.m = next
+	return nil
+}
+
+// put is Store.Put for stores that implement Update.
+func put(ctx context.Context, u Updater, name string, cfg Config) error {
+	name, err := CheckName(name)
+	if err != nil {
+		return err
+	}
+	cfg, err = normalizeConfig(cfg, "config")
+	if err != nil {
+		return err
+	}
+	return u.Update(ctx, func(m map[string]Config) error {
+		m[name] = cfg
+		return nil
+	})
+}
+
+// del is Store.Delete for stores that implement Update.
+func del(ctx context.Context, u Updater, name string) error {
+	name, err := CheckName(name)
+	if err != nil {
+		return err
+	}
+	return u.Update(ctx, func(m map[string]Config) error {
+		delete(m, name)
+		return nil
+	})
+}
+
+// runUpdate gives fn a copy of cur and returns the state fn leaves, checked
+// and normalized, with the names whose configs differ from cur. cur is not
+// changed; configs that did not change are shared between cur and next, so
+// stores must treat stored configs as immutable.
+func runUpdate(cur map[string]Config, fn func(map[string]Config) error) (next map[string]Config, changed []string, err error) {
+	work := cloneAll(cur)
+	if err := fn(work); err != nil {
+		return nil, nil, err
+	}
+	next = make(map[string]Config, len(work))
+	for name, cfg := range work {
+		if n, err := CheckName(name); err != nil {
+			return nil, nil, err
+		} else if n != name {
+			return nil, nil, fmt.Errorf("%w: surrounding white space", ErrInvalidName)
+		}
+		old, ok := cur[name]
+		if ok && equalValue(old, cfg) {
+			next[name] = old
+			continue
+		}
+		norm, err := normalizeConfig(cfg, "config")
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok && equalValue(old, norm) {
+			next[name] = old
+			continue
+		}
+		next[name] = norm
+		changed = append(changed, name)
+	}
+	for name := range cur {
+		if _, ok := next[name]; !ok {
+			changed = append(changed, name)
+		}
+	}
+	return next, changed, nil
+}
+
+// equalValue reports whether two values in the value model are equal.
+func equalValue(a, b any) bool {
+	switch a := a.(type) {
+	case map[string]any:
+		b, ok := b.(map[string]any)
+		return ok && maps.EqualFunc(a, b, equalValue)
+	case []any:
+		b, ok := b.([]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if !equalValue(a[i], b[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		return a == b
+	}
+}
