@@ -1,0 +1,112 @@
+package connectors_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/connectorkit/connectors"
+)
+
+// Mount the API on the host's own mux, next to the host's other routes.
+func ExampleMount() {
+	store := &connectors.MemoryStore{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	connectors.Mount(mux, "/api/connectors", connectors.NewHandler(store, connectors.HandlerOptions{}))
+
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	body := `{"name": "telegram", "config": {"botToken": "123456:ABC-DEF"}}`
+	resp, err := http.Post(srv.URL+"/api/connectors", "application/json", strings.NewReader(body))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	fmt.Print(resp.Status, " ", string(out))
+	// Output: 200 OK {"connectors":{"telegram":{"botToken":"****:****"}}}
+}
+
+// The handler routes relative to where it is mounted, so it works under
+// any prefix with http.StripPrefix.
+func ExampleNewHandler_stripPrefix() {
+	store := &connectors.MemoryStore{}
+	store.Put(context.Background(), "discord", connectors.Config{"token": "MTAx.abc.def"})
+
+	mux := http.NewServeMux()
+	h := connectors.NewHandler(store, connectors.HandlerOptions{})
+	mux.Handle("/v1/agent/connectors/", http.StripPrefix("/v1/agent/connectors", h))
+
+	req := httptest.NewRequest("GET", "/v1/agent/connectors/discord", nil)
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	fmt.Print(rec.Code, " ", rec.Body.String())
+	// Output: 200 {"name":"discord","config":{"token":"****"}}
+}
+
+// Call the store directly from Go. The file holds the real secrets; only
+// what is shown is redacted.
+func ExampleFileStore() {
+	dir, err := os.MkdirTemp("", "example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "agent.toml")
+	os.WriteFile(path, []byte("[model]\nname = \"local\"\n"), 0o600)
+
+	store, err := connectors.NewFileStore(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := store.Put(ctx, "telegram", connectors.Config{"botToken": "123456:ABC-DEF", "port": 8443}); err != nil {
+		log.Fatal(err)
+	}
+	cfg, err := store.Get(ctx, "telegram")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%v %T\n", cfg["port"], cfg["port"])
+
+	data, _ := os.ReadFile(path)
+	fmt.Print(string(data))
+	// Output:
+	// 8443 int64
+	// [connectors]
+	// [connectors.telegram]
+	// botToken = "123456:ABC-DEF"
+	// port = 8443
+	//
+	// [model]
+	// name = "local"
+}
+
+func ExampleRedact() {
+	cfg := connectors.Config{
+		"botToken":  "123456:ABC-DEF",
+		"password":  "",
+		"apiKey":    "${OPENAI_API_KEY}",
+		"maxTokens": int64(4096),
+		"accounts":  []any{map[string]any{"name": "main", "token": "xoxb-1"}},
+	}
+	out, _ := json.Marshal(connectors.Redact(cfg))
+	fmt.Println(string(out))
+	// Output: {"accounts":[{"name":"main","token":"****"}],"apiKey":"${OPENAI_API_KEY}","botToken":"****:****","maxTokens":4096,"password":""}
+}
+
+// A host adds secret keys of its own to the default rules.
+func ExamplePolicy() {
+	p := &connectors.Policy{Keys: []string{"signingKey"}}
+	fmt.Println(p.IsSensitive("signing_key"), p.IsSensitive("botToken"), connectors.IsSensitive("signingKey"))
+	// Output: true true false
+}
