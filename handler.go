@@ -5,6 +5,8 @@ package connectors
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"io"
@@ -32,9 +34,23 @@ type HandlerOptions struct {
 	// refused request. Nil means no logging.
 	Logger *slog.Logger
 
-	// Policy decides which config keys hold secrets. Nil means the default
-	// rules (see Policy).
+	// Policy decides which config keys hold secrets, for redaction and for
+	// keeping stored secrets that a POST sends back masked. Nil means the
+	// default rules (see Policy).
 	Policy *Policy
+
+	// Token, if set, is required on every request, as "Authorization:
+	// Bearer <Token>" or "X-Api-Key: <Token>"; a request without it is
+	// answered 401. Empty means no token is required.
+	Token string
+
+	// CrossOrigin refuses POST and DELETE requests that browsers mark as
+	// cross-origin (403), so that a web page on another origin cannot
+	// change connectors. Requests without browser headers (curl, Go, Node)
+	// pass. Nil means a protection that trusts no other origin; to let a
+	// dashboard on another origin write, pass one with
+	// [http.CrossOriginProtection.AddTrustedOrigin] called for it.
+	CrossOrigin *http.CrossOriginProtection
 }
 
 // Handler serves the connectors API over a [Store]. Create it with
@@ -44,10 +60,12 @@ type HandlerOptions struct {
 // is the collection, "/{name}" (the name URL-encoded) is one connector. See
 // [Mount] for mounting it on an [http.ServeMux].
 type Handler struct {
-	store   Store
-	maxBody int64
-	log     *slog.Logger
-	policy  *Policy
+	store     Store
+	maxBody   int64
+	log       *slog.Logger
+	policy    *Policy
+	tokenHash *[sha256.Size]byte // nil: no token required
+	origin    *http.CrossOriginProtection
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -71,6 +89,14 @@ func NewHandler(store Store, opts HandlerOptions) *Handler {
 		maxBody: opts.MaxBodyBytes,
 		log:     opts.Logger,
 		policy:  opts.Policy,
+		origin:  opts.CrossOrigin,
+	}
+	if opts.Token != "" {
+		sum := sha256.Sum256([]byte(opts.Token))
+		h.tokenHash = &sum
+	}
+	if h.origin == nil {
+		h.origin = http.NewCrossOriginProtection()
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
@@ -98,6 +124,15 @@ func Mount(mux *http.ServeMux, prefix string, h http.Handler) {
 
 // ServeHTTP implements [http.Handler].
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.tokenHash != nil && !h.authorized(r) {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		h.fail(w, r, http.StatusUnauthorized, "Unauthorized", nil)
+		return
+	}
+	if err := h.origin.Check(r); err != nil {
+		h.fail(w, r, http.StatusForbidden, "cross-origin request refused", nil)
+		return
+	}
 	rest := strings.TrimPrefix(r.URL.EscapedPath(), "/")
 	if rest == "" {
 		switch r.Method {
@@ -131,6 +166,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		h.get(w, r, name)
 	}
+}
+
+// authorized reports whether r carries the token. It compares SHA-256
+// digests in constant time, so neither the token's bytes nor its length
+// shows in the time taken.
+func (h *Handler) authorized(r *http.Request) bool {
+	match := func(token string) bool {
+		token = strings.TrimSpace(token)
+		sum := sha256.Sum256([]byte(token))
+		return token != "" && subtle.ConstantTimeCompare(sum[:], h.tokenHash[:]) == 1
+	}
+	auth := strings.TrimSpace(r.Header.Get("Authorization"))
+	if scheme, token, ok := strings.Cut(auth, " "); ok && strings.EqualFold(scheme, "Bearer") && match(token) {
+		return true
+	}
+	return match(r.Header.Get("X-Api-Key"))
 }
 
 // connectorsResponse is the body of every success but GET /{name}.
@@ -186,7 +237,13 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	connectors, err := h.update(r.Context(), func(m map[string]Config) error {
-		m[name] = cfg
+		// A client that read the config redacted may send masks back:
+		// they mean "keep the stored secret", never a new one.
+		restored, err := h.policy.Restore(cfg, m[name])
+		if err != nil {
+			return err
+		}
+		m[name] = restored
 		return nil
 	})
 	if err != nil {
@@ -198,7 +255,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request, name string) {
+	var existed bool
 	connectors, err := h.update(r.Context(), func(m map[string]Config) error {
+		_, existed = m[name]
 		delete(m, name)
 		return nil
 	})
@@ -206,7 +265,9 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, name string) {
 		h.updateFailed(w, r, err)
 		return
 	}
-	h.log.InfoContext(r.Context(), "connector deleted", "connector", name, "op", "delete")
+	if existed {
+		h.log.InfoContext(r.Context(), "connector deleted", "connector", name, "op", "delete")
+	}
 	h.reply(w, http.StatusOK, connectorsResponse{connectors})
 }
 

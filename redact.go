@@ -3,6 +3,8 @@
 package connectors
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -189,6 +191,93 @@ func isEnvRef(s string) bool {
 		case c == '_', 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z':
 		case '0' <= c && c <= '9' && i > 0:
 		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Restore returns a copy of cfg, a config a client sent back after reading
+// it redacted, in which every mask under a sensitive key is replaced by the
+// value stored at the same path in stored: a string made only of [Mask]
+// parts ("****", "****:****", ...) or "[REDACTED]" means "keep what is
+// there". Paths follow object keys and array indexes, at any depth. Values
+// that are not masks, and masks under keys that are not sensitive, are
+// kept as sent.
+//
+// If stored has no value at the path of a mask, Restore returns an error
+// wrapping [ErrInvalidConfig] that names the path ("config.botToken"), so
+// that a mask is never saved as a secret. Neither cfg nor stored is
+// changed, and the result shares nothing with them.
+func Restore(cfg, stored Config) (Config, error) {
+	return (*Policy)(nil).Restore(cfg, stored)
+}
+
+// Restore is [Restore] with p's rules for which keys are sensitive.
+func (p *Policy) Restore(cfg, stored Config) (Config, error) {
+	v, err := p.restore(cfg, stored, true, false, "config")
+	if err != nil {
+		return nil, err
+	}
+	out, _ := v.(map[string]any)
+	return out, nil
+}
+
+// restore walks v (sent) beside old (stored at the same path, if has).
+func (p *Policy) restore(v, old any, has, secret bool, path string) (any, error) {
+	switch v := v.(type) {
+	case map[string]any:
+		if v == nil {
+			return nil, nil
+		}
+		oldMap, _ := old.(map[string]any)
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			o, ok := oldMap[k]
+			r, err := p.restore(e, o, ok, secret || p.IsSensitive(k), path+"."+k)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = r
+		}
+		return out, nil
+	case []any:
+		oldArr, _ := old.([]any)
+		out := make([]any, len(v))
+		for i, e := range v {
+			var o any
+			ok := i < len(oldArr)
+			if ok {
+				o = oldArr[i]
+			}
+			r, err := p.restore(e, o, ok, secret, path+"["+strconv.Itoa(i)+"]")
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	case string:
+		if !secret || !isMask(v) {
+			return v, nil
+		}
+		if !has {
+			return nil, fmt.Errorf("%w: %s: redaction mask with no stored secret to keep", ErrInvalidConfig, path)
+		}
+		return cloneValue(old), nil
+	default:
+		return v, nil
+	}
+}
+
+// isMask reports whether s is what redaction writes in place of a secret:
+// Mask parts joined by ":", or "[REDACTED]".
+func isMask(s string) bool {
+	if s == "[REDACTED]" {
+		return true
+	}
+	for part := range strings.SplitSeq(s, ":") {
+		if part != Mask {
 			return false
 		}
 	}
