@@ -92,7 +92,14 @@ func normalizeConfig(cfg map[string]any, where string) (Config, error) {
 // model. It always copies, so the result shares nothing with v.
 func normalize(v any, path string, depth int) (any, error) {
 	switch v := v.(type) {
-	case string, bool, int64:
+	case string:
+		// Every format we write is UTF-8; a stray byte would make the
+		// file unreadable or be replaced silently.
+		if !utf8.ValidString(v) {
+			return nil, fmt.Errorf("%w: %s: string is not valid UTF-8", ErrInvalidConfig, path)
+		}
+		return v, nil
+	case bool, int64:
 		return v, nil
 	case float64:
 		return normalizeFloat(v, path)
@@ -130,6 +137,9 @@ func normalize(v any, path string, depth int) (any, error) {
 		for k, e := range v {
 			if e == nil || reservedKeys[k] {
 				continue
+			}
+			if !utf8.ValidString(k) {
+				return nil, fmt.Errorf("%w: %s: a key is not valid UTF-8", ErrInvalidConfig, path)
 			}
 			n, err := normalize(e, path+"."+k, depth+1)
 			if err != nil {

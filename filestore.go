@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -153,7 +154,9 @@ func (s *FileStore) load() (doc map[string]any, m map[string]Config, err error) 
 	m = make(map[string]Config)
 	for _, table := range []string{"channels", "connectors"} {
 		if err := readTable(doc, table, m); err != nil {
-			return nil, nil, fmt.Errorf("%w %s: %w", ErrInvalidFile, s.path, err)
+			// %v, not %w: a bad value in the file is the file's fault,
+			// not an invalid config from the caller.
+			return nil, nil, fmt.Errorf("%w %s: %v", ErrInvalidFile, s.path, err)
 		}
 	}
 	return doc, m, nil
@@ -229,8 +232,12 @@ func (jsonCodec) decode(data []byte) (map[string]any, error) {
 	dec.UseNumber()
 	var doc map[string]any
 	err := dec.Decode(&doc)
-	if err == nil && dec.More() {
-		err = errors.New("data after the top-level value")
+	if err == nil {
+		if _, err = dec.Token(); err == io.EOF {
+			err = nil
+		} else if err == nil {
+			err = errors.New("data after the top-level value")
+		}
 	}
 	if err != nil {
 		var serr *json.SyntaxError

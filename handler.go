@@ -236,16 +236,17 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadRequest, msg, nil)
 		return
 	}
+	var restoreErr error
 	connectors, err := h.update(r.Context(), func(m map[string]Config) error {
 		// A client that read the config redacted may send masks back:
 		// they mean "keep the stored secret", never a new one.
-		restored, err := h.policy.Restore(cfg, m[name])
-		if err != nil {
-			return err
-		}
-		m[name] = restored
-		return nil
+		m[name], restoreErr = h.policy.Restore(cfg, m[name])
+		return restoreErr
 	})
+	if restoreErr != nil {
+		h.fail(w, r, http.StatusBadRequest, restoreErr.Error(), nil)
+		return
+	}
 	if err != nil {
 		h.updateFailed(w, r, err)
 		return
@@ -377,14 +378,18 @@ func (h *Handler) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow
 	h.fail(w, r, http.StatusMethodNotAllowed, "method not allowed", nil)
 }
 
-// updateFailed answers a failed update: bad input the store refused is the
-// client's error, anything else the store's.
+// updateFailed answers a failed update. The request was checked before
+// it reached the store, so a store that still calls the input invalid
+// gets a fixed message: its own text might quote a value.
 func (h *Handler) updateFailed(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, ErrInvalidName) || errors.Is(err, ErrInvalidConfig) {
-		h.fail(w, r, http.StatusBadRequest, err.Error(), nil)
-		return
+	switch {
+	case errors.Is(err, ErrInvalidName):
+		h.fail(w, r, http.StatusBadRequest, "invalid connector name", err)
+	case errors.Is(err, ErrInvalidConfig):
+		h.fail(w, r, http.StatusBadRequest, "invalid connector config", err)
+	default:
+		h.storeFailed(w, r, err)
 	}
-	h.storeFailed(w, r, err)
 }
 
 // storeFailed answers 500 without saying why; the cause goes to the log.

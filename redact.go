@@ -23,9 +23,9 @@ const Mask = "****"
 //   - contains "password", "secret", "apikey", "privatekey", "seedphrase",
 //     "passphrase", "authorization", "connectionstring", "credential" or
 //     "cookie";
-//   - ends with "token" or "tokens", unless it starts with "max" or "min"
-//     (maxTokens, max_output_tokens and the like count tokens, they are not
-//     secrets);
+//   - ends with "token", or with "tokens" unless it starts with "max" or
+//     "min" (maxTokens, max_output_tokens and the like count tokens, they
+//     are not secrets);
 //   - is one of "nsec", "streamkey", "rtmpkey", "serviceaccount",
 //     "serviceaccountkey", "sessionstring".
 type Policy struct {
@@ -79,8 +79,10 @@ func (p *Policy) IsSensitive(key string) bool {
 			return true
 		}
 	}
-	if (strings.HasSuffix(f, "token") || strings.HasSuffix(f, "tokens")) &&
-		!strings.HasPrefix(f, "max") && !strings.HasPrefix(f, "min") {
+	if strings.HasSuffix(f, "token") {
+		return true
+	}
+	if strings.HasSuffix(f, "tokens") && !strings.HasPrefix(f, "max") && !strings.HasPrefix(f, "min") {
 		return true
 	}
 	if p == nil {
@@ -92,7 +94,9 @@ func (p *Policy) IsSensitive(key string) bool {
 		}
 	}
 	for _, s := range p.Contains {
-		if s != "" && strings.Contains(f, foldKey(s)) {
+		// A fragment of only separators folds to "" and would match
+		// every key; it is ignored.
+		if s := foldKey(s); s != "" && strings.Contains(f, s) {
 			return true
 		}
 	}
@@ -155,11 +159,21 @@ func (p *Policy) redactValue(v any, secret bool) any {
 			return maskString(v)
 		}
 		return v
-	default:
+	case bool, int64, float64:
 		if secret {
 			return Mask
 		}
 		return v
+	default:
+		// A Go caller may pass values outside the value model ([]string,
+		// []map[string]any, int). Convert them rather than pass through
+		// something that could hold an unmasked secret; hide what cannot
+		// be converted.
+		n, err := normalize(v, "", 1)
+		if err != nil {
+			return Mask
+		}
+		return p.redactValue(n, secret)
 	}
 }
 
