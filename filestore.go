@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/BurntSushi/toml"
+	"github.com/gofrs/flock"
 )
 
 // ErrInvalidFile means a FileStore's file could not be parsed, or its
@@ -39,7 +40,12 @@ var ErrInvalidFile = errors.New("invalid config file")
 // never a mix. A file that does not parse makes every call return an error
 // wrapping [ErrInvalidFile], and is never overwritten.
 //
-// A FileStore is safe for concurrent use within one process.
+// A FileStore is safe for concurrent use, also by several processes on one
+// file: every write takes a lock on a guard file beside it (the file's name
+// plus ".lock", left in place), re-reads the file under the lock, applies
+// its one change and replaces the file. Reads take no lock. Temporary
+// files that a killed writer leaves (".name.tmp-*") are never read and are
+// removed by the next write.
 type FileStore struct {
 	path  string
 	codec codec
@@ -100,15 +106,24 @@ func (s *FileStore) Delete(ctx context.Context, name string) error {
 	return del(ctx, s, name)
 }
 
-// Update implements [Updater]. It re-reads the file, applies fn, and
-// rewrites the file only if a connector changed.
+// Update implements [Updater]. It reads the file and applies fn; if a
+// connector changed, it takes the write lock, re-reads the file, and
+// replaces it. fn is called again, on the fresh contents, if the file
+// changed in between, so fn must not do more than change its map.
 func (s *FileStore) Update(ctx context.Context, fn func(map[string]Config) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	doc, cur, err := s.load()
+
+	// A change of nothing writes nothing, and needs no lock: it takes
+	// effect at the moment of this read.
+	data, err := s.read()
+	if err != nil {
+		return err
+	}
+	doc, cur, err := s.parse(data)
 	if err != nil {
 		return err
 	}
@@ -116,6 +131,39 @@ func (s *FileStore) Update(ctx context.Context, fn func(map[string]Config) error
 	if err != nil || len(changed) == 0 {
 		return err
 	}
+
+	target, err := resolveTarget(s.path)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+		return fmt.Errorf("connectors: create config directory: %w", err)
+	}
+	// The lock sits on a guard file beside the config, never on the
+	// config itself: a rename replaces the config's inode, and a lock on
+	// the old inode would guard nothing.
+	guard := flock.New(target+".lock", flock.SetPermissions(0o600))
+	if err := guard.Lock(); err != nil {
+		return fmt.Errorf("connectors: lock config file: %w", err)
+	}
+	defer guard.Unlock()
+	removeStaleTemps(target)
+
+	// Re-read under the lock: another process, or a person with an
+	// editor, may have changed the file since the read above.
+	fresh, err := s.read()
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(fresh, data) {
+		if doc, cur, err = s.parse(fresh); err != nil {
+			return err
+		}
+		if next, changed, err = runUpdate(cur, fn); err != nil || len(changed) == 0 {
+			return err
+		}
+	}
+
 	conns, _ := doc["connectors"].(map[string]any)
 	if conns == nil {
 		conns = make(map[string]any)
@@ -130,22 +178,39 @@ func (s *FileStore) Update(ctx context.Context, fn func(map[string]Config) error
 			delete(chans, name)
 		}
 	}
-	data, err := s.codec.encode(doc)
+	out, err := s.codec.encode(doc)
 	if err != nil {
 		return fmt.Errorf("connectors: encode %s: %w", s.path, err)
 	}
-	return writeFileAtomic(s.path, data)
+	return writeFileAtomic(target, out)
 }
 
-// load reads and parses the file. It returns the whole document and the
-// connectors in it, which the caller owns.
+// load reads and parses the file.
 func (s *FileStore) load() (doc map[string]any, m map[string]Config, err error) {
+	data, err := s.read()
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.parse(data)
+}
+
+// read returns the file's bytes; a missing file reads as nil.
+func (s *FileStore) read() ([]byte, error) {
 	data, err := os.ReadFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return map[string]any{}, map[string]Config{}, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("connectors: read config file: %w", err)
+		return nil, fmt.Errorf("connectors: read config file: %w", err)
+	}
+	return data, nil
+}
+
+// parse decodes the file's bytes into the whole document and the
+// connectors in it, both owned by the caller.
+func (s *FileStore) parse(data []byte) (doc map[string]any, m map[string]Config, err error) {
+	if data == nil {
+		return map[string]any{}, map[string]Config{}, nil
 	}
 	doc, err = s.codec.decode(data)
 	if err != nil {
@@ -264,22 +329,46 @@ func (jsonCodec) encode(doc map[string]any) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// writeFileAtomic replaces the file at path with data so that a reader, or
-// the file after a crash, is the old content or the new, never a mix. A
-// symlink at path is followed and kept; a non-regular file is refused. The
-// mode of an existing file is kept; a new one is 0600 in a directory
-// created 0700.
-func writeFileAtomic(path string, data []byte) (err error) {
-	target := path
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		if target, err = filepath.EvalSymlinks(path); err != nil {
-			return fmt.Errorf("connectors: resolve config file link: %w", err)
-		}
+// resolveTarget returns the file that a write to path replaces: path
+// itself, or the file a symlink at path points to, so that the link is
+// kept.
+func resolveTarget(path string) (string, error) {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return path, nil
 	}
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", fmt.Errorf("connectors: resolve config file link: %w", err)
+	}
+	return target, nil
+}
+
+// tempPattern names the temporary files of writeFileAtomic for target.
+func tempPattern(target string) string {
+	return "." + filepath.Base(target) + ".tmp-*"
+}
+
+// removeStaleTemps deletes temporary files that a writer killed mid-write
+// left beside target. Callers hold the write lock, so no live writer of a
+// cooperating process has one open. They are never read as the config.
+func removeStaleTemps(target string) {
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(target), tempPattern(target)))
+	for _, f := range stale {
+		os.Remove(f)
+	}
+}
+
+// writeFileAtomic replaces the regular file target (resolved by
+// resolveTarget) with data so that a reader, or the file after a crash,
+// is the old content or the new, never a mix. A non-regular file is
+// refused. The mode of an existing file is kept; a new one is 0600 in a
+// directory created 0700.
+func writeFileAtomic(target string, data []byte) (err error) {
 	mode := fs.FileMode(0o600)
 	switch fi, err := os.Stat(target); {
 	case err == nil && !fi.Mode().IsRegular():
-		return fmt.Errorf("connectors: %s is not a regular file; refusing to replace it", path)
+		return fmt.Errorf("connectors: %s is not a regular file; refusing to replace it", target)
 	case err == nil:
 		mode = fi.Mode().Perm()
 	case !errors.Is(err, fs.ErrNotExist):
@@ -289,7 +378,7 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("connectors: write config file: %w", err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp-*")
+	f, err := os.CreateTemp(dir, tempPattern(target))
 	if err != nil {
 		return fmt.Errorf("connectors: write config file: %w", err)
 	}

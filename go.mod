@@ -1,8 +1,11 @@
 module github.com/connectorkit/connectors
 
-go 1.25
+go 1.25.0
 
 require (
 	github.com/BurntSushi/toml v1.6.0
+	github.com/gofrs/flock v0.13.1
 	github.com/google/go-cmp v0.7.0
 )
+
+require golang.org/x/sys v0.47.0 // indirect

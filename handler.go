@@ -5,8 +5,11 @@ package connectors
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -66,6 +69,7 @@ type Handler struct {
 	policy    *Policy
 	tokenHash *[sha256.Size]byte // nil: no token required
 	origin    *http.CrossOriginProtection
+	etagKey   [32]byte
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -79,10 +83,15 @@ var _ http.Handler = (*Handler)(nil)
 //	DELETE /{name}    remove from connectors and legacy channels; 200 with
 //	                  the whole redacted map after the change
 //
+// Every success carries an ETag of the whole stored state (a keyed hash
+// that reveals no secret); a POST or DELETE with If-Match that no longer
+// names the current state is refused with 412 and changes nothing.
+//
 // Every response is JSON; every error is {"error": "message"}, with status
-// 400 for bad input, 404, 405 (with Allow), 413 for a body over
-// MaxBodyBytes, 415 for a POST that is not application/json, and 500 with
-// a generic message when the store fails.
+// 400 for bad input, 401 without the Token, 403 for a cross-origin write,
+// 404, 405 (with Allow), 412, 413 for a body over MaxBodyBytes, 415 for a
+// POST that is not application/json, and 500 with a generic message when
+// the store fails.
 func NewHandler(store Store, opts HandlerOptions) *Handler {
 	h := &Handler{
 		store:   store,
@@ -98,6 +107,7 @@ func NewHandler(store Store, opts HandlerOptions) *Handler {
 	if h.origin == nil {
 		h.origin = http.NewCrossOriginProtection()
 	}
+	rand.Read(h.etagKey[:])
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
 	}
@@ -189,26 +199,32 @@ type connectorsResponse struct {
 	Connectors map[string]Config `json:"connectors"`
 }
 
+// errPrecondition is what an update returns when If-Match names a state
+// that is no longer current.
+var errPrecondition = errors.New("connectors changed since the ETag in If-Match")
+
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	m, err := h.store.List(r.Context())
 	if err != nil {
 		h.storeFailed(w, r, err)
 		return
 	}
-	h.reply(w, http.StatusOK, connectorsResponse{h.policy.RedactAll(m)})
+	h.reply(w, http.StatusOK, h.etag(m), connectorsResponse{h.policy.RedactAll(m)})
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, name string) {
-	cfg, err := h.store.Get(r.Context(), name)
-	if errors.Is(err, ErrNotFound) {
-		h.fail(w, r, http.StatusNotFound, "connector not found", nil)
-		return
-	}
+	// List, not Get: the ETag is of the whole stored state.
+	m, err := h.store.List(r.Context())
 	if err != nil {
 		h.storeFailed(w, r, err)
 		return
 	}
-	h.reply(w, http.StatusOK, struct {
+	cfg, ok := m[name]
+	if !ok {
+		h.fail(w, r, http.StatusNotFound, "connector not found", nil)
+		return
+	}
+	h.reply(w, http.StatusOK, h.etag(m), struct {
 		Name   string `json:"name"`
 		Config Config `json:"config"`
 	}{name, h.policy.Redact(cfg)})
@@ -236,84 +252,129 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadRequest, msg, nil)
 		return
 	}
-	var restoreErr error
-	connectors, err := h.update(r.Context(), func(m map[string]Config) error {
+	h.update(w, r, "put", name, func(m map[string]Config) error {
 		// A client that read the config redacted may send masks back:
 		// they mean "keep the stored secret", never a new one.
-		m[name], restoreErr = h.policy.Restore(cfg, m[name])
-		return restoreErr
+		restored, err := h.policy.Restore(cfg, m[name])
+		if err != nil {
+			return err
+		}
+		m[name] = restored
+		return nil
 	})
-	if restoreErr != nil {
-		h.fail(w, r, http.StatusBadRequest, restoreErr.Error(), nil)
-		return
-	}
-	if err != nil {
-		h.updateFailed(w, r, err)
-		return
-	}
-	h.log.InfoContext(r.Context(), "connector saved", "connector", name, "op", "put")
-	h.reply(w, http.StatusOK, connectorsResponse{connectors})
 }
 
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request, name string) {
-	var existed bool
-	connectors, err := h.update(r.Context(), func(m map[string]Config) error {
-		_, existed = m[name]
+	h.update(w, r, "delete", name, func(m map[string]Config) error {
 		delete(m, name)
 		return nil
 	})
-	if err != nil {
-		h.updateFailed(w, r, err)
-		return
-	}
-	if existed {
-		h.log.InfoContext(r.Context(), "connector deleted", "connector", name, "op", "delete")
-	}
-	h.reply(w, http.StatusOK, connectorsResponse{connectors})
 }
 
-// update applies fn to the store and returns the redacted map after it.
-// With an Updater, fn and the write are one step; otherwise fn's changes
-// are replayed as Put and Delete calls, and another writer may come
-// between the read and the write.
-func (h *Handler) update(ctx context.Context, fn func(map[string]Config) error) (map[string]Config, error) {
-	var after map[string]Config
-	if u, ok := h.store.(Updater); ok {
-		err := u.Update(ctx, func(m map[string]Config) error {
-			if err := fn(m); err != nil {
-				return err
-			}
-			after = h.policy.RedactAll(m)
-			return nil
-		})
-		return after, err
+// update applies fn, a change of the named connector, to the store and
+// answers the request: the redacted map after the change, or an error.
+// With an Updater, the If-Match check, fn and the write are one step;
+// otherwise fn's changes are replayed as Put and Delete calls, and another
+// writer may come between the check and the write.
+func (h *Handler) update(w http.ResponseWriter, r *http.Request, op, name string, fn func(map[string]Config) error) {
+	ctx := r.Context()
+	ifMatch := r.Header.Get("If-Match")
+	var (
+		after   map[string]Config // redacted
+		tag     string
+		changed bool
+		fnErr   error
+	)
+	step := func(m map[string]Config) error {
+		if ifMatch != "" && !etagMatches(ifMatch, h.etag(m)) {
+			fnErr = errPrecondition
+			return fnErr
+		}
+		old, had := m[name]
+		if fnErr = fn(m); fnErr != nil {
+			return fnErr
+		}
+		cfg, has := m[name]
+		changed = had != has || has && !equalValue(old, cfg)
+		after, tag = h.policy.RedactAll(m), h.etag(m)
+		return nil
 	}
+	var err error
+	if u, ok := h.store.(Updater); ok {
+		err = u.Update(ctx, step)
+	} else {
+		err = h.replay(ctx, step)
+		if err == nil && fnErr == nil {
+			var m map[string]Config
+			if m, err = h.store.List(ctx); err == nil {
+				after, tag = h.policy.RedactAll(m), h.etag(m)
+			}
+		}
+	}
+	switch {
+	case fnErr == errPrecondition:
+		h.fail(w, r, http.StatusPreconditionFailed, fnErr.Error(), nil)
+	case fnErr != nil:
+		// fn's errors are the handler's own, written for the client.
+		h.fail(w, r, http.StatusBadRequest, fnErr.Error(), nil)
+	case err != nil:
+		h.updateFailed(w, r, err)
+	default:
+		if changed {
+			h.log.InfoContext(ctx, "connector changed", "connector", name, "op", op)
+		}
+		h.reply(w, http.StatusOK, tag, connectorsResponse{after})
+	}
+}
+
+// replay runs fn on a copy of the listing and stores what it changed with
+// Put and Delete, for stores without Updater.
+func (h *Handler) replay(ctx context.Context, fn func(map[string]Config) error) error {
 	before, err := h.store.List(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	m := cloneAll(before)
 	if err := fn(m); err != nil {
-		return nil, err
+		return err
 	}
 	for name, cfg := range m {
 		if old, ok := before[name]; !ok || !equalValue(old, cfg) {
 			if err := h.store.Put(ctx, name, cfg); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
 	for name := range before {
 		if _, ok := m[name]; !ok {
 			if err := h.store.Delete(ctx, name); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
-	if m, err = h.store.List(ctx); err != nil {
-		return nil, err
+	return nil
+}
+
+// etag returns the entity tag of a stored state: a keyed hash, so that it
+// changes with every secret but tells nothing about any. The key is the
+// handler's own, so tags are valid for the life of the handler.
+func (h *Handler) etag(m map[string]Config) string {
+	mac := hmac.New(sha256.New, h.etagKey[:])
+	if err := json.NewEncoder(mac).Encode(m); err != nil {
+		return "" // a value outside the value model; reply fails anyway
 	}
-	return h.policy.RedactAll(m), nil
+	return `"` + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:18]) + `"`
+}
+
+// etagMatches reports whether an If-Match header value names tag: "*", or
+// a list of strong tags one of which is tag.
+func etagMatches(ifMatch, tag string) bool {
+	for t := range strings.SplitSeq(ifMatch, ",") {
+		if t = strings.TrimSpace(t); t == "*" || t == tag {
+			return true
+		}
+	}
+	return false
 }
 
 // parsePost decodes a POST body. On bad input it returns a message for the
@@ -395,7 +456,7 @@ func (h *Handler) updateFailed(w http.ResponseWriter, r *http.Request, err error
 // storeFailed answers 500 without saying why; the cause goes to the log.
 func (h *Handler) storeFailed(w http.ResponseWriter, r *http.Request, err error) {
 	h.log.ErrorContext(r.Context(), "connector store failed", "method", r.Method, "err", err)
-	h.reply(w, http.StatusInternalServerError, errorResponse{"connector store failed"})
+	h.reply(w, http.StatusInternalServerError, "", errorResponse{"connector store failed"})
 }
 
 type errorResponse struct {
@@ -406,11 +467,11 @@ type errorResponse struct {
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, msg string, cause error) {
 	h.log.DebugContext(r.Context(), "connector request refused",
 		"method", r.Method, "status", status, "reason", msg, "err", cause)
-	h.reply(w, status, errorResponse{msg})
+	h.reply(w, status, "", errorResponse{msg})
 }
 
 // reply writes every response of the handler.
-func (h *Handler) reply(w http.ResponseWriter, status int, v any) {
+func (h *Handler) reply(w http.ResponseWriter, status int, etag string, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		// Only a value outside the value model can get here.
@@ -421,6 +482,9 @@ func (h *Handler) reply(w http.ResponseWriter, status int, v any) {
 	hdr.Set("Content-Type", "application/json")
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Cache-Control", "no-store")
+	if etag != "" && status == http.StatusOK {
+		hdr.Set("ETag", etag)
+	}
 	hdr.Set("Content-Length", strconv.Itoa(len(body)+1))
 	w.WriteHeader(status)
 	w.Write(append(body, '\n'))

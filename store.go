@@ -44,7 +44,9 @@ type Updater interface {
 	Store
 
 	// Update calls fn with a copy of all connectors, as List returns it.
-	// fn may add, replace and delete entries of the map. If fn returns nil,
+	// fn may add, replace and delete entries of the map, and should do
+	// nothing else: a store may call it again on fresh contents if another
+	// writer came first, and only the last call counts. If fn returns nil,
 	// the connectors that changed are stored at once, and fn's map must
 	// not be used after it returns. If fn returns an error, or the changed
 	// map holds an invalid name (ErrInvalidName) or config
