@@ -310,6 +310,9 @@ func (jsonCodec) decode(data []byte) (map[string]any, error) {
 			line := 1 + bytes.Count(data[:serr.Offset], []byte("\n"))
 			return nil, fmt.Errorf("JSON syntax error at line %d", line)
 		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, errors.New("JSON ends early")
+		}
 		return nil, errors.New("not a JSON object")
 	}
 	if doc == nil {

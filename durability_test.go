@@ -1,0 +1,391 @@
+package connectors
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The durability tests run a second process: the test binary itself,
+// re-executed with childEnv naming the job (see TestChildProcess).
+const childEnv = "CONNECTORS_TEST_CHILD"
+
+// stressScale multiplies the counts of the stress tests: set
+// CONNECTORS_STRESS=10 for a long run.
+func stressScale(t *testing.T) int {
+	t.Helper()
+	v := os.Getenv("CONNECTORS_STRESS")
+	if v == "" {
+		return 1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("CONNECTORS_STRESS=%q: want a positive integer", v)
+	}
+	return n
+}
+
+// child returns a command that re-runs this test binary as a child
+// process doing job on path with args.
+func child(t *testing.T, job, path string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestChildProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(),
+		childEnv+"="+job,
+		"CONNECTORS_TEST_PATH="+path,
+		"CONNECTORS_TEST_ARGS="+strings.Join(args, ","))
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
+// TestChildProcess is not a test: it is the body of the child processes
+// of the tests below, and returns at once in a normal run.
+func TestChildProcess(t *testing.T) {
+	job := os.Getenv(childEnv)
+	if job == "" {
+		return
+	}
+	store, err := NewFileStore(os.Getenv("CONNECTORS_TEST_PATH"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	var args []int
+	for _, a := range strings.Split(os.Getenv("CONNECTORS_TEST_ARGS"), ",") {
+		n, _ := strconv.Atoi(a)
+		args = append(args, n)
+	}
+	switch job {
+	case "writers":
+		if err := runWriters(store, args[0], args[1], args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	case "crash":
+		crashLoop(store)
+	}
+	os.Exit(0)
+}
+
+// writerOps is what goroutine g of process p does, op by op: put a name,
+// put another, delete the one before, and so on, over ten names of its
+// own, so that each name is written many times but the file stays small.
+func writerOps(p, g, ops int, do func(name string, cfg Config) error) error {
+	name := func(i int) string { return fmt.Sprintf("p%d-g%d-%d", p, g, i%10) }
+	for i := range ops {
+		var err error
+		if i%3 == 2 {
+			err = do(name(i-1), nil)
+		} else {
+			err = do(name(i), Config{"seq": int64(i), "botToken": fmt.Sprintf("%d:tok-%d-%d", i, p, g)})
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runWriters runs goroutines writers of process p against store.
+func runWriters(store Store, p, goroutines, ops int) error {
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, goroutines)
+	for g := range goroutines {
+		wg.Go(func() {
+			errs <- writerOps(p, g, ops, func(name string, cfg Config) error {
+				if cfg == nil {
+					return store.Delete(ctx, name)
+				}
+				return store.Put(ctx, name, cfg)
+			})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestConcurrentProcesses has two processes of many goroutines each write
+// their own names to one file. Every write must survive: at the end the
+// file holds exactly the expected set, and the host's table.
+func TestConcurrentProcesses(t *testing.T) {
+	goroutines, ops := 8, 200*stressScale(t)
+	if testing.Short() {
+		ops = 30
+	}
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	host := "[agent]\nname = \"shared\"\n"
+	if err := os.WriteFile(path, []byte(host), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store, err := NewFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cmd := child(t, "writers", path, "1", strconv.Itoa(goroutines), strconv.Itoa(ops))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ownErr := runWriters(store, 0, goroutines, ops)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("child process: %v", err)
+	}
+	if ownErr != nil {
+		t.Fatal(ownErr)
+	}
+
+	want := map[string]Config{}
+	for p := range 2 {
+		for g := range goroutines {
+			writerOps(p, g, ops, func(name string, cfg Config) error {
+				if cfg == nil {
+					delete(want, name)
+				} else {
+					want[name] = cfg
+				}
+				return nil
+			})
+		}
+	}
+	reopened, err := NewFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := reopened.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("file after %d writes by 2 processes (-want +got):\n%s", 2*goroutines*ops, diff)
+	}
+	doc, _, err := reopened.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]any{"name": "shared"}, doc["agent"]); diff != "" {
+		t.Errorf("host table (-want +got):\n%s", diff)
+	}
+}
+
+// crashLoop writes seq+1, seq+2, ... to the "crash" connector until it is
+// killed, printing each seq once its write has returned.
+func crashLoop(store *FileStore) {
+	ctx := context.Background()
+	cfg, err := store.Get(ctx, "crash")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	w := bufio.NewWriter(os.Stdout)
+	for seq := cfg["seq"].(int64) + 1; ; seq++ {
+		if err := store.Put(ctx, "crash", Config{"seq": seq, "token": strings.Repeat("s", int(seq%97))}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Fprintln(w, seq)
+		w.Flush()
+	}
+}
+
+// TestCrashMidWrite kills a writing process at random moments. After each
+// kill the file must parse and hold the last acknowledged write or the
+// one that was in flight, and nothing else may be lost.
+func TestCrashMidWrite(t *testing.T) {
+	kills := 200 * stressScale(t)
+	if testing.Short() {
+		kills = 20
+	}
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	store, err := NewFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	others := map[string]Config{}
+	for i := range 50 {
+		name := fmt.Sprintf("bot-%02d", i)
+		others[name] = Config{"botToken": fmt.Sprintf("%d:ABC", i), "accounts": []any{map[string]any{"id": int64(i)}}}
+		if err := store.Put(ctx, name, others[name]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.Put(ctx, "crash", Config{"seq": int64(0)}); err != nil {
+		t.Fatal(err)
+	}
+
+	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
+	var acked int64
+	for k := range kills {
+		cmd := child(t, "crash", path)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines := bufio.NewScanner(out)
+		if !lines.Scan() { // the child is in its write loop
+			cmd.Wait()
+			t.Fatalf("kill %d: child wrote nothing", k)
+		}
+		time.Sleep(time.Duration(rng.IntN(3000)) * time.Microsecond)
+		cmd.Process.Kill()
+		last := lines.Text()
+		for lines.Scan() {
+			last = lines.Text()
+		}
+		cmd.Wait()
+		acked, _ = strconv.ParseInt(last, 10, 64)
+
+		got, err := store.List(ctx)
+		if err != nil {
+			t.Fatalf("kill %d: the file does not read back: %v", k, err)
+		}
+		seq, _ := got["crash"]["seq"].(int64)
+		if seq != acked && seq != acked+1 {
+			t.Fatalf("kill %d: file holds seq %d, want %d (acknowledged) or %d (in flight)", k, seq, acked, acked+1)
+		}
+		delete(got, "crash")
+		if diff := cmp.Diff(others, got); diff != "" {
+			t.Fatalf("kill %d: other connectors (-want +got):\n%s", k, diff)
+		}
+	}
+	t.Logf("%d kills, last acknowledged write %d", kills, acked)
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), tempPattern(path)))
+	if len(stale) > 1 {
+		t.Errorf("%d temp files left; a write should remove those of killed writers", len(stale))
+	}
+}
+
+// TestHandEdit edits the file by hand between two API writes: the hand
+// edit and both writes survive.
+func TestHandEdit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	store, err := NewFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewHandler(store, HandlerOptions{})
+	if rec := do(t, h, "POST", "/", `{"name":"telegram","config":{"botToken":"1:A"}}`, nil); rec.Code != 200 {
+		t.Fatalf("POST: %d %s", rec.Code, rec.Body)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := string(data) + "\n[connectors.manual]\ntoken = \"by-hand\"\n\n[logging]\nlevel = \"debug\"\n"
+	if err := os.WriteFile(path, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if rec := do(t, h, "POST", "/", `{"name":"discord","config":{"token":"D"}}`, nil); rec.Code != 200 {
+		t.Fatalf("POST: %d %s", rec.Code, rec.Body)
+	}
+	got, err := store.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Config{
+		"telegram": {"botToken": "1:A"},
+		"manual":   {"token": "by-hand"},
+		"discord":  {"token": "D"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("connectors (-want +got):\n%s", diff)
+	}
+	doc, _, err := store.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]any{"level": "debug"}, doc["logging"]); diff != "" {
+		t.Errorf("hand-written table (-want +got):\n%s", diff)
+	}
+}
+
+func TestETag(t *testing.T) {
+	for _, s := range []struct {
+		name  string
+		store Store
+	}{
+		{"memory", &MemoryStore{}},
+		{"file", newTestFileStore(t)},
+		{"without Updater", listOnly{&MemoryStore{}}},
+	} {
+		t.Run(s.name, func(t *testing.T) {
+			h := NewHandler(s.store, HandlerOptions{})
+			post := func(body, ifMatch string) *httptest.ResponseRecorder {
+				t.Helper()
+				hdr := map[string]string{}
+				if ifMatch != "" {
+					hdr["If-Match"] = ifMatch
+				}
+				return do(t, h, "POST", "/", body, hdr)
+			}
+			rec := post(`{"name":"telegram","config":{"botToken":"1:A","port":1}}`, "")
+			tag1 := rec.Header().Get("ETag")
+			if rec.Code != 200 || !strings.HasPrefix(tag1, `"`) {
+				t.Fatalf("POST: %d, ETag %q", rec.Code, tag1)
+			}
+			for _, target := range []string{"/", "/telegram"} {
+				if got := do(t, h, "GET", target, "", nil).Header().Get("ETag"); got != tag1 {
+					t.Fatalf("GET %s ETag = %s, want the POST's %s", target, got, tag1)
+				}
+			}
+
+			// Only the secret changes: the tag must change too.
+			rec = post(`{"name":"telegram","config":{"botToken":"1:B","port":1}}`, tag1)
+			tag2 := rec.Header().Get("ETag")
+			if rec.Code != 200 || tag2 == tag1 || tag2 == "" {
+				t.Fatalf("POST with a current If-Match: %d, ETag %q (was %q)", rec.Code, tag2, tag1)
+			}
+
+			// A stale tag changes nothing.
+			for _, rq := range []struct{ method, target, body string }{
+				{"POST", "/", `{"name":"telegram","config":{"botToken":"1:C"}}`},
+				{"POST", "/", `{"name":"new","config":{}}`},
+				{"DELETE", "/telegram", ""},
+			} {
+				rec := do(t, h, rq.method, rq.target, rq.body, map[string]string{"If-Match": tag1})
+				if rec.Code != http.StatusPreconditionFailed {
+					t.Fatalf("%s with a stale If-Match: %d %s, want 412", rq.method, rec.Code, rec.Body)
+				}
+			}
+			got, err := s.store.List(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(map[string]Config{"telegram": {"botToken": "1:B", "port": int64(1)}}, got); diff != "" {
+				t.Fatalf("store after refused writes (-want +got):\n%s", diff)
+			}
+
+			for _, ifMatch := range []string{"*", `"other", ` + tag2} {
+				if rec := do(t, h, "DELETE", "/nothing", "", map[string]string{"If-Match": ifMatch}); rec.Code != 200 {
+					t.Errorf("DELETE with If-Match %s: %d", ifMatch, rec.Code)
+				}
+			}
+			if rec := do(t, h, "DELETE", "/telegram", "", map[string]string{"If-Match": "W/" + tag2}); rec.Code != 412 {
+				t.Errorf("a weak tag must not match for If-Match: %d", rec.Code)
+			}
+		})
+	}
+}
