@@ -51,6 +51,15 @@ func child(t *testing.T, job, path string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// load reads and parses the file as it is on disk now.
+func (s *FileStore) load() (doc map[string]any, m map[string]Config, err error) {
+	data, err := s.read()
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.parse(data)
+}
+
 // TestChildProcess is not a test: it is the body of the child processes
 // of the tests below, and returns at once in a normal run.
 func TestChildProcess(t *testing.T) {

@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/gofrs/flock"
@@ -46,10 +48,39 @@ var ErrInvalidFile = errors.New("invalid config file")
 // its one change and replaces the file. Reads take no lock. Temporary
 // files that a killed writer leaves (".name.tmp-*") are never read and are
 // removed by the next write.
+//
+// Reads are cheap: a read that finds the file as it was (same size,
+// modification time and identity) reuses what it parsed last time. Watch
+// notices changes by other processes and by hand within [PollInterval].
 type FileStore struct {
 	path  string
 	codec codec
 	mu    sync.Mutex // serializes this process's writes
+
+	stateMu sync.Mutex // guards known
+	known   *fileState // the file as last read or written; nil before
+
+	hub hub
+}
+
+// PollInterval is how often a FileStore with subscribers (see
+// [FileStore.Watch]) checks its file for changes made outside this store.
+const PollInterval = 250 * time.Millisecond
+
+// racyWindow is how long after a file's modification time its size, time
+// and identity cannot be trusted to show a change: an in-place rewrite
+// within one tick of a coarse file system clock leaves all three alone.
+// Within the window, reads compare the bytes.
+const racyWindow = 2 * time.Second
+
+// fileState is the file's state as read or written at one moment. It is
+// never changed once published.
+type fileState struct {
+	snap   *snapshot
+	fi     fs.FileInfo    // nil: there was no file
+	data   []byte         // the file's bytes
+	doc    map[string]any // the parsed document; copied before a change
+	readAt time.Time
 }
 
 // NewFileStore returns a FileStore on path, which must end in ".toml" or
@@ -64,7 +95,9 @@ func NewFileStore(path string) (*FileStore, error) {
 	default:
 		return nil, fmt.Errorf("connectors: config file %s: unknown format, want a .toml or .json file", path)
 	}
-	return &FileStore{path: path, codec: c}, nil
+	s := &FileStore{path: path, codec: c}
+	s.hub.poll = s.poll
+	return s, nil
 }
 
 // Path returns the path the store was created with.
@@ -72,28 +105,12 @@ func (s *FileStore) Path() string { return s.path }
 
 // List implements [Store].
 func (s *FileStore) List(ctx context.Context) (map[string]Config, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	_, m, err := s.load()
-	return m, err
+	return list(ctx, s)
 }
 
 // Get implements [Store].
 func (s *FileStore) Get(ctx context.Context, name string) (Config, error) {
-	name, err := CheckName(name)
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cfg, ok := m[name]
-	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrNotFound, name)
-	}
-	return cfg, nil
+	return get(ctx, s, name)
 }
 
 // Put implements [Store].
@@ -106,8 +123,95 @@ func (s *FileStore) Delete(ctx context.Context, name string) error {
 	return del(ctx, s, name)
 }
 
-// Update implements [Updater]. It reads the file and applies fn; if a
-// connector changed, it takes the write lock, re-reads the file, and
+// Watch implements [Watcher]. While anyone watches, a goroutine checks the
+// file every [PollInterval]; it ends with the last subscription. A file
+// that does not parse (an editor half-way through saving) yields no events;
+// the next good version does.
+func (s *FileStore) Watch(ctx context.Context) iter.Seq[Event] {
+	return s.hub.watch(ctx)
+}
+
+// poll checks the file until quit is closed. Changes it finds reach the
+// subscribers through current.
+func (s *FileStore) poll(quit <-chan struct{}) {
+	t := time.NewTicker(PollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-quit:
+			return
+		case <-t.C:
+			s.current() // errors: a bad file is retried next tick
+		}
+	}
+}
+
+func (s *FileStore) snapshot(ctx context.Context) (*snapshot, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	k, err := s.current()
+	if err != nil {
+		return nil, err
+	}
+	return k.snap, nil
+}
+
+// current returns the file's state now, parsing the file only if it
+// changed since it was last read or written. A change it finds is
+// published to subscribers.
+func (s *FileStore) current() (*fileState, error) {
+	fi, err := os.Stat(s.path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("connectors: read config file: %w", err)
+	}
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	k := s.known
+	if k != nil && sameFile(k.fi, fi) && (fi == nil || k.readAt.Sub(fi.ModTime()) > racyWindow) {
+		return k, nil
+	}
+	// Stat before read: the bytes are at least as new as fi, so a change
+	// after the stat shows as a different stat next time.
+	data, err := s.read()
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	if k != nil && bytes.Equal(data, k.data) {
+		s.known = &fileState{snap: k.snap, fi: fi, data: k.data, doc: k.doc, readAt: now}
+		return s.known, nil
+	}
+	doc, m, err := s.parse(data)
+	if err != nil {
+		return nil, err
+	}
+	s.setKnown(&fileState{snap: &snapshot{m: m}, fi: fi, data: data, doc: doc, readAt: now})
+	return s.known, nil
+}
+
+// setKnown records k as the file's state and tells subscribers what
+// changed. The caller holds stateMu.
+func (s *FileStore) setKnown(k *fileState) {
+	old := emptySnapshot
+	if s.known != nil {
+		old = s.known.snap
+	}
+	s.known = k
+	s.hub.publish(old.m, k.snap.m)
+}
+
+// sameFile reports whether two stats (nil: no file) show the same file
+// unchanged.
+func sameFile(a, b fs.FileInfo) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Size() == b.Size() && a.ModTime().Equal(b.ModTime()) && os.SameFile(a, b)
+}
+
+// Update implements [Updater]. It applies fn to the file as last read; if
+// a connector changed, it takes the write lock, re-reads the file, and
 // replaces it. fn is called again, on the fresh contents, if the file
 // changed in between, so fn must not do more than change its map.
 func (s *FileStore) Update(ctx context.Context, fn func(map[string]Config) error) error {
@@ -119,15 +223,11 @@ func (s *FileStore) Update(ctx context.Context, fn func(map[string]Config) error
 
 	// A change of nothing writes nothing, and needs no lock: it takes
 	// effect at the moment of this read.
-	data, err := s.read()
+	k, err := s.current()
 	if err != nil {
 		return err
 	}
-	doc, cur, err := s.parse(data)
-	if err != nil {
-		return err
-	}
-	next, changed, err := runUpdate(cur, fn)
+	next, changed, err := runUpdate(k.snap.m, fn)
 	if err != nil || len(changed) == 0 {
 		return err
 	}
@@ -150,12 +250,14 @@ func (s *FileStore) Update(ctx context.Context, fn func(map[string]Config) error
 	removeStaleTemps(target)
 
 	// Re-read under the lock: another process, or a person with an
-	// editor, may have changed the file since the read above.
+	// editor, may have changed the file since it was last read.
 	fresh, err := s.read()
 	if err != nil {
 		return err
 	}
-	if !bytes.Equal(fresh, data) {
+	doc := k.doc
+	if !bytes.Equal(fresh, k.data) {
+		var cur map[string]Config
 		if doc, cur, err = s.parse(fresh); err != nil {
 			return err
 		}
@@ -164,6 +266,7 @@ func (s *FileStore) Update(ctx context.Context, fn func(map[string]Config) error
 		}
 	}
 
+	doc = cloneDoc(doc)
 	conns, _ := doc["connectors"].(map[string]any)
 	if conns == nil {
 		conns = make(map[string]any)
@@ -182,16 +285,49 @@ func (s *FileStore) Update(ctx context.Context, fn func(map[string]Config) error
 	if err != nil {
 		return fmt.Errorf("connectors: encode %s: %w", s.path, err)
 	}
-	return writeFileAtomic(target, out)
+	if err := writeFileAtomic(target, out); err != nil {
+		return err
+	}
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		fi = nil // the next read will parse the file again
+	}
+	s.stateMu.Lock()
+	s.setKnown(&fileState{snap: &snapshot{m: next}, fi: fi, data: out, doc: doc, readAt: time.Now()})
+	s.stateMu.Unlock()
+	return nil
 }
 
-// load reads and parses the file.
-func (s *FileStore) load() (doc map[string]any, m map[string]Config, err error) {
-	data, err := s.read()
-	if err != nil {
-		return nil, nil, err
+// cloneDoc copies the tables and arrays of a parsed document, so that a
+// write can change its copy while the parsed one stays as it was. Leaves
+// (strings, numbers, times) are immutable and shared.
+func cloneDoc(doc map[string]any) map[string]any {
+	out := make(map[string]any, len(doc))
+	for k, v := range doc {
+		out[k] = cloneDocValue(v)
 	}
-	return s.parse(data)
+	return out
+}
+
+func cloneDocValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		return cloneDoc(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = cloneDocValue(e)
+		}
+		return out
+	case []map[string]any:
+		out := make([]map[string]any, len(v))
+		for i, e := range v {
+			out[i] = cloneDoc(e)
+		}
+		return out
+	default:
+		return v
+	}
 }
 
 // read returns the file's bytes; a missing file reads as nil.

@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -70,6 +71,7 @@ type Handler struct {
 	tokenHash *[sha256.Size]byte // nil: no token required
 	origin    *http.CrossOriginProtection
 	etagKey   [32]byte
+	listCache atomic.Pointer[cachedList]
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -204,6 +206,23 @@ type connectorsResponse struct {
 var errPrecondition = errors.New("connectors changed since the ETag in If-Match")
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
+	if ss, ok := h.store.(snapshotter); ok {
+		snap, err := ss.snapshot(r.Context())
+		if err != nil {
+			h.storeFailed(w, r, err)
+			return
+		}
+		c := h.listCache.Load()
+		if c == nil || c.snap != snap {
+			// Encoding is most of a GET's cost; an unchanged store
+			// answers with the bytes encoded last time.
+			c = &cachedList{snap: snap, etag: h.etag(snap.m)}
+			c.body, _ = h.encode(connectorsResponse{h.policy.RedactAll(snap.m)})
+			h.listCache.Store(c)
+		}
+		h.write(w, http.StatusOK, c.etag, c.body)
+		return
+	}
 	m, err := h.store.List(r.Context())
 	if err != nil {
 		h.storeFailed(w, r, err)
@@ -212,9 +231,25 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	h.reply(w, http.StatusOK, h.etag(m), connectorsResponse{h.policy.RedactAll(m)})
 }
 
+// cachedList is a GET response encoded for one snapshot of the store.
+type cachedList struct {
+	snap *snapshot
+	etag string
+	body []byte
+}
+
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, name string) {
-	// List, not Get: the ETag is of the whole stored state.
-	m, err := h.store.List(r.Context())
+	// The whole state, not Get: the ETag is of all of it.
+	var m map[string]Config
+	var err error
+	if ss, ok := h.store.(snapshotter); ok {
+		var snap *snapshot
+		if snap, err = ss.snapshot(r.Context()); err == nil {
+			m = snap.m // read only
+		}
+	} else {
+		m, err = h.store.List(r.Context())
+	}
 	if err != nil {
 		h.storeFailed(w, r, err)
 		return
@@ -470,22 +505,43 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, msg s
 	h.reply(w, status, "", errorResponse{msg})
 }
 
-// reply writes every response of the handler.
+// reply writes every response of the handler but cached ones.
 func (h *Handler) reply(w http.ResponseWriter, status int, etag string, v any) {
+	body, err := h.encode(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+	}
+	h.write(w, status, etag, body)
+}
+
+// encode returns v as a response body. Only a value outside the value
+// model can fail; the body is then a generic error.
+func (h *Handler) encode(v any) ([]byte, error) {
 	body, err := json.Marshal(v)
 	if err != nil {
-		// Only a value outside the value model can get here.
 		h.log.Error("connector response encoding failed", "err", err)
-		status, body = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+		return []byte(`{"error":"internal error"}` + "\n"), err
 	}
-	hdr := w.Header()
-	hdr.Set("Content-Type", "application/json")
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Cache-Control", "no-store")
-	if etag != "" && status == http.StatusOK {
-		hdr.Set("ETag", etag)
-	}
-	hdr.Set("Content-Length", strconv.Itoa(len(body)+1))
-	w.WriteHeader(status)
-	w.Write(append(body, '\n'))
+	return append(body, '\n'), nil
 }
+
+// write sends a response body with the headers every response carries.
+func (h *Handler) write(w http.ResponseWriter, status int, etag string, body []byte) {
+	hdr := w.Header()
+	hdr["Content-Type"] = jsonContentType
+	hdr["X-Content-Type-Options"] = nosniff
+	hdr["Cache-Control"] = noStore
+	if etag != "" && status == http.StatusOK {
+		hdr["Etag"] = []string{etag}
+	}
+	hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// Header values shared by every response; net/http does not change them.
+var (
+	jsonContentType = []string{"application/json"}
+	nosniff         = []string{"nosniff"}
+	noStore         = []string{"no-store"}
+)

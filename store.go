@@ -6,6 +6,7 @@ package connectors
 import (
 	"context"
 	"fmt"
+	"iter"
 	"maps"
 	"sync"
 )
@@ -57,43 +58,56 @@ type Updater interface {
 // Compile-time checks that the stores implement their interfaces.
 var (
 	_ Updater = (*MemoryStore)(nil)
+	_ Watcher = (*MemoryStore)(nil)
 	_ Updater = (*FileStore)(nil)
+	_ Watcher = (*FileStore)(nil)
 )
 
+// snapshot is a store's state at one moment. It is never changed, so it
+// can be shared, and a store whose state has not changed hands out the
+// same one: the handler caches its response per snapshot.
+type snapshot struct {
+	m map[string]Config
+}
+
+var emptySnapshot = &snapshot{m: map[string]Config{}}
+
+// snapshotter is implemented by this package's stores: it gives the
+// handler the current state without copying it.
+type snapshotter interface {
+	snapshot(ctx context.Context) (*snapshot, error)
+}
+
 // MemoryStore is a Store held in memory, for tests and for hosts that keep
-// their configuration elsewhere. The zero value is an empty store ready for
-// use. A MemoryStore must not be copied after first use.
+// their configuration elsewhere. It implements [Updater] and [Watcher].
+// The zero value is an empty store ready for use. A MemoryStore must not
+// be copied after first use.
 type MemoryStore struct {
-	mu sync.RWMutex
-	m  map[string]Config // stored configs are never changed in place
+	mu   sync.RWMutex
+	snap *snapshot // nil means empty
+	hub  hub
+}
+
+func (s *MemoryStore) snapshot(ctx context.Context) (*snapshot, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.snap == nil {
+		return emptySnapshot, nil
+	}
+	return s.snap, nil
 }
 
 // List implements [Store].
 func (s *MemoryStore) List(ctx context.Context) (map[string]Config, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return cloneAll(s.m), nil
+	return list(ctx, s)
 }
 
 // Get implements [Store].
 func (s *MemoryStore) Get(ctx context.Context, name string) (Config, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	name, err := CheckName(name)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	cfg, ok := s.m[name]
-	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrNotFound, name)
-	}
-	return cloneConfig(cfg), nil
+	return get(ctx, s, name)
 }
 
 // Put implements [Store].
@@ -106,19 +120,55 @@ func (s *MemoryStore) Delete(ctx context.Context, name string) error {
 	return del(ctx, s, name)
 }
 
-// Update implements [Updater].
+// Update implements [Updater]. fn is called exactly once.
 func (s *MemoryStore) Update(ctx context.Context, fn func(map[string]Config) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	next, changed, err := runUpdate(s.m, fn)
+	cur := emptySnapshot
+	if s.snap != nil {
+		cur = s.snap
+	}
+	next, changed, err := runUpdate(cur.m, fn)
 	if err != nil || len(changed) == 0 {
 		return err
 	}
-	s.m = next
+	s.snap = &snapshot{m: next}
+	s.hub.publish(cur.m, next)
 	return nil
+}
+
+// Watch implements [Watcher].
+func (s *MemoryStore) Watch(ctx context.Context) iter.Seq[Event] {
+	return s.hub.watch(ctx)
+}
+
+// list is Store.List for this package's stores.
+func list(ctx context.Context, s snapshotter) (map[string]Config, error) {
+	snap, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return cloneAll(snap.m), nil
+}
+
+// get is Store.Get for this package's stores.
+func get(ctx context.Context, s snapshotter, name string) (Config, error) {
+	name, err := CheckName(name)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg, ok := snap.m[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNotFound, name)
+	}
+	return cloneConfig(cfg), nil
 }
 
 // put is Store.Put for stores that implement Update.

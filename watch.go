@@ -1,0 +1,230 @@
+// This file holds change events: Event, the Watcher capability, and the
+// hub that delivers events to each subscriber without blocking writers.
+
+package connectors
+
+import (
+	"context"
+	"iter"
+	"log/slog"
+	"sync"
+)
+
+// Op says how a connector changed.
+type Op int
+
+// The ways a connector can change.
+const (
+	Added Op = iota + 1
+	Updated
+	Removed
+)
+
+// String returns "added", "updated" or "removed".
+func (op Op) String() string {
+	switch op {
+	case Added:
+		return "added"
+	case Updated:
+		return "updated"
+	case Removed:
+		return "removed"
+	}
+	return "unknown"
+}
+
+// An Event reports that one connector changed.
+//
+// Config is the connector's new config, unredacted, for the host to apply;
+// it is nil when Op is Removed, and the receiver owns it. String and
+// LogValue show the name and the change, never a config value, so an Event
+// may be logged as it is.
+type Event struct {
+	Name   string
+	Op     Op
+	Config Config
+}
+
+// String returns the connector's name and what happened to it, such as
+// "telegram updated".
+func (e Event) String() string { return e.Name + " " + e.Op.String() }
+
+// LogValue implements [slog.LogValuer]: the name and the change, no values.
+func (e Event) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("connector", e.Name), slog.String("op", e.Op.String()))
+}
+
+// A Watcher is a Store that reports changes to its connectors.
+type Watcher interface {
+	Store
+
+	// Watch returns the changes made to the store from the moment Watch
+	// is called until ctx is done or the caller stops ranging: each
+	// changed connector is one Event, whatever made the change (this
+	// process, another process, a person editing the file). A write that
+	// changes nothing yields nothing.
+	//
+	// Events never wait for the subscriber: changes that arrive while the
+	// subscriber is busy are merged per connector, so when it next reads
+	// it gets one Event per changed connector describing the change from
+	// what it last received to the current config (an add then a delete
+	// cancel out). Nothing is dropped, so there is never a need to resync.
+	// When ranging ends, the subscription and everything it started are
+	// released. The sequence may be ranged over once.
+	Watch(ctx context.Context) iter.Seq[Event]
+}
+
+// hub delivers events to subscribers. The zero value has none. A hub may
+// have a poller: a function started when the first subscriber arrives and
+// told to stop, through its channel, when the last one leaves.
+type hub struct {
+	mu     sync.Mutex
+	subs   map[*subscriber]struct{}
+	poll   func(quit <-chan struct{}) // nil: nothing to start
+	quit   chan struct{}              // non-nil while a poller runs
+	pollWG sync.WaitGroup             // for tests: pollers running
+}
+
+// subscriber holds the events one subscriber has not yet received.
+type subscriber struct {
+	mu      sync.Mutex
+	pending map[string]Event
+	order   []string      // names in arrival order; may hold stale names
+	wake    chan struct{} // one token: "pending is not empty"
+}
+
+// watch implements Watcher.Watch for the store that owns h.
+func (h *hub) watch(ctx context.Context) iter.Seq[Event] {
+	s := &subscriber{pending: make(map[string]Event), wake: make(chan struct{}, 1)}
+	h.add(s)
+	stop := context.AfterFunc(ctx, func() { h.remove(s) })
+	return func(yield func(Event) bool) {
+		defer func() {
+			stop()
+			h.remove(s)
+		}()
+		for {
+			for {
+				e, ok := s.next()
+				if !ok {
+					break
+				}
+				if ctx.Err() != nil || !yield(e) {
+					return
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.wake:
+			}
+		}
+	}
+}
+
+func (h *hub) add(s *subscriber) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.subs == nil {
+		h.subs = make(map[*subscriber]struct{})
+	}
+	h.subs[s] = struct{}{}
+	if h.poll != nil && h.quit == nil {
+		h.quit = make(chan struct{})
+		h.pollWG.Add(1)
+		go func(quit chan struct{}) {
+			defer h.pollWG.Done()
+			h.poll(quit)
+		}(h.quit)
+	}
+}
+
+func (h *hub) remove(s *subscriber) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.subs, s)
+	if len(h.subs) == 0 && h.quit != nil {
+		close(h.quit)
+		h.quit = nil
+	}
+}
+
+// publish reports the differences between two states of a store. It never
+// blocks on a subscriber.
+func (h *hub) publish(old, cur map[string]Config) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.subs) == 0 {
+		return
+	}
+	events := diff(old, cur)
+	for s := range h.subs {
+		s.merge(events)
+	}
+}
+
+// diff lists the changes from old to cur, one Event per changed name. The
+// configs are cur's own; subscribers copy them on delivery.
+func diff(old, cur map[string]Config) []Event {
+	var events []Event
+	for name, cfg := range cur {
+		prev, ok := old[name]
+		switch {
+		case !ok:
+			events = append(events, Event{name, Added, cfg})
+		case !equalValue(prev, cfg):
+			events = append(events, Event{name, Updated, cfg})
+		}
+	}
+	for name := range old {
+		if _, ok := cur[name]; !ok {
+			events = append(events, Event{Name: name, Op: Removed})
+		}
+	}
+	return events
+}
+
+// merge adds events to what s has pending, folding each into an earlier
+// pending event for the same connector.
+func (s *subscriber) merge(events []Event) {
+	if len(events) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range events {
+		p, ok := s.pending[e.Name]
+		switch {
+		case !ok:
+			s.order = append(s.order, e.Name)
+		case p.Op == Added && e.Op == Removed:
+			delete(s.pending, e.Name) // never seen, now gone
+			continue
+		case p.Op == Added:
+			e.Op = Added // still new to the subscriber
+		case p.Op == Removed && e.Op == Added:
+			e.Op = Updated // it had the old one
+		}
+		s.pending[e.Name] = e
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// next returns the oldest pending event, with its own copy of the config.
+func (s *subscriber) next() (Event, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.order) > 0 {
+		name := s.order[0]
+		s.order = s.order[1:]
+		if e, ok := s.pending[name]; ok {
+			delete(s.pending, name)
+			e.Config = cloneConfig(e.Config)
+			return e, true
+		}
+	}
+	return Event{}, false
+}
