@@ -1,6 +1,7 @@
-// Command server is a small agent-style server that mounts the connectors
-// API on its own mux beside a health check, with the connectors kept in a
-// TOML file.
+// Command server is a small agent-style server: it mounts the connectors
+// API on its own mux beside a health check, keeps the connectors in a TOML
+// file, and runs a supervisor that restarts only the connector that
+// changed, whether through the API or by a hand edit of the file.
 //
 //	go run ./examples/server -addr 127.0.0.1:8080 -config connectors.toml
 package main
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,19 +24,32 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	config := flag.String("config", "connectors.toml", "config file (.toml or .json)")
+	token := flag.String("token", "", "API token required on every request (default $CONNECTORS_API_TOKEN; empty: none)")
+	trust := flag.String("trust-origin", "", "comma-separated origins allowed to write from a browser, such as app://dashboard")
 	flag.Parse()
+	if *token == "" {
+		*token = os.Getenv("CONNECTORS_API_TOKEN")
+	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(*addr, *config, log); err != nil {
+	if err := run(*addr, *config, *token, *trust, log); err != nil {
 		log.Error("server failed", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, config string, log *slog.Logger) error {
+func run(addr, config, token, trust string, log *slog.Logger) error {
 	store, err := connectors.NewFileStore(config)
 	if err != nil {
 		return err
+	}
+	origins := http.NewCrossOriginProtection()
+	for o := range strings.SplitSeq(trust, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			if err := origins.AddTrustedOrigin(o); err != nil {
+				return err
+			}
+		}
 	}
 
 	mux := http.NewServeMux()
@@ -42,18 +57,26 @@ func run(addr, config string, log *slog.Logger) error {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
-	connectors.Mount(mux, "/api/connectors", connectors.NewHandler(store, connectors.HandlerOptions{Logger: log}))
+	connectors.Mount(mux, "/api/connectors", connectors.NewHandler(store, connectors.HandlerOptions{
+		Logger:      log,
+		Token:       token,
+		CrossOrigin: origins,
+	}))
 
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	supervised := make(chan error, 1)
+	go func() { supervised <- supervise(ctx, store, log) }()
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("listening", "addr", "http://"+addr, "api", "/api/connectors", "config", config)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.ListenAndServe() }()
+	log.Info("listening", "addr", "http://"+addr, "api", "/api/connectors", "config", config, "token", token != "")
 
 	select {
-	case err := <-errc:
+	case err := <-served:
+		return err
+	case err := <-supervised:
 		return err
 	case <-ctx.Done():
 	}
@@ -63,8 +86,33 @@ func run(addr, config string, log *slog.Logger) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	return <-supervised
+}
+
+// supervise "runs" every configured connector and restarts only the one
+// that changed. A real agent would start a Telegram poller or a Discord
+// gateway session here; this one logs, and never logs a config value.
+func supervise(ctx context.Context, store *connectors.FileStore, log *slog.Logger) error {
+	events := store.Watch(ctx) // subscribe first, so no change is missed
+	all, err := store.List(ctx)
+	if err != nil {
+		return err
+	}
+	for name, cfg := range all {
+		log.Info("connector started", "connector", name, "fields", len(cfg))
+	}
+	for e := range events {
+		switch e.Op {
+		case connectors.Added:
+			log.Info("connector started", "connector", e.Name, "fields", len(e.Config))
+		case connectors.Updated:
+			log.Info("connector restarted", "connector", e.Name, "fields", len(e.Config))
+		case connectors.Removed:
+			log.Info("connector stopped", "connector", e.Name)
+		}
 	}
 	return nil
 }
