@@ -419,6 +419,9 @@ func (tomlCodec) encode(doc map[string]any) ([]byte, error) {
 	if err := enc.Encode(doc); err != nil {
 		return nil, err
 	}
+	if !bytes.HasSuffix(b.Bytes(), []byte("\n")) {
+		b.WriteByte('\n') // the encoder ends an empty last table without one
+	}
 	return b.Bytes(), nil
 }
 
