@@ -81,30 +81,62 @@ func normalizeConfig(cfg map[string]any, where string) (Config, error) {
 	if cfg == nil {
 		return Config{}, nil
 	}
-	v, err := normalize(cfg, where, 1)
-	if err != nil {
-		return nil, err
+	v, perr := normalize(cfg, 1)
+	if perr != nil {
+		return nil, perr.errorAt(where)
 	}
 	return v.(map[string]any), nil
 }
 
-// normalize converts v, found at path at the given depth, to the value
-// model. It always copies, so the result shares nothing with v.
-func normalize(v any, path string, depth int) (any, error) {
+// A pathError is a problem at a place inside a config. The walks build
+// its path only as the error returns, so a walk that finds nothing spends
+// nothing on paths: a long key over a long array must not cost
+// key length times elements.
+type pathError struct {
+	rev []string // path steps, innermost first: ".key" or "[2]"
+	msg string
+}
+
+func problem(msg string) *pathError { return &pathError{msg: msg} }
+
+// at adds the step by which the caller reached the problem.
+func (e *pathError) at(step string) *pathError {
+	e.rev = append(e.rev, step)
+	return e
+}
+
+func (e *pathError) atIndex(i int) *pathError { return e.at("[" + strconv.Itoa(i) + "]") }
+
+// errorAt returns the error, wrapping ErrInvalidConfig, with the path from
+// root, such as "config.accounts[2]: null in an array".
+func (e *pathError) errorAt(root string) error {
+	var b strings.Builder
+	b.WriteString(root)
+	for i := len(e.rev) - 1; i >= 0; i-- {
+		b.WriteString(e.rev[i])
+	}
+	return fmt.Errorf("%w: %s: %s", ErrInvalidConfig, b.String(), e.msg)
+}
+
+const outOfRange = "integer out of int64 range (send it as a string)"
+
+// normalize converts v, found at the given depth, to the value model. It
+// always copies, so the result shares nothing with v.
+func normalize(v any, depth int) (any, *pathError) {
 	switch v := v.(type) {
 	case string:
 		// Every format we write is UTF-8; a stray byte would make the
 		// file unreadable or be replaced silently.
 		if !utf8.ValidString(v) {
-			return nil, fmt.Errorf("%w: %s: string is not valid UTF-8", ErrInvalidConfig, path)
+			return nil, problem("string is not valid UTF-8")
 		}
 		return v, nil
 	case bool, int64:
 		return v, nil
 	case float64:
-		return normalizeFloat(v, path)
+		return normalizeFloat(v)
 	case float32:
-		return normalizeFloat(float64(v), path)
+		return normalizeFloat(float64(v))
 	case int:
 		return int64(v), nil
 	case int8:
@@ -120,18 +152,18 @@ func normalize(v any, path string, depth int) (any, error) {
 	case uint32:
 		return int64(v), nil
 	case uint:
-		return normalizeUint(uint64(v), path)
+		return normalizeUint(uint64(v))
 	case uint64:
-		return normalizeUint(v, path)
+		return normalizeUint(v)
 	case json.Number:
-		return normalizeNumber(string(v), path)
+		return normalizeNumber(string(v))
 	case time.Time:
 		// TOML datetimes written by hand become text; the value model has
 		// no time type.
 		return v.Format(time.RFC3339Nano), nil
 	case map[string]any:
 		if depth > MaxDepth {
-			return nil, fmt.Errorf("%w: %s: nested deeper than %d levels", ErrInvalidConfig, path, MaxDepth)
+			return nil, problem("nested deeper than " + strconv.Itoa(MaxDepth) + " levels")
 		}
 		out := make(map[string]any, len(v))
 		for k, e := range v {
@@ -139,28 +171,27 @@ func normalize(v any, path string, depth int) (any, error) {
 				continue
 			}
 			if !utf8.ValidString(k) {
-				return nil, fmt.Errorf("%w: %s: a key is not valid UTF-8", ErrInvalidConfig, path)
+				return nil, problem("a key is not valid UTF-8")
 			}
-			n, err := normalize(e, path+"."+k, depth+1)
+			n, err := normalize(e, depth+1)
 			if err != nil {
-				return nil, err
+				return nil, err.at("." + k)
 			}
 			out[k] = n
 		}
 		return out, nil
 	case []any:
 		if depth > MaxDepth {
-			return nil, fmt.Errorf("%w: %s: nested deeper than %d levels", ErrInvalidConfig, path, MaxDepth)
+			return nil, problem("nested deeper than " + strconv.Itoa(MaxDepth) + " levels")
 		}
 		out := make([]any, len(v))
 		for i, e := range v {
-			p := path + "[" + strconv.Itoa(i) + "]"
 			if e == nil {
-				return nil, fmt.Errorf("%w: %s: null in an array", ErrInvalidConfig, p)
+				return nil, problem("null in an array").atIndex(i)
 			}
-			n, err := normalize(e, p, depth+1)
+			n, err := normalize(e, depth+1)
 			if err != nil {
-				return nil, err
+				return nil, err.atIndex(i)
 			}
 			out[i] = n
 		}
@@ -170,50 +201,50 @@ func normalize(v any, path string, depth int) (any, error) {
 		for i, e := range v {
 			a[i] = e
 		}
-		return normalize(a, path, depth)
+		return normalize(a, depth)
 	case nil:
-		return nil, fmt.Errorf("%w: %s: null value", ErrInvalidConfig, path)
+		return nil, problem("null value")
 	default:
-		return nil, fmt.Errorf("%w: %s: unsupported type %T", ErrInvalidConfig, path, v)
+		return nil, problem(fmt.Sprintf("unsupported type %T", v))
 	}
 }
 
 // normalizeFloat keeps one spelling for every number: an integral float
 // becomes int64, so 8080 and 8080.0 are the same value in every format.
-func normalizeFloat(f float64, path string) (any, error) {
+func normalizeFloat(f float64) (any, *pathError) {
 	switch {
 	case math.IsNaN(f) || math.IsInf(f, 0):
-		return nil, fmt.Errorf("%w: %s: number is not finite", ErrInvalidConfig, path)
+		return nil, problem("number is not finite")
 	case f != math.Trunc(f):
 		return f, nil
 	case f >= -(1<<63) && f < 1<<63:
 		return int64(f), nil
 	default:
-		return nil, fmt.Errorf("%w: %s: integer out of int64 range (send it as a string)", ErrInvalidConfig, path)
+		return nil, problem(outOfRange)
 	}
 }
 
-func normalizeUint(u uint64, path string) (any, error) {
+func normalizeUint(u uint64) (any, *pathError) {
 	if u > math.MaxInt64 {
-		return nil, fmt.Errorf("%w: %s: integer out of int64 range (send it as a string)", ErrInvalidConfig, path)
+		return nil, problem(outOfRange)
 	}
 	return int64(u), nil
 }
 
 // normalizeNumber converts a JSON number literal.
-func normalizeNumber(s, path string) (any, error) {
+func normalizeNumber(s string) (any, *pathError) {
 	if !strings.ContainsAny(s, ".eE") {
 		i, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: integer out of int64 range (send it as a string)", ErrInvalidConfig, path)
+			return nil, problem(outOfRange)
 		}
 		return i, nil
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: number out of range", ErrInvalidConfig, path)
+		return nil, problem("number out of range")
 	}
-	return normalizeFloat(f, path)
+	return normalizeFloat(f)
 }
 
 // cloneValue deep-copies a value already in the value model.

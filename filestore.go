@@ -419,10 +419,11 @@ func (tomlCodec) encode(doc map[string]any) ([]byte, error) {
 	if err := enc.Encode(doc); err != nil {
 		return nil, err
 	}
-	if !bytes.HasSuffix(b.Bytes(), []byte("\n")) {
-		b.WriteByte('\n') // the encoder ends an empty last table without one
+	out := bytes.TrimLeft(b.Bytes(), "\n") // before a first table
+	if !bytes.HasSuffix(out, []byte("\n")) {
+		out = append(out, '\n') // the encoder ends an empty last table without one
 	}
-	return b.Bytes(), nil
+	return out, nil
 }
 
 type jsonCodec struct{}
@@ -472,18 +473,24 @@ func (jsonCodec) encode(doc map[string]any) ([]byte, error) {
 }
 
 // resolveTarget returns the file that a write to path replaces: path
-// itself, or the file a symlink at path points to, so that the link is
-// kept.
+// itself, or the file a chain of symlinks at path ends at (which need not
+// exist yet), so that the links are kept.
 func resolveTarget(path string) (string, error) {
-	fi, err := os.Lstat(path)
-	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-		return path, nil
+	for range 40 {
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			return path, nil
+		}
+		link, err := os.Readlink(path)
+		if err != nil {
+			return "", fmt.Errorf("connectors: resolve config file link: %w", err)
+		}
+		if !filepath.IsAbs(link) {
+			link = filepath.Join(filepath.Dir(path), link)
+		}
+		path = link
 	}
-	target, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return "", fmt.Errorf("connectors: resolve config file link: %w", err)
-	}
-	return target, nil
+	return "", fmt.Errorf("connectors: resolve config file link: too many links")
 }
 
 // tempPattern names the temporary files of writeFileAtomic for target.

@@ -3,8 +3,6 @@
 package connectors
 
 import (
-	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 )
@@ -169,7 +167,7 @@ func (p *Policy) redactValue(v any, secret bool) any {
 		// []map[string]any, int). Convert them rather than pass through
 		// something that could hold an unmasked secret; hide what cannot
 		// be converted.
-		n, err := normalize(v, "", 1)
+		n, err := normalize(v, 1)
 		if err != nil {
 			return Mask
 		}
@@ -229,16 +227,16 @@ func Restore(cfg, stored Config) (Config, error) {
 
 // Restore is [Restore] with p's rules for which keys are sensitive.
 func (p *Policy) Restore(cfg, stored Config) (Config, error) {
-	v, err := p.restore(cfg, stored, true, false, "config")
-	if err != nil {
-		return nil, err
+	v, perr := p.restore(cfg, stored, true, false)
+	if perr != nil {
+		return nil, perr.errorAt("config")
 	}
 	out, _ := v.(map[string]any)
 	return out, nil
 }
 
-// restore walks v (sent) beside old (stored at the same path, if has).
-func (p *Policy) restore(v, old any, has, secret bool, path string) (any, error) {
+// restore walks v (sent) beside old (stored at the same place, if has).
+func (p *Policy) restore(v, old any, has, secret bool) (any, *pathError) {
 	switch v := v.(type) {
 	case map[string]any:
 		if v == nil {
@@ -248,9 +246,9 @@ func (p *Policy) restore(v, old any, has, secret bool, path string) (any, error)
 		out := make(map[string]any, len(v))
 		for k, e := range v {
 			o, ok := oldMap[k]
-			r, err := p.restore(e, o, ok, secret || p.IsSensitive(k), path+"."+k)
+			r, err := p.restore(e, o, ok, secret || p.IsSensitive(k))
 			if err != nil {
-				return nil, err
+				return nil, err.at("." + k)
 			}
 			out[k] = r
 		}
@@ -264,9 +262,9 @@ func (p *Policy) restore(v, old any, has, secret bool, path string) (any, error)
 			if ok {
 				o = oldArr[i]
 			}
-			r, err := p.restore(e, o, ok, secret, path+"["+strconv.Itoa(i)+"]")
+			r, err := p.restore(e, o, ok, secret)
 			if err != nil {
-				return nil, err
+				return nil, err.atIndex(i)
 			}
 			out[i] = r
 		}
@@ -276,7 +274,7 @@ func (p *Policy) restore(v, old any, has, secret bool, path string) (any, error)
 			return v, nil
 		}
 		if !has {
-			return nil, fmt.Errorf("%w: %s: redaction mask with no stored secret to keep", ErrInvalidConfig, path)
+			return nil, problem("redaction mask with no stored secret to keep")
 		}
 		return cloneValue(old), nil
 	default:

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -452,5 +453,37 @@ func TestLogLinesForChanges(t *testing.T) {
 	}
 	if bytes.Contains(out, []byte("SECRETVALUE")) {
 		t.Errorf("log holds the secret:\n%s", out)
+	}
+}
+
+// TestLongKeyCostsNoPaths guards against building the error path of every
+// value as the walks go: one long key over a long array would then cost
+// key length times elements in time and memory, a denial of service
+// within the body limit. A walk that finds nothing must build no path.
+func TestLongKeyCostsNoPaths(t *testing.T) {
+	key := strings.Repeat("k", 10000)
+	arr := make([]any, 2000)
+	for i := range arr {
+		arr[i] = map[string]any{"token": "****"}
+	}
+	sent := Config{key: map[string]any{key: arr}}
+	stored := Config{key: map[string]any{key: arr}}
+	for _, walk := range []struct {
+		name string
+		fn   func()
+	}{
+		{"normalize", func() { normalizeConfig(sent, "config") }},
+		{"restore", func() { Restore(sent, stored) }},
+	} {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		walk.fn()
+		runtime.ReadMemStats(&after)
+		// The copy itself is about 2000 small maps: well under 2 MB.
+		// Paths built eagerly would be 2000 x 20 KB = 40 MB.
+		if n := after.TotalAlloc - before.TotalAlloc; n > 2<<20 {
+			t.Errorf("%s allocated %d bytes for a %d-element array under a long key", walk.name, n, len(arr))
+		}
 	}
 }

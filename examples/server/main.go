@@ -11,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -68,7 +69,17 @@ func run(addr, config, token, trust string, log *slog.Logger) error {
 	supervised := make(chan error, 1)
 	go func() { supervised <- supervise(ctx, store, log) }()
 
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	var handler http.Handler = mux
+	if host, _, err := net.SplitHostPort(addr); err == nil && isLoopback(host) {
+		handler = loopbackHostOnly(mux)
+	}
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.ListenAndServe() }()
 	log.Info("listening", "addr", "http://"+addr, "api", "/api/connectors", "config", config, "token", token != "")
@@ -90,6 +101,35 @@ func run(addr, config, token, trust string, log *slog.Logger) error {
 		return err
 	}
 	return <-supervised
+}
+
+// loopbackHostOnly refuses requests whose Host header is not a loopback
+// name. A web page can point a domain of its own at 127.0.0.1 (DNS
+// rebinding); its requests would then look same-origin to the
+// cross-origin check, but they carry that domain as Host.
+func loopbackHostOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.Host)
+		if err != nil {
+			host = r.Host
+		}
+		if !isLoopback(host) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte(`{"error":"Host not allowed"}` + "\n"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 // supervise "runs" every configured connector and restarts only the one
