@@ -280,6 +280,44 @@ func BenchmarkGET(b *testing.B) {
 	}
 }
 
+// BenchmarkGETHTTP is BenchmarkGET as a client sees it: each GET goes
+// over a kept-alive loopback connection to a net/http server, whose cost
+// is the floor the issue sets ("serving bytes over net/http"). The
+// baseline serves the same pre-encoded bytes through the same server.
+func BenchmarkGETHTTP(b *testing.B) {
+	for _, kind := range []string{"baseline", "memory", "file"} {
+		b.Run(kind, func(b *testing.B) {
+			for _, n := range benchSizes {
+				b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+					var h http.Handler = benchListResponse(b, n)
+					if kind != "baseline" {
+						h = NewHandler(newBenchStore(b, kind, n), HandlerOptions{})
+					}
+					srv := httptest.NewServer(h)
+					defer srv.Close()
+					client := srv.Client()
+					buf := make([]byte, 64<<10)
+					for b.Loop() {
+						resp, err := client.Get(srv.URL)
+						if err != nil {
+							b.Fatal(err)
+						}
+						for {
+							if _, err := resp.Body.Read(buf); err != nil {
+								break
+							}
+						}
+						resp.Body.Close()
+						if resp.StatusCode != http.StatusOK {
+							b.Fatalf("GET: status %d", resp.StatusCode)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
 // BenchmarkList is the read path of the stores: List on an unchanged
 // file, TOML or JSON, against List on a MemoryStore, which only copies.
 func BenchmarkList(b *testing.B) {

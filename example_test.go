@@ -82,13 +82,13 @@ func ExampleFileStore() {
 	fmt.Print(string(data))
 	// Output:
 	// 8443 int64
+	// [model]
+	// name = "local"
+	//
 	// [connectors]
 	// [connectors.telegram]
 	// botToken = "123456:ABC-DEF"
 	// port = 8443
-	//
-	// [model]
-	// name = "local"
 }
 
 func ExampleRedact() {

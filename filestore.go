@@ -11,11 +11,15 @@ import (
 	"io"
 	"io/fs"
 	"iter"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/BurntSushi/toml"
 	"github.com/gofrs/flock"
@@ -60,6 +64,10 @@ type FileStore struct {
 	stateMu sync.Mutex // guards known
 	known   *fileState // the file as last read or written; nil before
 
+	sections map[string]section // TOML sections of the last write; under mu
+	swept    bool               // stale temp files removed; under mu
+	lastOut  []byte             // the last file written; sizes the next
+
 	hub hub
 }
 
@@ -69,9 +77,16 @@ const PollInterval = 250 * time.Millisecond
 
 // racyWindow is how long after a file's modification time its size, time
 // and identity cannot be trusted to show a change: an in-place rewrite
-// within one tick of a coarse file system clock leaves all three alone.
-// Within the window, reads compare the bytes.
-const racyWindow = 2 * time.Second
+// within one tick of the file system's clock leaves all three alone.
+// Within the window, reads compare the bytes. File systems that keep
+// whole seconds (FAT keeps two) get a window of two seconds; the others
+// tick in milliseconds at most.
+func racyWindow(mtime time.Time) time.Duration {
+	if mtime.Nanosecond() == 0 {
+		return 2 * time.Second
+	}
+	return 100 * time.Millisecond
+}
 
 // fileState is the file's state as read or written at one moment. It is
 // never changed once published.
@@ -80,6 +95,7 @@ type fileState struct {
 	fi     fs.FileInfo    // nil: there was no file
 	data   []byte         // the file's bytes
 	doc    map[string]any // the parsed document; copied before a change
+	host   []byte         // TOML: encoded document less connectors; nil: not yet
 	readAt time.Time
 }
 
@@ -168,7 +184,7 @@ func (s *FileStore) current() (*fileState, error) {
 	s.stateMu.Lock()
 	defer s.stateMu.Unlock()
 	k := s.known
-	if k != nil && sameFile(k.fi, fi) && (fi == nil || k.readAt.Sub(fi.ModTime()) > racyWindow) {
+	if k != nil && sameFile(k.fi, fi) && (fi == nil || k.readAt.Sub(fi.ModTime()) > racyWindow(fi.ModTime())) {
 		return k, nil
 	}
 	// Stat before read: the bytes are at least as new as fi, so a change
@@ -179,7 +195,7 @@ func (s *FileStore) current() (*fileState, error) {
 	}
 	now := time.Now()
 	if k != nil && bytes.Equal(data, k.data) {
-		s.known = &fileState{snap: k.snap, fi: fi, data: k.data, doc: k.doc, readAt: now}
+		s.known = &fileState{snap: k.snap, fi: fi, data: k.data, doc: k.doc, host: k.host, readAt: now}
 		return s.known, nil
 	}
 	doc, m, err := s.parse(data)
@@ -215,8 +231,13 @@ func sameFile(a, b fs.FileInfo) bool {
 // replaces it. fn is called again, on the fresh contents, if the file
 // changed in between, so fn must not do more than change its map.
 func (s *FileStore) Update(ctx context.Context, fn func(map[string]Config) error) error {
+	_, err := s.update(ctx, fn, false)
+	return err
+}
+
+func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error, shared bool) (*snapshot, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -225,109 +246,169 @@ func (s *FileStore) Update(ctx context.Context, fn func(map[string]Config) error
 	// effect at the moment of this read.
 	k, err := s.current()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	next, changed, err := runUpdate(k.snap.m, fn)
-	if err != nil || len(changed) == 0 {
-		return err
+	next, changed, err := runUpdate(k.snap.m, fn, shared)
+	if err != nil {
+		return nil, err
+	}
+	if len(changed) == 0 {
+		return k.snap, nil
 	}
 
 	target, err := resolveTarget(s.path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-		return fmt.Errorf("connectors: create config directory: %w", err)
+		return nil, fmt.Errorf("connectors: create config directory: %w", err)
 	}
 	// The lock sits on a guard file beside the config, never on the
 	// config itself: a rename replaces the config's inode, and a lock on
 	// the old inode would guard nothing.
 	guard := flock.New(target+".lock", flock.SetPermissions(0o600))
 	if err := guard.Lock(); err != nil {
-		return fmt.Errorf("connectors: lock config file: %w", err)
+		return nil, fmt.Errorf("connectors: lock config file: %w", err)
 	}
 	defer guard.Unlock()
-	removeStaleTemps(target)
+	if !s.swept {
+		// Once per store is enough: a killed writer's leftovers are
+		// harmless, and listing the directory on every write is not free.
+		removeStaleTemps(target)
+		s.swept = true
+	}
 
 	// Re-read under the lock: another process, or a person with an
 	// editor, may have changed the file since it was last read.
 	fresh, err := s.read()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	doc := k.doc
+	doc, host := k.doc, k.host
 	if !bytes.Equal(fresh, k.data) {
 		var cur map[string]Config
 		if doc, cur, err = s.parse(fresh); err != nil {
-			return err
+			return nil, err
 		}
-		if next, changed, err = runUpdate(cur, fn); err != nil || len(changed) == 0 {
-			return err
+		host = nil
+		if next, changed, err = runUpdate(cur, fn, shared); err != nil {
+			return nil, err
+		}
+		if len(changed) == 0 {
+			return &snapshot{m: cur}, nil
 		}
 	}
 
-	doc = cloneDoc(doc)
+	// Only the top level and the two tables change: copy those, share
+	// the rest with the parsed document, which stays as it was.
+	doc = maps.Clone(doc)
 	conns, _ := doc["connectors"].(map[string]any)
+	conns = maps.Clone(conns)
 	if conns == nil {
 		conns = make(map[string]any)
-		doc["connectors"] = conns
 	}
+	doc["connectors"] = conns
 	chans, _ := doc["channels"].(map[string]any)
 	for _, name := range changed {
 		if cfg, ok := next[name]; ok {
 			conns[name] = cfg
 		} else {
 			delete(conns, name)
-			delete(chans, name)
+			if _, ok := chans[name]; ok {
+				chans = maps.Clone(chans)
+				delete(chans, name)
+				doc["channels"] = chans
+				host = nil
+			}
 		}
 	}
-	out, err := s.codec.encode(doc)
+	out, host, err := s.encode(doc, host)
 	if err != nil {
-		return fmt.Errorf("connectors: encode %s: %w", s.path, err)
+		return nil, fmt.Errorf("connectors: encode %s: %w", s.path, err)
 	}
-	if err := writeFileAtomic(target, out); err != nil {
-		return err
-	}
-	fi, err := os.Stat(s.path)
+	tmp, err := writeTemp(target, out)
 	if err != nil {
-		fi = nil // the next read will parse the file again
+		return nil, err
 	}
+	// Readers wait while the new file takes the old one's place, so that
+	// none of them parses what this write already knows.
 	s.stateMu.Lock()
-	s.setKnown(&fileState{snap: &snapshot{m: next}, fi: fi, data: out, doc: doc, readAt: time.Now()})
+	err = os.Rename(tmp, target)
+	if err == nil {
+		fi, serr := os.Stat(s.path)
+		if serr != nil {
+			fi = nil // the next read will look at the file again
+		}
+		s.setKnown(&fileState{snap: &snapshot{m: next}, fi: fi, data: out, doc: doc, host: host, readAt: time.Now()})
+	}
+	snap := s.known.snap
 	s.stateMu.Unlock()
-	return nil
+	if err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("connectors: write config file: %w", err)
+	}
+	syncDir(filepath.Dir(target))
+	return snap, nil
 }
 
-// cloneDoc copies the tables and arrays of a parsed document, so that a
-// write can change its copy while the parsed one stays as it was. Leaves
-// (strings, numbers, times) are immutable and shared.
-func cloneDoc(doc map[string]any) map[string]any {
-	out := make(map[string]any, len(doc))
-	for k, v := range doc {
-		out[k] = cloneDocValue(v)
+// encode returns the file's bytes for doc. TOML files are put together
+// from parts encoded by earlier writes where those did not change: the
+// host's part (passed in and returned) and each connector's section, kept
+// per name and config; a write then costs the encoding of what it changed.
+func (s *FileStore) encode(doc map[string]any, host []byte) (out, newHost []byte, err error) {
+	if _, ok := s.codec.(tomlCodec); !ok {
+		out, err = s.codec.encode(doc)
+		return out, nil, err
 	}
-	return out
+	if host == nil {
+		rest := maps.Clone(doc)
+		delete(rest, "connectors")
+		if host, err = s.codec.encode(rest); err != nil {
+			return nil, nil, err
+		}
+		if len(rest) == 0 {
+			host = []byte{}
+		}
+	}
+	conns, _ := doc["connectors"].(map[string]any)
+	names := slices.Sorted(maps.Keys(conns))
+	sections := make(map[string]section, len(names))
+	var b bytes.Buffer
+	b.Grow(len(host) + 16 + len(names)*(len(s.lastOut)/max(1, len(s.sections))+1))
+	b.Write(host)
+	if len(host) > 0 {
+		b.WriteByte('\n')
+	}
+	b.WriteString("[connectors]\n")
+	for i, name := range names {
+		cfg := conns[name]
+		sec, ok := s.sections[name]
+		if !ok || sec.cfg != identity(cfg) {
+			text, err := s.codec.encode(map[string]any{"connectors": map[string]any{name: cfg}})
+			if err != nil {
+				return nil, nil, err
+			}
+			sec = section{cfg: identity(cfg), text: bytes.TrimPrefix(text, []byte("[connectors]\n"))}
+		}
+		sections[name] = sec
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.Write(sec.text)
+	}
+	s.sections, s.lastOut = sections, b.Bytes()
+	return b.Bytes(), host, nil
 }
 
-func cloneDocValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		return cloneDoc(v)
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = cloneDocValue(e)
-		}
-		return out
-	case []map[string]any:
-		out := make([]map[string]any, len(v))
-		for i, e := range v {
-			out[i] = cloneDoc(e)
-		}
-		return out
-	default:
-		return v
-	}
+// A section is a connector's encoded part of a TOML file.
+type section struct {
+	cfg  unsafe.Pointer // the config it encodes (configs never change)
+	text []byte
+}
+
+// identity returns what tells one map from another.
+func identity(v any) unsafe.Pointer {
+	return reflect.ValueOf(v).UnsafePointer()
 }
 
 // read returns the file's bytes; a missing file reads as nil.
@@ -508,28 +589,25 @@ func removeStaleTemps(target string) {
 	}
 }
 
-// writeFileAtomic replaces the regular file target (resolved by
-// resolveTarget) with data so that a reader, or the file after a crash,
-// is the old content or the new, never a mix. A non-regular file is
-// refused. The mode of an existing file is kept; a new one is 0600 in a
-// directory created 0700.
-func writeFileAtomic(target string, data []byte) (err error) {
+// writeTemp writes data to a new temporary file beside target, the
+// regular file a write replaces (see resolveTarget), and syncs it. The
+// caller renames it over target, then syncs the directory: readers, or
+// the file after a crash, then see the old content or the new, never a
+// mix. A non-regular target is refused. The temporary file takes the
+// mode of an existing target; a new one is 0600.
+func writeTemp(target string, data []byte) (name string, err error) {
 	mode := fs.FileMode(0o600)
 	switch fi, err := os.Stat(target); {
 	case err == nil && !fi.Mode().IsRegular():
-		return fmt.Errorf("connectors: %s is not a regular file; refusing to replace it", target)
+		return "", fmt.Errorf("connectors: %s is not a regular file; refusing to replace it", target)
 	case err == nil:
 		mode = fi.Mode().Perm()
 	case !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("connectors: write config file: %w", err)
+		return "", fmt.Errorf("connectors: write config file: %w", err)
 	}
-	dir := filepath.Dir(target)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("connectors: write config file: %w", err)
-	}
-	f, err := os.CreateTemp(dir, tempPattern(target))
+	f, err := os.CreateTemp(filepath.Dir(target), tempPattern(target))
 	if err != nil {
-		return fmt.Errorf("connectors: write config file: %w", err)
+		return "", fmt.Errorf("connectors: write config file: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -537,25 +615,23 @@ func writeFileAtomic(target string, data []byte) (err error) {
 			os.Remove(f.Name())
 		}
 	}()
-	if err := f.Chmod(mode); err != nil {
-		return fmt.Errorf("connectors: write config file: %w", err)
+	if mode != 0o600 { // CreateTemp made it 0600
+		if err := f.Chmod(mode); err != nil {
+			return "", fmt.Errorf("connectors: write config file: %w", err)
+		}
 	}
 	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("connectors: write config file: %w", err)
+		return "", fmt.Errorf("connectors: write config file: %w", err)
 	}
 	// Sync before rename: otherwise a crash can leave the new name
 	// pointing at a file whose data never reached the disk.
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("connectors: write config file: %w", err)
+		return "", fmt.Errorf("connectors: write config file: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("connectors: write config file: %w", err)
+		return "", fmt.Errorf("connectors: write config file: %w", err)
 	}
-	if err := os.Rename(f.Name(), target); err != nil {
-		return fmt.Errorf("connectors: write config file: %w", err)
-	}
-	syncDir(dir)
-	return nil
+	return f.Name(), nil
 }
 
 // syncDir makes a rename in dir durable. It is best effort: some platforms

@@ -14,13 +14,17 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // DefaultMaxBodyBytes is the largest request body the handler reads when
@@ -72,6 +76,15 @@ type Handler struct {
 	origin    *http.CrossOriginProtection
 	etagKey   [32]byte
 	listCache atomic.Pointer[cachedList]
+
+	// snap is the store when it is this package's own, whose snapshots
+	// let the handler skip copies and cache responses. Only the exact
+	// types: a type that embeds one and overrides a method must be
+	// served through its methods.
+	snap snapshotter
+
+	renderMu sync.Mutex
+	rendered map[string]rendered // by connector name; under renderMu
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -101,6 +114,12 @@ func NewHandler(store Store, opts HandlerOptions) *Handler {
 		log:     opts.Logger,
 		policy:  opts.Policy,
 		origin:  opts.CrossOrigin,
+	}
+	switch s := store.(type) {
+	case *MemoryStore:
+		h.snap = s
+	case *FileStore:
+		h.snap = s
 	}
 	if opts.Token != "" {
 		sum := sha256.Sum256([]byte(opts.Token))
@@ -206,45 +225,130 @@ type connectorsResponse struct {
 var errPrecondition = errors.New("connectors changed since the ETag in If-Match")
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
-	if ss, ok := h.store.(snapshotter); ok {
-		snap, err := ss.snapshot(r.Context())
+	var c *cachedList
+	if h.snap != nil {
+		snap, err := h.snap.snapshot(r.Context())
 		if err != nil {
 			h.storeFailed(w, r, err)
 			return
 		}
-		c := h.listCache.Load()
-		if c == nil || c.snap != snap {
-			// Encoding is most of a GET's cost; an unchanged store
-			// answers with the bytes encoded last time.
-			c = &cachedList{snap: snap, etag: h.etag(snap.m)}
-			c.body, _ = h.encode(connectorsResponse{h.policy.RedactAll(snap.m)})
-			h.listCache.Store(c)
+		// An unchanged store answers with the bytes it encoded last time.
+		if c = h.listCache.Load(); c == nil || c.snap != snap {
+			if c, err = h.cacheList(snap); err != nil {
+				h.storeFailed(w, r, err)
+				return
+			}
 		}
-		h.write(w, http.StatusOK, c.etag, c.body)
-		return
+	} else {
+		m, err := h.store.List(r.Context())
+		if err == nil {
+			c, err = h.render(m)
+		}
+		if err != nil {
+			h.storeFailed(w, r, err)
+			return
+		}
 	}
-	m, err := h.store.List(r.Context())
-	if err != nil {
-		h.storeFailed(w, r, err)
-		return
-	}
-	h.reply(w, http.StatusOK, h.etag(m), connectorsResponse{h.policy.RedactAll(m)})
+	hdr := w.Header()
+	setCommonHeaders(hdr)
+	hdr["Etag"], hdr["Content-Length"] = c.header[0], c.header[1]
+	w.WriteHeader(http.StatusOK)
+	w.Write(c.body)
 }
 
-// cachedList is a GET response encoded for one snapshot of the store.
+// cachedList is the response to a GET of the collection: the whole
+// redacted map and its ETag.
 type cachedList struct {
-	snap *snapshot
-	etag string
-	body []byte
+	snap   *snapshot // the state it shows, if the store has snapshots
+	etag   string
+	body   []byte
+	header [][]string // ETag and Content-Length values, shared read-only
+}
+
+// cacheList renders snap and keeps the result for the GETs that follow.
+func (h *Handler) cacheList(snap *snapshot) (*cachedList, error) {
+	c, err := h.render(snap.m)
+	if err != nil {
+		return nil, err
+	}
+	c.snap = snap
+	h.listCache.Store(c)
+	return c, nil
+}
+
+// rendered is one connector as the handler shows it, kept while its
+// stored config is the same map (stored configs never change in place).
+type rendered struct {
+	cfg    unsafe.Pointer
+	member []byte            // "name":{redacted config}
+	digest [sha256.Size]byte // of the unredacted config, for the ETag
+}
+
+// render returns the GET response for m: the JSON of the redacted map,
+// exactly as json.Marshal writes it, and the ETag of m, an HMAC over
+// each connector's name and digest under the handler's key. Connectors
+// whose config is the same map as last time are not encoded again, so a
+// write costs the rendering of what it changed.
+func (h *Handler) render(m map[string]Config) (*cachedList, error) {
+	names := slices.Sorted(maps.Keys(m))
+	h.renderMu.Lock()
+	defer h.renderMu.Unlock()
+	kept := make(map[string]rendered, len(m))
+	mac := hmac.New(sha256.New, h.etagKey[:])
+	size := 64*len(m) + 32
+	if c := h.listCache.Load(); c != nil {
+		size = len(c.body) + len(c.body)/len(m) + 1 // about one more connector
+	}
+	body := append(make([]byte, 0, size), `{"connectors":{`...)
+	for i, name := range names {
+		cfg := m[name]
+		r, ok := h.rendered[name]
+		if !ok || r.cfg != identity(cfg) {
+			key, err := json.Marshal(name)
+			if err != nil {
+				return nil, err
+			}
+			red, err := json.Marshal(h.policy.Redact(cfg))
+			if err != nil {
+				return nil, err
+			}
+			raw, err := json.Marshal(cfg)
+			if err != nil {
+				return nil, err
+			}
+			r = rendered{cfg: identity(cfg), member: slices.Concat(key, []byte(":"), red), digest: sha256.Sum256(raw)}
+		}
+		kept[name] = r
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, r.member...)
+		mac.Write([]byte(name))
+		mac.Write([]byte{0})
+		mac.Write(r.digest[:])
+	}
+	h.rendered = kept
+	body = append(body, "}}\n"...)
+	etag := `"` + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:18]) + `"`
+	return &cachedList{etag: etag, body: body, header: [][]string{{etag}, {strconv.Itoa(len(body))}}}, nil
+}
+
+// etag returns the entity tag of a stored state (see render).
+func (h *Handler) etag(m map[string]Config) (string, error) {
+	c, err := h.render(m)
+	if err != nil {
+		return "", err
+	}
+	return c.etag, nil
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, name string) {
 	// The whole state, not Get: the ETag is of all of it.
 	var m map[string]Config
 	var err error
-	if ss, ok := h.store.(snapshotter); ok {
+	if h.snap != nil {
 		var snap *snapshot
-		if snap, err = ss.snapshot(r.Context()); err == nil {
+		if snap, err = h.snap.snapshot(r.Context()); err == nil {
 			m = snap.m // read only
 		}
 	} else {
@@ -259,7 +363,12 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, name string) {
 		h.fail(w, r, http.StatusNotFound, "connector not found", nil)
 		return
 	}
-	h.reply(w, http.StatusOK, h.etag(m), struct {
+	tag, err := h.etag(m)
+	if err != nil {
+		h.storeFailed(w, r, err)
+		return
+	}
+	h.reply(w, http.StatusOK, tag, struct {
 		Name   string `json:"name"`
 		Config Config `json:"config"`
 	}{name, h.policy.Redact(cfg)})
@@ -315,15 +424,19 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, op, name string
 	ctx := r.Context()
 	ifMatch := r.Header.Get("If-Match")
 	var (
-		after   map[string]Config // redacted
-		tag     string
 		changed bool
 		fnErr   error
 	)
 	step := func(m map[string]Config) error {
-		if ifMatch != "" && !etagMatches(ifMatch, h.etag(m)) {
-			fnErr = errPrecondition
-			return fnErr
+		if ifMatch != "" {
+			tag, err := h.etag(m)
+			if err != nil {
+				return err
+			}
+			if !etagMatches(ifMatch, tag) {
+				fnErr = errPrecondition
+				return fnErr
+			}
 		}
 		old, had := m[name]
 		if fnErr = fn(m); fnErr != nil {
@@ -331,18 +444,33 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, op, name string
 		}
 		cfg, has := m[name]
 		changed = had != has || has && !equalValue(old, cfg)
-		after, tag = h.policy.RedactAll(m), h.etag(m)
 		return nil
 	}
-	var err error
-	if u, ok := h.store.(Updater); ok {
-		err = u.Update(ctx, step)
-	} else {
-		err = h.replay(ctx, step)
-		if err == nil && fnErr == nil {
+	var (
+		c   *cachedList
+		err error
+	)
+	switch s := h.store.(type) {
+	case *MemoryStore, *FileStore:
+		// fn only replaces entries, so it may work on the stored
+		// configs themselves.
+		var snap *snapshot
+		if snap, err = h.snap.update(ctx, step, true); err == nil {
+			c, err = h.cacheList(snap)
+		}
+	case Updater:
+		err = s.Update(ctx, func(m map[string]Config) error {
+			if err := step(m); err != nil {
+				return err
+			}
+			c, err = h.render(m)
+			return err
+		})
+	default:
+		if err = h.replay(ctx, step); err == nil {
 			var m map[string]Config
 			if m, err = h.store.List(ctx); err == nil {
-				after, tag = h.policy.RedactAll(m), h.etag(m)
+				c, err = h.render(m)
 			}
 		}
 	}
@@ -358,7 +486,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, op, name string
 		if changed {
 			h.log.InfoContext(ctx, "connector changed", "connector", name, "op", op)
 		}
-		h.reply(w, http.StatusOK, tag, connectorsResponse{after})
+		h.write(w, http.StatusOK, c.etag, c.body)
 	}
 }
 
@@ -388,17 +516,6 @@ func (h *Handler) replay(ctx context.Context, fn func(map[string]Config) error) 
 		}
 	}
 	return nil
-}
-
-// etag returns the entity tag of a stored state: a keyed hash, so that it
-// changes with every secret but tells nothing about any. The key is the
-// handler's own, so tags are valid for the life of the handler.
-func (h *Handler) etag(m map[string]Config) string {
-	mac := hmac.New(sha256.New, h.etagKey[:])
-	if err := json.NewEncoder(mac).Encode(m); err != nil {
-		return "" // a value outside the value model; reply fails anyway
-	}
-	return `"` + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:18]) + `"`
 }
 
 // etagMatches reports whether an If-Match header value names tag: "*", or
@@ -528,9 +645,7 @@ func (h *Handler) encode(v any) ([]byte, error) {
 // write sends a response body with the headers every response carries.
 func (h *Handler) write(w http.ResponseWriter, status int, etag string, body []byte) {
 	hdr := w.Header()
-	hdr["Content-Type"] = jsonContentType
-	hdr["X-Content-Type-Options"] = nosniff
-	hdr["Cache-Control"] = noStore
+	setCommonHeaders(hdr)
 	if etag != "" && status == http.StatusOK {
 		hdr["Etag"] = []string{etag}
 	}
@@ -539,7 +654,16 @@ func (h *Handler) write(w http.ResponseWriter, status int, etag string, body []b
 	w.Write(body)
 }
 
-// Header values shared by every response; net/http does not change them.
+// setCommonHeaders sets the headers every response carries. The values
+// are shared between responses (net/http only reads them), so a cached
+// GET allocates nothing for its headers.
+func setCommonHeaders(hdr http.Header) {
+	hdr["Content-Type"] = jsonContentType
+	hdr["X-Content-Type-Options"] = nosniff
+	hdr["Cache-Control"] = noStore
+}
+
+// Header values shared by every response.
 var (
 	jsonContentType = []string{"application/json"}
 	nosniff         = []string{"nosniff"}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"reflect"
 	"sync"
 )
 
@@ -73,9 +74,17 @@ type snapshot struct {
 var emptySnapshot = &snapshot{m: map[string]Config{}}
 
 // snapshotter is implemented by this package's stores: it gives the
-// handler the current state without copying it.
+// handler the current state without copying it, and an update that
+// returns the state it made.
 type snapshotter interface {
 	snapshot(ctx context.Context) (*snapshot, error)
+
+	// update is Updater.Update, returning the snapshot after the change.
+	// With shared set, fn's map holds the stored configs themselves, not
+	// copies: fn must replace or delete entries, never change a config in
+	// place. The handler, whose fn only replaces, uses it to skip copying
+	// every config on every write.
+	update(ctx context.Context, fn func(map[string]Config) error, shared bool) (*snapshot, error)
 }
 
 // MemoryStore is a Store held in memory, for tests and for hosts that keep
@@ -122,8 +131,13 @@ func (s *MemoryStore) Delete(ctx context.Context, name string) error {
 
 // Update implements [Updater]. fn is called exactly once.
 func (s *MemoryStore) Update(ctx context.Context, fn func(map[string]Config) error) error {
+	_, err := s.update(ctx, fn, false)
+	return err
+}
+
+func (s *MemoryStore) update(ctx context.Context, fn func(map[string]Config) error, shared bool) (*snapshot, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -131,13 +145,16 @@ func (s *MemoryStore) Update(ctx context.Context, fn func(map[string]Config) err
 	if s.snap != nil {
 		cur = s.snap
 	}
-	next, changed, err := runUpdate(cur.m, fn)
-	if err != nil || len(changed) == 0 {
-		return err
+	next, changed, err := runUpdate(cur.m, fn, shared)
+	if err != nil {
+		return nil, err
+	}
+	if len(changed) == 0 {
+		return cur, nil
 	}
 	s.snap = &snapshot{m: next}
 	s.hub.publish(cur.m, next)
-	return nil
+	return s.snap, nil
 }
 
 // Watch implements [Watcher].
@@ -199,12 +216,19 @@ func del(ctx context.Context, u Updater, name string) error {
 	})
 }
 
-// runUpdate gives fn a copy of cur and returns the state fn leaves, checked
-// and normalized, with the names whose configs differ from cur. cur is not
-// changed; configs that did not change are shared between cur and next, so
-// stores must treat stored configs as immutable.
-func runUpdate(cur map[string]Config, fn func(map[string]Config) error) (next map[string]Config, changed []string, err error) {
-	work := cloneAll(cur)
+// runUpdate gives fn a copy of cur (deep, or with shared the configs
+// themselves) and returns the state fn leaves, checked and normalized,
+// with the names whose configs differ from cur. cur is not changed;
+// configs that did not change are shared between cur and next, so stores
+// must treat stored configs as immutable.
+func runUpdate(cur map[string]Config, fn func(map[string]Config) error, shared bool) (next map[string]Config, changed []string, err error) {
+	work := maps.Clone(cur)
+	if !shared {
+		work = cloneAll(cur)
+	}
+	if work == nil {
+		work = map[string]Config{}
+	}
 	if err := fn(work); err != nil {
 		return nil, nil, err
 	}
@@ -239,12 +263,18 @@ func runUpdate(cur map[string]Config, fn func(map[string]Config) error) (next ma
 	return next, changed, nil
 }
 
+// sameMap reports whether a and b are one map, as an unchanged stored
+// config is in two snapshots: equal without a look inside.
+func sameMap(a, b map[string]any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
 // equalValue reports whether two values in the value model are equal.
 func equalValue(a, b any) bool {
 	switch a := a.(type) {
 	case map[string]any:
 		b, ok := b.(map[string]any)
-		return ok && maps.EqualFunc(a, b, equalValue)
+		return ok && (sameMap(a, b) || maps.EqualFunc(a, b, equalValue))
 	case []any:
 		b, ok := b.([]any)
 		if !ok || len(a) != len(b) {
