@@ -297,7 +297,7 @@ func (h *Handler) render(m map[string]Config) (*cachedList, error) {
 	mac := hmac.New(sha256.New, h.etagKey[:])
 	size := 64*len(m) + 32
 	if c := h.listCache.Load(); c != nil {
-		size = len(c.body) + len(c.body)/len(m) + 1 // about one more connector
+		size = len(c.body) + len(c.body)/max(1, len(m)) + 1 // about one more connector
 	}
 	body := append(make([]byte, 0, size), `{"connectors":{`...)
 	for i, name := range names {
