@@ -242,26 +242,45 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	// A change of nothing writes nothing, and needs no lock: it takes
-	// effect at the moment of this read.
-	k, err := s.current()
-	if err != nil {
-		return nil, err
+	// Try the change on the file as last known: most of the time that is
+	// the file as it is, and no read is needed before the lock.
+	s.stateMu.Lock()
+	k := s.known
+	s.stateMu.Unlock()
+	var err error
+	if k == nil {
+		if k, err = s.current(); err != nil {
+			return nil, err
+		}
 	}
 	next, changed, err := runUpdate(k.snap.m, fn, shared)
 	if err != nil {
 		return nil, err
 	}
 	if len(changed) == 0 {
-		return k.snap, nil
+		// A change of nothing writes nothing and needs no lock, if the
+		// file is still as known: it takes effect at this read.
+		fresh, err := s.current()
+		if err != nil {
+			return nil, err
+		}
+		if fresh.snap == k.snap {
+			return k.snap, nil
+		}
+		if next, changed, err = runUpdate(fresh.snap.m, fn, shared); err != nil || len(changed) == 0 {
+			return fresh.snap, err
+		}
+		k = fresh
 	}
 
 	target, err := resolveTarget(s.path)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-		return nil, fmt.Errorf("connectors: create config directory: %w", err)
+	if k.fi == nil {
+		if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+			return nil, fmt.Errorf("connectors: create config directory: %w", err)
+		}
 	}
 	// The lock sits on a guard file beside the config, never on the
 	// config itself: a rename replaces the config's inode, and a lock on
@@ -278,26 +297,19 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 		s.swept = true
 	}
 
-	// Re-read under the lock: another process, or a person with an
-	// editor, may have changed the file since it was last read.
-	fresh, err := s.read()
+	// Look again under the lock: another process, or a person with an
+	// editor, may have changed the file since it was last read. current
+	// reads it unless its size, time and identity show it unchanged.
+	fresh, err := s.current()
 	if err != nil {
 		return nil, err
 	}
-	doc, host := k.doc, k.host
-	if !bytes.Equal(fresh, k.data) {
-		var cur map[string]Config
-		if doc, cur, err = s.parse(fresh); err != nil {
-			return nil, err
-		}
-		host = nil
-		if next, changed, err = runUpdate(cur, fn, shared); err != nil {
-			return nil, err
-		}
-		if len(changed) == 0 {
-			return &snapshot{m: cur}, nil
+	if fresh.snap != k.snap {
+		if next, changed, err = runUpdate(fresh.snap.m, fn, shared); err != nil || len(changed) == 0 {
+			return fresh.snap, err
 		}
 	}
+	doc, host := fresh.doc, fresh.host
 
 	// Only the top level and the two tables change: copy those, share
 	// the rest with the parsed document, which stays as it was.
@@ -326,7 +338,7 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 	if err != nil {
 		return nil, fmt.Errorf("connectors: encode %s: %w", s.path, err)
 	}
-	tmp, err := writeTemp(target, out)
+	tmp, err := writeTemp(target, out, fresh.fi)
 	if err != nil {
 		return nil, err
 	}
@@ -594,10 +606,14 @@ func removeStaleTemps(target string) {
 // caller renames it over target, then syncs the directory: readers, or
 // the file after a crash, then see the old content or the new, never a
 // mix. A non-regular target is refused. The temporary file takes the
-// mode of an existing target; a new one is 0600.
-func writeTemp(target string, data []byte) (name string, err error) {
+// mode of an existing target; a new one is 0600. fi, if not nil, is a
+// current stat of target.
+func writeTemp(target string, data []byte, fi fs.FileInfo) (name string, err error) {
 	mode := fs.FileMode(0o600)
-	switch fi, err := os.Stat(target); {
+	if fi == nil { // not known: look
+		fi, err = os.Stat(target)
+	}
+	switch {
 	case err == nil && !fi.Mode().IsRegular():
 		return "", fmt.Errorf("connectors: %s is not a regular file; refusing to replace it", target)
 	case err == nil:
