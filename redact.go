@@ -3,8 +3,10 @@
 package connectors
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Mask is what one ":"-separated part of a secret string reads as after
@@ -68,37 +70,60 @@ func IsSensitive(key string) bool {
 
 // IsSensitive reports whether values under key are secrets under p.
 func (p *Policy) IsSensitive(key string) bool {
-	f := foldKey(key)
-	if defaultKeys[f] {
+	// Keys are short and mostly ASCII: fold them on the stack.
+	var buf [64]byte
+	f, ok := foldASCII(key, buf[:0])
+	if !ok {
+		f = []byte(foldKey(key))
+	}
+	if defaultKeys[string(f)] { // no allocation for a map lookup
 		return true
 	}
 	for _, s := range defaultContains {
-		if strings.Contains(f, s) {
+		if bytes.Contains(f, []byte(s)) {
 			return true
 		}
 	}
-	if strings.HasSuffix(f, "token") {
+	if bytes.HasSuffix(f, []byte("token")) {
 		return true
 	}
-	if strings.HasSuffix(f, "tokens") && !strings.HasPrefix(f, "max") && !strings.HasPrefix(f, "min") {
+	if bytes.HasSuffix(f, []byte("tokens")) && !bytes.HasPrefix(f, []byte("max")) && !bytes.HasPrefix(f, []byte("min")) {
 		return true
 	}
 	if p == nil {
 		return false
 	}
 	for _, k := range p.Keys {
-		if f == foldKey(k) {
+		if string(f) == foldKey(k) {
 			return true
 		}
 	}
 	for _, s := range p.Contains {
 		// A fragment of only separators folds to "" and would match
 		// every key; it is ignored.
-		if s := foldKey(s); s != "" && strings.Contains(f, s) {
+		if s := foldKey(s); s != "" && bytes.Contains(f, []byte(s)) {
 			return true
 		}
 	}
 	return false
+}
+
+// foldASCII is foldKey for an ASCII key, appended to dst. It reports false
+// for a key with other characters, which foldKey handles.
+func foldASCII(k string, dst []byte) ([]byte, bool) {
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return nil, false
+		case c == '_' || c == '-' || c == '.' || c == ' ':
+		case 'A' <= c && c <= 'Z':
+			dst = append(dst, c+'a'-'A')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst, true
 }
 
 // Redact returns a deep copy of cfg with every secret masked by the default
@@ -139,27 +164,27 @@ func (p *Policy) RedactAll(m map[string]Config) map[string]Config {
 }
 
 func (p *Policy) redactValue(v any, secret bool) any {
-	switch v := v.(type) {
+	switch x := v.(type) {
 	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
+		out := make(map[string]any, len(x))
+		for k, e := range x {
 			out[k] = p.redactValue(e, secret || p.IsSensitive(k))
 		}
 		return out
 	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
+		out := make([]any, len(x))
+		for i, e := range x {
 			out[i] = p.redactValue(e, secret)
 		}
 		return out
 	case string:
 		if secret {
-			return maskString(v)
+			return maskString(x)
 		}
-		return v
+		return v // the same interface value: no new allocation
 	case bool, int64, float64:
 		if secret {
-			return Mask
+			return maskAny
 		}
 		return v
 	default:
@@ -169,25 +194,29 @@ func (p *Policy) redactValue(v any, secret bool) any {
 		// be converted.
 		n, err := normalize(v, 1)
 		if err != nil {
-			return Mask
+			return maskAny
 		}
 		return p.redactValue(n, secret)
 	}
 }
 
+// maskAny is Mask as an interface value, boxed once.
+var maskAny any = Mask
+
+// masks are the masked forms of secrets with no, one and two colons,
+// which are most of them (Telegram tokens have one).
+var masks = [...]any{Mask, Mask + ":" + Mask, Mask + ":" + Mask + ":" + Mask}
+
 // maskString masks each ":"-separated part of s.
-func maskString(s string) string {
+func maskString(s string) any {
 	if s == "" || isEnvRef(s) {
 		return s
 	}
 	n := strings.Count(s, ":")
-	var b strings.Builder
-	b.Grow(len(Mask)*(n+1) + n)
-	b.WriteString(Mask)
-	for range n {
-		b.WriteString(":" + Mask)
+	if n < len(masks) {
+		return masks[n]
 	}
-	return b.String()
+	return Mask + strings.Repeat(":"+Mask, n)
 }
 
 // isEnvRef reports whether s is exactly "${NAME}" with NAME a shell-style
