@@ -215,11 +215,6 @@ func (h *Handler) authorized(r *http.Request) bool {
 	return match(r.Header.Get("X-Api-Key"))
 }
 
-// connectorsResponse is the body of every success but GET /{name}.
-type connectorsResponse struct {
-	Connectors map[string]Config `json:"connectors"`
-}
-
 // errPrecondition is what an update returns when If-Match names a state
 // that is no longer current.
 var errPrecondition = errors.New("connectors changed since the ETag in If-Match")
