@@ -144,6 +144,19 @@ func (s *FileStore) Delete(ctx context.Context, name string) error {
 // that does not parse (an editor half-way through saving) yields no events;
 // the next good version does.
 func (s *FileStore) Watch(ctx context.Context) iter.Seq[Event] {
+	// Changes count from the file as it is now: read it first if it was
+	// never read, so that its contents do not arrive as additions, and
+	// subscribe under the state lock, so that no change slips between.
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	if s.known == nil {
+		fi, _ := os.Stat(s.path)
+		if data, err := s.read(); err == nil {
+			if doc, m, err := s.parse(data); err == nil {
+				s.known = &fileState{snap: &snapshot{m: m}, fi: fi, data: data, doc: doc, readAt: time.Now()}
+			}
+		}
+	}
 	return s.hub.watch(ctx)
 }
 

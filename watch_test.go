@@ -272,3 +272,23 @@ func TestWatchSeesWriteByAnotherStore(t *testing.T) {
 	b.Put(context.Background(), "matrix", Config{"password": "p"})
 	expect(t, ch, Event{"matrix", Added, Config{"password": "p"}})
 }
+
+// TestWatchStartsFromTheFileAsItIs subscribes to a store that never read
+// its file: what is already there is no change.
+func TestWatchStartsFromTheFileAsItIs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	if err := os.WriteFile(path, []byte("[connectors.telegram]\nbotToken = \"1:A\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store, err := NewFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, _ := subscribe(t, store)
+	if _, err := store.List(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	expectNone(t, ch, 2*PollInterval)
+	store.Put(context.Background(), "discord", Config{"token": "D"})
+	expect(t, ch, Event{"discord", Added, Config{"token": "D"}})
+}
