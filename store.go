@@ -222,8 +222,10 @@ func del(ctx context.Context, u Updater, name string) error {
 // configs that did not change are shared between cur and next, so stores
 // must treat stored configs as immutable.
 func runUpdate(cur map[string]Config, fn func(map[string]Config) error, shared bool) (next map[string]Config, changed []string, err error) {
-	work := maps.Clone(cur)
-	if !shared {
+	var work map[string]Config
+	if shared {
+		work = maps.Clone(cur)
+	} else {
 		work = cloneAll(cur)
 	}
 	if work == nil {
@@ -234,15 +236,17 @@ func runUpdate(cur map[string]Config, fn func(map[string]Config) error, shared b
 	}
 	next = make(map[string]Config, len(work))
 	for name, cfg := range work {
-		if n, err := CheckName(name); err != nil {
-			return nil, nil, err
-		} else if n != name {
-			return nil, nil, fmt.Errorf("%w: surrounding white space", ErrInvalidName)
-		}
 		old, ok := cur[name]
-		if ok && equalValue(old, cfg) {
+		if ok && equalValue(old, cfg) { // the same map, when shared: no look inside
 			next[name] = old
 			continue
+		}
+		if !ok { // names already stored were checked when they were stored
+			if n, err := CheckName(name); err != nil {
+				return nil, nil, err
+			} else if n != name {
+				return nil, nil, fmt.Errorf("%w: surrounding white space", ErrInvalidName)
+			}
 		}
 		norm, err := normalizeConfig(cfg, "config")
 		if err != nil {
