@@ -398,3 +398,58 @@ func TestETag(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdateSeesOtherWriters runs fn on the file as it is, also when fn
+// would refuse the state this store last knew.
+func TestUpdateSeesOtherWriters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	a, _ := NewFileStore(path)
+	b, _ := NewFileStore(path)
+	ctx := context.Background()
+	if _, err := a.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Put(ctx, "telegram", Config{"botToken": "1:A", "port": int64(1)}); err != nil {
+		t.Fatal(err)
+	}
+	// A dashboard that read through b writes back through a.
+	h := NewHandler(a, HandlerOptions{})
+	rec := do(t, h, "POST", "/", `{"name":"telegram","config":{"botToken":"****:****","port":2}}`, nil)
+	if rec.Code != 200 {
+		t.Fatalf("write-back of another process's connector: %d %s", rec.Code, rec.Body)
+	}
+	got, _ := b.Get(ctx, "telegram")
+	if diff := cmp.Diff(Config{"botToken": "1:A", "port": int64(2)}, got); diff != "" {
+		t.Errorf("stored (-want +got):\n%s", diff)
+	}
+}
+
+// TestWriteKeepsTightenedMode chmods the file between two writes: the
+// mode the user set is the one kept, though the size and time that the
+// store checks did not change.
+func TestWriteKeepsTightenedMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	if err := os.WriteFile(path, []byte("[connectors.a]\ntoken = \"a\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(path, old, old) // outside the racy window: the stat is trusted
+	store, _ := NewFileStore(path)
+	ctx := context.Background()
+	if _, err := store.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Put(ctx, "b", Config{"token": "b"}); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode after write = %v, want -rw-------", fi.Mode().Perm())
+	}
+}

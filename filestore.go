@@ -267,18 +267,16 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 		}
 	}
 	next, changed, err := runUpdate(k.snap.m, fn, shared)
-	if err != nil {
-		return nil, err
-	}
-	if len(changed) == 0 {
-		// A change of nothing writes nothing and needs no lock, if the
-		// file is still as known: it takes effect at this read.
-		fresh, err := s.current()
-		if err != nil {
-			return nil, err
+	if err != nil || len(changed) == 0 {
+		// A change of nothing (or fn's refusal) writes nothing and needs
+		// no lock, if the file is still as known: it takes effect at
+		// this read. Otherwise fn gets the file as it is now.
+		fresh, ferr := s.current()
+		if ferr != nil {
+			return nil, ferr
 		}
 		if fresh.snap == k.snap {
-			return k.snap, nil
+			return k.snap, err
 		}
 		if next, changed, err = runUpdate(fresh.snap.m, fn, shared); err != nil || len(changed) == 0 {
 			return fresh.snap, err
@@ -351,7 +349,8 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 	if err != nil {
 		return nil, fmt.Errorf("connectors: encode %s: %w", s.path, err)
 	}
-	tmp, err := writeTemp(target, out, fresh.fi)
+	// A fresh stat, not the known one: a chmod changes no size or time.
+	tmp, fi, err := writeTemp(target, out)
 	if err != nil {
 		return nil, err
 	}
@@ -360,10 +359,6 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 	s.stateMu.Lock()
 	err = os.Rename(tmp, target)
 	if err == nil {
-		fi, serr := os.Stat(s.path)
-		if serr != nil {
-			fi = nil // the next read will look at the file again
-		}
 		s.setKnown(&fileState{snap: &snapshot{m: next}, fi: fi, data: out, doc: doc, host: host, readAt: time.Now()})
 	}
 	snap := s.known.snap
@@ -615,28 +610,25 @@ func removeStaleTemps(target string) {
 }
 
 // writeTemp writes data to a new temporary file beside target, the
-// regular file a write replaces (see resolveTarget), and syncs it. The
-// caller renames it over target, then syncs the directory: readers, or
-// the file after a crash, then see the old content or the new, never a
-// mix. A non-regular target is refused. The temporary file takes the
-// mode of an existing target; a new one is 0600. fi, if not nil, is a
-// current stat of target.
-func writeTemp(target string, data []byte, fi fs.FileInfo) (name string, err error) {
+// regular file a write replaces (see resolveTarget), syncs it, and returns
+// its name and its stat, which a rename keeps. The caller renames it over
+// target, then syncs the directory: readers, or the file after a crash,
+// then see the old content or the new, never a mix. A non-regular target
+// is refused. The temporary file takes the mode of an existing target; a
+// new one is 0600.
+func writeTemp(target string, data []byte) (name string, fi fs.FileInfo, err error) {
 	mode := fs.FileMode(0o600)
-	if fi == nil { // not known: look
-		fi, err = os.Stat(target)
-	}
-	switch {
-	case err == nil && !fi.Mode().IsRegular():
-		return "", fmt.Errorf("connectors: %s is not a regular file; refusing to replace it", target)
+	switch old, err := os.Stat(target); {
+	case err == nil && !old.Mode().IsRegular():
+		return "", nil, fmt.Errorf("connectors: %s is not a regular file; refusing to replace it", target)
 	case err == nil:
-		mode = fi.Mode().Perm()
+		mode = old.Mode().Perm()
 	case !errors.Is(err, fs.ErrNotExist):
-		return "", fmt.Errorf("connectors: write config file: %w", err)
+		return "", nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
 	f, err := os.CreateTemp(filepath.Dir(target), tempPattern(target))
 	if err != nil {
-		return "", fmt.Errorf("connectors: write config file: %w", err)
+		return "", nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -646,21 +638,26 @@ func writeTemp(target string, data []byte, fi fs.FileInfo) (name string, err err
 	}()
 	if mode != 0o600 { // CreateTemp made it 0600
 		if err := f.Chmod(mode); err != nil {
-			return "", fmt.Errorf("connectors: write config file: %w", err)
+			return "", nil, fmt.Errorf("connectors: write config file: %w", err)
 		}
 	}
 	if _, err := f.Write(data); err != nil {
-		return "", fmt.Errorf("connectors: write config file: %w", err)
+		return "", nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
 	// Sync before rename: otherwise a crash can leave the new name
 	// pointing at a file whose data never reached the disk.
 	if err := f.Sync(); err != nil {
-		return "", fmt.Errorf("connectors: write config file: %w", err)
+		return "", nil, fmt.Errorf("connectors: write config file: %w", err)
+	}
+	// The stat of the file itself, before another writer could put a
+	// different file at target.
+	if fi, err = f.Stat(); err != nil {
+		return "", nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("connectors: write config file: %w", err)
+		return "", nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
-	return f.Name(), nil
+	return f.Name(), fi, nil
 }
 
 // syncDir makes a rename in dir durable. It is best effort: some platforms

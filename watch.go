@@ -7,6 +7,7 @@ import (
 	"context"
 	"iter"
 	"log/slog"
+	"slices"
 	"sync"
 )
 
@@ -70,7 +71,9 @@ type Watcher interface {
 	// what it last received to the current config (an add then a delete
 	// cancel out). Nothing is dropped, so there is never a need to resync.
 	// When ranging ends, the subscription and everything it started are
-	// released. The sequence may be ranged over once.
+	// released; a sequence that is never ranged over holds its
+	// subscription until ctx is done. The sequence may be ranged over
+	// once.
 	Watch(ctx context.Context) iter.Seq[Event]
 }
 
@@ -206,6 +209,17 @@ func (s *subscriber) merge(events []Event) {
 			e.Op = Updated // it had the old one
 		}
 		s.pending[e.Name] = e
+	}
+	// Names cancelled out stay in order; compact it before it outgrows
+	// what is pending, so a subscriber that never reads stays bounded.
+	if len(s.order) > 2*len(s.pending)+16 {
+		seen := make(map[string]bool, len(s.pending))
+		s.order = slices.DeleteFunc(s.order, func(name string) bool {
+			_, ok := s.pending[name]
+			drop := !ok || seen[name]
+			seen[name] = true
+			return drop
+		})
 	}
 	select {
 	case s.wake <- struct{}{}:

@@ -292,3 +292,26 @@ func TestWatchStartsFromTheFileAsItIs(t *testing.T) {
 	store.Put(context.Background(), "discord", Config{"token": "D"})
 	expect(t, ch, Event{"discord", Added, Config{"token": "D"}})
 }
+
+// TestWatchPendingStaysBounded toggles a connector many times under a
+// subscriber that never reads: what it holds must not grow.
+func TestWatchPendingStaysBounded(t *testing.T) {
+	store := &MemoryStore{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	store.Watch(ctx)
+	for range 10000 {
+		store.Put(context.Background(), "x", Config{})
+		store.Delete(context.Background(), "x")
+	}
+	store.hub.mu.Lock()
+	defer store.hub.mu.Unlock()
+	for s := range store.hub.subs {
+		s.mu.Lock()
+		n := len(s.order)
+		s.mu.Unlock()
+		if n > 100 {
+			t.Errorf("subscriber holds %d names for %d pending events", n, len(s.pending))
+		}
+	}
+}
