@@ -48,14 +48,16 @@ var ErrInvalidFile = errors.New("invalid config file")
 //
 // A FileStore is safe for concurrent use, also by several processes on one
 // file: every write takes a lock on a guard file beside it (the file's name
-// plus ".lock", left in place), re-reads the file under the lock, applies
-// its one change and replaces the file. Reads take no lock. Temporary
-// files that a killed writer leaves (".name.tmp-*") are never read and are
-// removed by the next write.
+// plus ".lock", left in place), takes the file as it is on disk under the
+// lock, applies its one change and replaces the file. Reads take no lock.
+// Temporary files that a killed writer leaves (".name.tmp-*") are never
+// read and are removed by the first write of the next store.
 //
-// Reads are cheap: a read that finds the file as it was (same size,
-// modification time and identity) reuses what it parsed last time. Watch
-// notices changes by other processes and by hand within [PollInterval].
+// Reads and writes see the file as it is now, cheaply: a file whose size,
+// modification time and identity are unchanged is not read again, except
+// shortly after its last change, when coarse file system clocks could
+// hide an edit and the bytes are compared. Watch notices changes by other
+// processes and by hand within [PollInterval].
 type FileStore struct {
 	path  string
 	codec codec
