@@ -332,14 +332,7 @@ func TestHandEdit(t *testing.T) {
 }
 
 func TestETag(t *testing.T) {
-	for _, s := range []struct {
-		name  string
-		store Store
-	}{
-		{"memory", &MemoryStore{}},
-		{"file", newTestFileStore(t)},
-		{"without Updater", listOnly{&MemoryStore{}}},
-	} {
+	for _, s := range handlerStores(t) {
 		t.Run(s.name, func(t *testing.T) {
 			h := NewHandler(s.store, HandlerOptions{})
 			post := func(body, ifMatch string) *httptest.ResponseRecorder {

@@ -145,14 +145,7 @@ func TestRestore(t *testing.T) {
 // TestWriteBack is the dashboard round trip: GET, change one field, POST
 // the redacted config back. The token must survive.
 func TestWriteBack(t *testing.T) {
-	for _, s := range []struct {
-		name  string
-		store Store
-	}{
-		{"memory", &MemoryStore{}},
-		{"file", newTestFileStore(t)},
-		{"without Updater", listOnly{&MemoryStore{}}},
-	} {
+	for _, s := range handlerStores(t) {
 		t.Run(s.name, func(t *testing.T) {
 			ctx := context.Background()
 			secret := Config{"botToken": "123456:ABC-DEF", "allowFrom": []any{"@alice"},
@@ -194,6 +187,28 @@ func TestWriteBack(t *testing.T) {
 		})
 	}
 }
+
+// handlerStores returns one store of each kind the handler serves in its
+// own way: this package's stores (snapshots and caches), another
+// Updater, and a Store with only the four methods.
+func handlerStores(t *testing.T) []struct {
+	name  string
+	store Store
+} {
+	return []struct {
+		name  string
+		store Store
+	}{
+		{"memory", &MemoryStore{}},
+		{"file", newTestFileStore(t)},
+		{"other Updater", otherUpdater{&MemoryStore{}}},
+		{"without Updater", listOnly{&MemoryStore{}}},
+	}
+}
+
+// otherUpdater is an Updater that is not one of this package's types, so
+// the handler serves it through Update.
+type otherUpdater struct{ *MemoryStore }
 
 // listOnly hides every method of a Store but the four of the interface, so
 // the handler takes its path for stores without Updater.
