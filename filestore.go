@@ -67,6 +67,7 @@ type FileStore struct {
 	known   *fileState // the file as last read or written; nil before
 
 	sections map[string]section // TOML sections of the last write; under mu
+	names    []string           // their names, sorted; under mu
 	swept    bool               // stale temp files removed; under mu
 	lastOut  []byte             // the last file written; sizes the next
 
@@ -393,8 +394,11 @@ func (s *FileStore) encode(doc map[string]any, host []byte) (out, newHost []byte
 		}
 	}
 	conns, _ := doc["connectors"].(map[string]any)
-	names := slices.Sorted(maps.Keys(conns))
-	sections := make(map[string]section, len(names))
+	names, same := sortedNames(conns, s.names)
+	sections := s.sections
+	if !same || sections == nil {
+		sections = make(map[string]section, len(names))
+	}
 	var b bytes.Buffer
 	b.Grow(len(host) + 16 + len(names)*(len(s.lastOut)/max(1, len(s.sections))+1))
 	b.Write(host)
@@ -418,8 +422,27 @@ func (s *FileStore) encode(doc map[string]any, host []byte) (out, newHost []byte
 		}
 		b.Write(sec.text)
 	}
-	s.sections, s.lastOut = sections, b.Bytes()
+	s.sections, s.names, s.lastOut = sections, names, b.Bytes()
 	return b.Bytes(), host, nil
+}
+
+// sortedNames returns the keys of m in order: prev itself when it holds
+// exactly those keys (a write that changes connectors but adds or removes
+// none), so that a write does not sort every name again.
+func sortedNames[V any](m map[string]V, prev []string) (names []string, same bool) {
+	if len(prev) == len(m) {
+		same = true
+		for _, name := range prev {
+			if _, ok := m[name]; !ok {
+				same = false
+				break
+			}
+		}
+		if same {
+			return prev, true
+		}
+	}
+	return slices.Sorted(maps.Keys(m)), false
 }
 
 // A section is a connector's encoded part of a TOML file.

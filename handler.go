@@ -14,7 +14,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -83,8 +82,9 @@ type Handler struct {
 	// served through its methods.
 	snap snapshotter
 
-	renderMu sync.Mutex
-	rendered map[string]rendered // by connector name; under renderMu
+	renderMu      sync.Mutex
+	rendered      map[string]rendered // by connector name; under renderMu
+	renderedNames []string            // its names, sorted; under renderMu
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -285,10 +285,13 @@ type rendered struct {
 // whose config is the same map as last time are not encoded again, so a
 // write costs the rendering of what it changed.
 func (h *Handler) render(m map[string]Config) (*cachedList, error) {
-	names := slices.Sorted(maps.Keys(m))
 	h.renderMu.Lock()
 	defer h.renderMu.Unlock()
-	kept := make(map[string]rendered, len(m))
+	names, same := sortedNames(m, h.renderedNames)
+	kept := h.rendered
+	if !same || kept == nil {
+		kept = make(map[string]rendered, len(m))
+	}
 	mac := hmac.New(sha256.New, h.etagKey[:])
 	size := 64*len(m) + 32
 	if c := h.listCache.Load(); c != nil {
@@ -322,7 +325,7 @@ func (h *Handler) render(m map[string]Config) (*cachedList, error) {
 		mac.Write([]byte{0})
 		mac.Write(r.digest[:])
 	}
-	h.rendered = kept
+	h.rendered, h.renderedNames = kept, names
 	body = append(body, "}}\n"...)
 	etag := `"` + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:18]) + `"`
 	return &cachedList{etag: etag, body: body, header: [][]string{{etag}, {strconv.Itoa(len(body))}}}, nil
