@@ -410,11 +410,17 @@ func (s *FileStore) encode(doc map[string]any, host []byte) (out, newHost []byte
 		cfg := conns[name]
 		sec, ok := s.sections[name]
 		if !ok || sec.cfg != identity(cfg) {
-			text, err := s.codec.encode(map[string]any{"connectors": map[string]any{name: cfg}})
-			if err != nil {
-				return nil, nil, err
+			text, ok := []byte(nil), false
+			if m, isMap := cfg.(map[string]any); isMap {
+				text, ok = appendSection(nil, "connectors."+string(appendKey(nil, name)), m, true)
 			}
-			sec = section{cfg: identity(cfg), text: bytes.TrimPrefix(text, []byte("[connectors]\n"))}
+			if !ok { // not in the value model: the general encoder
+				if text, err = s.codec.encode(map[string]any{"connectors": map[string]any{name: cfg}}); err != nil {
+					return nil, nil, err
+				}
+				text = bytes.TrimPrefix(text, []byte("[connectors]\n"))
+			}
+			sec = section{cfg: identity(cfg), text: text}
 		}
 		sections[name] = sec
 		if i > 0 {
