@@ -17,7 +17,9 @@
 // keeps them under the "connectors" table of a TOML or JSON file and leaves
 // the rest of the file to the host; [MemoryStore] keeps them in memory.
 // Both also implement [Updater], which reads and changes the store in one
-// step.
+// step, and [Watcher], which reports each connector that changes, whether
+// through the API, a Store call, another process or a hand edit, so a host
+// can restart only that connector.
 //
 // # Values
 //
@@ -35,5 +37,15 @@
 // # HTTP API
 //
 // [NewHandler] serves GET (list), POST (add or replace), GET /{name} and
-// DELETE /{name}; see its documentation for statuses and bodies.
+// DELETE /{name}; see its documentation for statuses and bodies. A POST
+// that sends back masks it read keeps the stored secrets ([Restore]).
+// [HandlerOptions] adds a token and trusted origins; cross-origin browser
+// writes are refused by default.
+//
+// # Files
+//
+// [FileStore] takes an OS lock on a guard file for every write, so several
+// processes can share one file; it replaces the file atomically and never
+// overwrites a file it cannot parse. See the README's "Durability" section
+// for what is and is not guaranteed.
 package connectors
