@@ -324,6 +324,13 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 		}
 	}
 	doc, host := fresh.doc, fresh.host
+	if _, ok := s.codec.(tomlCodec); ok {
+		for _, name := range changed {
+			if p, bad := emptyKeyPath(map[string]any(next[name])); bad {
+				return nil, p.errorAt("config")
+			}
+		}
+	}
 
 	// Only the top level and the two tables change: copy those, share
 	// the rest with the parsed document, which stays as it was.

@@ -327,6 +327,14 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				s := open(t)
+				if fs, ok := s.(*FileStore); ok && strings.HasSuffix(fs.Path(), ".toml") && tt.name == "empty string key" {
+					// The TOML decoder loses data under empty keys, so a
+					// TOML store refuses them (TestTOMLRefusesEmptyKeys).
+					if err := s.Put(t.Context(), "conn", tt.cfg); !errors.Is(err, ErrInvalidConfig) {
+						t.Fatalf("TOML Put of an empty key = %v, want ErrInvalidConfig", err)
+					}
+					return
+				}
 				putConfig(t, s, "conn", tt.cfg)
 				for _, s := range []Store{s, reopenStore(t, s)} {
 					checkStoreGet(t, s, "conn", tt.want)

@@ -7,6 +7,7 @@
 package connectors
 
 import (
+	"bytes"
 	"maps"
 	"slices"
 	"strconv"
@@ -95,9 +96,15 @@ func appendInline(b []byte, v any) ([]byte, bool) {
 	case int64:
 		return strconv.AppendInt(b, v, 10), true
 	case float64:
-		// Floats in the value model are finite and not integral, so the
-		// shortest form always has a point or an exponent.
-		return strconv.AppendFloat(b, v, 'g', -1, 64), true
+		// Floats in the value model are not integral, but a hand-written
+		// 1.0 in a connector nobody changed is a float in the parsed
+		// file: keep it one.
+		n := len(b)
+		b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		if !bytes.ContainsAny(b[n:], ".en") { // "e" also covers "inf"
+			b = append(b, ".0"...)
+		}
+		return b, true
 	case []any:
 		b = append(b, '[')
 		for i, e := range v {
@@ -124,6 +131,32 @@ func appendInline(b []byte, v any) ([]byte, bool) {
 		return append(b, '}'), true
 	}
 	return b, false
+}
+
+// emptyKeyPath returns the path of the first empty key in v, if any. The
+// TOML decoder (BurntSushi/toml v1.6.0) files the type of a value under
+// the key "" on the key around it, and then drops elements of arrays
+// that hold such tables, whoever wrote the file; a FileStore on TOML
+// refuses such keys rather than lose data when the file is read again.
+func emptyKeyPath(v any) (*pathError, bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if k == "" {
+				return problem("an empty key cannot be kept in a TOML file").at(`.""`), true
+			}
+			if p, ok := emptyKeyPath(e); ok {
+				return p.at("." + k), true
+			}
+		}
+	case []any:
+		for i, e := range v {
+			if p, ok := emptyKeyPath(e); ok {
+				return p.atIndex(i), true
+			}
+		}
+	}
+	return nil, false
 }
 
 // appendKey appends k bare when TOML allows it, quoted otherwise.

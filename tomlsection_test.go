@@ -1,7 +1,10 @@
 package connectors
 
 import (
+	"errors"
+	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,8 +16,8 @@ import (
 // strings, nested objects, arrays of objects, mixed and nested arrays.
 func randomTOMLConfig(r *rand.Rand, depth int) map[string]any {
 	// No empty key: the TOML decoder (BurntSushi/toml v1.6.0) loses
-	// elements of a mixed array under "" when the first one is an inline
-	// table holding an array of tables, whoever wrote the file.
+	// array elements around tables with an empty key, whoever wrote the
+	// file, so a TOML FileStore refuses them (TestTOMLRefusesEmptyKeys).
 	keys := []string{"a", "botToken", "with space", "dot.ted", `quo"te`, "back\\slash", "电报", "tab\tkey", "x-y_z", "1"}
 	strs := []string{"", "plain", "123456:ABC-DEF", `"quoted"`, "back\\slash", "new\nline", "tab\t", "\x01\x1f\x7f", "émoji 🤖", "${ENV}", "'single'", "[table]", "a = b"}
 	m := make(map[string]any)
@@ -116,4 +119,57 @@ func TestAppendSectionReadable(t *testing.T) {
 	if diff := cmp.Diff(want, string(text)); diff != "" {
 		t.Errorf("section (-want +got):\n%s", diff)
 	}
+}
+
+// TestTOMLRefusesEmptyKeys: the TOML decoder loses data under empty keys,
+// so a TOML FileStore refuses to write one, and a JSON one keeps it.
+func TestTOMLRefusesEmptyKeys(t *testing.T) {
+	for _, cfg := range []Config{
+		{"": "x"},
+		{"k": []any{int64(1), map[string]any{"": int64(1)}, int64(2)}},
+		{"a": map[string]any{"b": []any{[]any{map[string]any{"": true}}, "x"}}},
+	} {
+		toml, json := newTestFileStore(t), newTestJSONStore(t)
+		if err := toml.Put(t.Context(), "x", cfg); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), `""`) {
+			t.Errorf("TOML Put(%v) = %v, want ErrInvalidConfig naming the key", cfg, err)
+		}
+		if got, _ := toml.List(t.Context()); len(got) != 0 {
+			t.Errorf("refused Put stored %v", got)
+		}
+		if err := json.Put(t.Context(), "x", cfg); err != nil {
+			t.Fatalf("JSON Put: %v", err)
+		}
+		reopened, _ := NewFileStore(json.Path())
+		got, err := reopened.Get(t.Context(), "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(cfg, got); diff != "" {
+			t.Errorf("JSON round trip (-want +got):\n%s", diff)
+		}
+	}
+}
+
+// TestAppendSectionKeepsFloats: a float from a hand-written file stays a
+// float when its connector's section is written again.
+func TestAppendSectionKeepsFloats(t *testing.T) {
+	text, _ := appendSection(nil, "connectors.x", map[string]any{"f": 1.0, "z": math.Copysign(0, -1), "g": 1e300}, true)
+	var doc map[string]any
+	if _, err := toml.Decode(string(text), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	for k, v := range doc["connectors"].(map[string]any)["x"].(map[string]any) {
+		if _, ok := v.(float64); !ok {
+			t.Errorf("%s = %v (%T), want a float:\n%s", k, v, v, text)
+		}
+	}
+}
+
+func newTestJSONStore(t *testing.T) *FileStore {
+	t.Helper()
+	s, err := NewFileStore(filepath.Join(t.TempDir(), "agent.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
