@@ -220,35 +220,39 @@ func (h *Handler) authorized(r *http.Request) bool {
 var errPrecondition = errors.New("connectors changed since the ETag in If-Match")
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
-	var c *cachedList
-	if h.snap != nil {
-		snap, err := h.snap.snapshot(r.Context())
-		if err != nil {
-			h.storeFailed(w, r, err)
-			return
-		}
-		// An unchanged store answers with the bytes it encoded last time.
-		if c = h.listCache.Load(); c == nil || c.snap != snap {
-			if c, err = h.cacheList(snap); err != nil {
-				h.storeFailed(w, r, err)
-				return
-			}
-		}
-	} else {
-		m, err := h.store.List(r.Context())
-		if err == nil {
-			c, err = h.render(m)
-		}
-		if err != nil {
-			h.storeFailed(w, r, err)
-			return
-		}
+	_, c, err := h.state(r.Context())
+	if err != nil {
+		h.storeFailed(w, r, err)
+		return
 	}
 	hdr := w.Header()
 	setCommonHeaders(hdr)
 	hdr["Etag"], hdr["Content-Length"] = c.header[0], c.header[1]
 	w.WriteHeader(http.StatusOK)
 	w.Write(c.body)
+}
+
+// state returns the stored connectors, read only, with their rendered
+// GET response. An unchanged store of this package's answers with what
+// it rendered last time.
+func (h *Handler) state(ctx context.Context) (map[string]Config, *cachedList, error) {
+	if h.snap == nil {
+		m, err := h.store.List(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := h.render(m)
+		return m, c, err
+	}
+	snap, err := h.snap.snapshot(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c := h.listCache.Load(); c != nil && c.snap == snap {
+		return snap.m, c, nil
+	}
+	c, err := h.cacheList(snap)
+	return snap.m, c, err
 }
 
 // cachedList is the response to a GET of the collection: the whole
@@ -344,16 +348,7 @@ func (h *Handler) etag(m map[string]Config) (string, error) {
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, name string) {
 	// The whole state, not Get: the ETag is of all of it.
-	var m map[string]Config
-	var err error
-	if h.snap != nil {
-		var snap *snapshot
-		if snap, err = h.snap.snapshot(r.Context()); err == nil {
-			m = snap.m // read only
-		}
-	} else {
-		m, err = h.store.List(r.Context())
-	}
+	m, c, err := h.state(r.Context())
 	if err != nil {
 		h.storeFailed(w, r, err)
 		return
@@ -363,12 +358,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, name string) {
 		h.fail(w, r, http.StatusNotFound, "connector not found", nil)
 		return
 	}
-	tag, err := h.etag(m)
-	if err != nil {
-		h.storeFailed(w, r, err)
-		return
-	}
-	h.reply(w, http.StatusOK, tag, struct {
+	h.reply(w, http.StatusOK, c.etag, struct {
 		Name   string `json:"name"`
 		Config Config `json:"config"`
 	}{name, h.policy.Redact(cfg)})
