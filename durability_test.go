@@ -446,3 +446,44 @@ func TestWriteKeepsTightenedMode(t *testing.T) {
 		t.Errorf("mode after write = %v, want -rw-------", fi.Mode().Perm())
 	}
 }
+
+// TestFileStoreSeesSameTickEdit rewrites a file that another writer made
+// in place, to the same size, and gives it back its modification time, as
+// an edit within one tick of a coarse clock looks: the store, which read
+// the file within its racy window, compares the bytes and sees the edit.
+func TestFileStoreSeesSameTickEdit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	if err := os.WriteFile(path, []byte("[connectors.a]\ntoken = \"one\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store, _ := NewFileStore(path)
+	ctx := context.Background()
+	if _, err := store.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("two"), int64(len("[connectors.a]\ntoken = \""))); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if now, _ := os.Stat(path); now.Size() != fi.Size() || !now.ModTime().Equal(fi.ModTime()) {
+		t.Fatalf("the edit changed the stat; the test shows nothing")
+	}
+	got, err := store.Get(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(Config{"token": "two"}, got); diff != "" {
+		t.Errorf("after a same-size edit in the same tick (-want +got):\n%s", diff)
+	}
+}

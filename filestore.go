@@ -55,9 +55,13 @@ var ErrInvalidFile = errors.New("invalid config file")
 //
 // Reads and writes see the file as it is now, cheaply: a file whose size,
 // modification time and identity are unchanged is not read again, except
-// shortly after its last change, when coarse file system clocks could
-// hide an edit and the bytes are compared. Watch notices changes by other
-// processes and by hand within [PollInterval].
+// shortly after a change made elsewhere, when coarse file system clocks
+// could hide an edit and the bytes are compared. A file this store wrote
+// is trusted by its stat at once: only a writer that ignores the lock and
+// rewrites it in place, to the same size, within one tick of the clock
+// after the write could go unseen (until the file next changes); such a
+// writer can lose its edit to any write anyway. Watch notices changes by
+// other processes and by hand within [PollInterval].
 type FileStore struct {
 	path  string
 	codec codec
@@ -100,6 +104,7 @@ type fileState struct {
 	doc    map[string]any // the parsed document; copied before a change
 	host   []byte         // TOML: encoded document less connectors; nil: not yet
 	readAt time.Time
+	ours   bool // this store wrote the file: its stat is trusted at once
 }
 
 // NewFileStore returns a FileStore on path, which must end in ".toml" or
@@ -182,7 +187,7 @@ func (s *FileStore) snapshot(ctx context.Context) (*snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	k, err := s.current()
+	k, _, err := s.current()
 	if err != nil {
 		return nil, err
 	}
@@ -190,36 +195,36 @@ func (s *FileStore) snapshot(ctx context.Context) (*snapshot, error) {
 }
 
 // current returns the file's state now, parsing the file only if it
-// changed since it was last read or written. A change it finds is
-// published to subscribers.
-func (s *FileStore) current() (*fileState, error) {
+// changed since it was last read or written, and the file's stat (nil: no
+// file) taken for it. A change it finds is published to subscribers.
+func (s *FileStore) current() (*fileState, fs.FileInfo, error) {
 	fi, err := os.Stat(s.path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("connectors: read config file: %w", err)
+		return nil, nil, fmt.Errorf("connectors: read config file: %w", err)
 	}
 	s.stateMu.Lock()
 	defer s.stateMu.Unlock()
 	k := s.known
-	if k != nil && sameFile(k.fi, fi) && (fi == nil || k.readAt.Sub(fi.ModTime()) > racyWindow(fi.ModTime())) {
-		return k, nil
+	if k != nil && sameFile(k.fi, fi) && (fi == nil || k.ours || k.readAt.Sub(fi.ModTime()) > racyWindow(fi.ModTime())) {
+		return k, fi, nil
 	}
 	// Stat before read: the bytes are at least as new as fi, so a change
 	// after the stat shows as a different stat next time.
 	data, err := s.read()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := time.Now()
 	if k != nil && bytes.Equal(data, k.data) {
 		s.known = &fileState{snap: k.snap, fi: fi, data: k.data, doc: k.doc, host: k.host, readAt: now}
-		return s.known, nil
+		return s.known, fi, nil
 	}
 	doc, m, err := s.parse(data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.setKnown(&fileState{snap: &snapshot{m: m}, fi: fi, data: data, doc: doc, readAt: now})
-	return s.known, nil
+	return s.known, fi, nil
 }
 
 // setKnown records k as the file's state and tells subscribers what
@@ -265,7 +270,7 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 	s.stateMu.Unlock()
 	var err error
 	if k == nil {
-		if k, err = s.current(); err != nil {
+		if k, _, err = s.current(); err != nil {
 			return nil, err
 		}
 	}
@@ -274,7 +279,7 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 		// A change of nothing (or fn's refusal) writes nothing and needs
 		// no lock, if the file is still as known: it takes effect at
 		// this read. Otherwise fn gets the file as it is now.
-		fresh, ferr := s.current()
+		fresh, _, ferr := s.current()
 		if ferr != nil {
 			return nil, ferr
 		}
@@ -314,7 +319,7 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 	// Look again under the lock: another process, or a person with an
 	// editor, may have changed the file since it was last read. current
 	// reads it unless its size, time and identity show it unchanged.
-	fresh, err := s.current()
+	fresh, fi, err := s.current()
 	if err != nil {
 		return nil, err
 	}
@@ -359,8 +364,8 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 	if err != nil {
 		return nil, fmt.Errorf("connectors: encode %s: %w", s.path, err)
 	}
-	// A fresh stat, not the known one: a chmod changes no size or time.
-	tmp, fi, err := writeTemp(target, out)
+	// The fresh stat, not the known one: a chmod changes no size or time.
+	tmp, fi, err := writeTemp(target, fi, out)
 	if err != nil {
 		return nil, err
 	}
@@ -369,7 +374,7 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 	s.stateMu.Lock()
 	err = os.Rename(tmp, target)
 	if err == nil {
-		s.setKnown(&fileState{snap: &snapshot{m: next}, fi: fi, data: out, doc: doc, host: host, readAt: time.Now()})
+		s.setKnown(&fileState{snap: &snapshot{m: next}, fi: fi, data: out, doc: doc, host: host, readAt: time.Now(), ours: true})
 	}
 	snap := s.known.snap
 	s.stateMu.Unlock()
@@ -651,18 +656,17 @@ func removeStaleTemps(target string) {
 // regular file a write replaces (see resolveTarget), syncs it, and returns
 // its name and its stat, which a rename keeps. The caller renames it over
 // target, then syncs the directory: readers, or the file after a crash,
-// then see the old content or the new, never a mix. A non-regular target
-// is refused. The temporary file takes the mode of an existing target; a
+// then see the old content or the new, never a mix. old is target's stat,
+// taken under the write lock (nil: no file): a non-regular target is
+// refused, and the temporary file takes the mode of an existing one; a
 // new one is 0600.
-func writeTemp(target string, data []byte) (name string, fi fs.FileInfo, err error) {
+func writeTemp(target string, old fs.FileInfo, data []byte) (name string, fi fs.FileInfo, err error) {
 	mode := fs.FileMode(0o600)
-	switch old, err := os.Stat(target); {
-	case err == nil && !old.Mode().IsRegular():
-		return "", nil, fmt.Errorf("connectors: %s is not a regular file; refusing to replace it", target)
-	case err == nil:
+	if old != nil {
+		if !old.Mode().IsRegular() {
+			return "", nil, fmt.Errorf("connectors: %s is not a regular file; refusing to replace it", target)
+		}
 		mode = old.Mode().Perm()
-	case !errors.Is(err, fs.ErrNotExist):
-		return "", nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
 	f, err := os.CreateTemp(filepath.Dir(target), tempPattern(target))
 	if err != nil {

@@ -188,8 +188,9 @@ func get(ctx context.Context, s snapshotter, name string) (Config, error) {
 	return cloneConfig(cfg), nil
 }
 
-// put is Store.Put for stores that implement Update.
-func put(ctx context.Context, u Updater, name string, cfg Config) error {
+// put is Store.Put for this package's stores. Its change only replaces
+// an entry, so the stored configs need not be copied for it.
+func put(ctx context.Context, s snapshotter, name string, cfg Config) error {
 	name, err := CheckName(name)
 	if err != nil {
 		return err
@@ -198,22 +199,24 @@ func put(ctx context.Context, u Updater, name string, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	return u.Update(ctx, func(m map[string]Config) error {
+	_, err = s.update(ctx, func(m map[string]Config) error {
 		m[name] = cfg
 		return nil
-	})
+	}, true)
+	return err
 }
 
-// del is Store.Delete for stores that implement Update.
-func del(ctx context.Context, u Updater, name string) error {
+// del is Store.Delete for this package's stores.
+func del(ctx context.Context, s snapshotter, name string) error {
 	name, err := CheckName(name)
 	if err != nil {
 		return err
 	}
-	return u.Update(ctx, func(m map[string]Config) error {
+	_, err = s.update(ctx, func(m map[string]Config) error {
 		delete(m, name)
 		return nil
-	})
+	}, true)
+	return err
 }
 
 // runUpdate gives fn a copy of cur (deep, or with shared the configs
