@@ -252,11 +252,11 @@ func sameFile(a, b fs.FileInfo) bool {
 // replaces it. fn is called again, on the fresh contents, if the file
 // changed in between, so fn must not do more than change its map.
 func (s *FileStore) Update(ctx context.Context, fn func(map[string]Config) error) error {
-	_, err := s.update(ctx, fn, false)
+	_, err := s.update(ctx, updateChange(fn), nil)
 	return err
 }
 
-func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error, shared bool) (*snapshot, error) {
+func (s *FileStore) update(ctx context.Context, ch change, ready func(*snapshot)) (*snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -274,7 +274,7 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 			return nil, err
 		}
 	}
-	next, changed, err := runUpdate(k.snap.m, fn, shared)
+	next, changed, err := ch(k.snap.m)
 	if err != nil || len(changed) == 0 {
 		// A change of nothing (or fn's refusal) writes nothing and needs
 		// no lock, if the file is still as known: it takes effect at
@@ -286,7 +286,7 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 		if fresh.snap == k.snap {
 			return k.snap, err
 		}
-		if next, changed, err = runUpdate(fresh.snap.m, fn, shared); err != nil || len(changed) == 0 {
+		if next, changed, err = ch(fresh.snap.m); err != nil || len(changed) == 0 {
 			return fresh.snap, err
 		}
 		k = fresh
@@ -324,7 +324,7 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 		return nil, err
 	}
 	if fresh.snap != k.snap {
-		if next, changed, err = runUpdate(fresh.snap.m, fn, shared); err != nil || len(changed) == 0 {
+		if next, changed, err = ch(fresh.snap.m); err != nil || len(changed) == 0 {
 			return fresh.snap, err
 		}
 	}
@@ -335,6 +335,11 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 				return nil, p.errorAt("config")
 			}
 		}
+	}
+
+	snap := &snapshot{m: next}
+	if ready != nil {
+		ready(snap)
 	}
 
 	// Only the top level and the two tables change: copy those, share
@@ -374,9 +379,8 @@ func (s *FileStore) update(ctx context.Context, fn func(map[string]Config) error
 	s.stateMu.Lock()
 	err = os.Rename(tmp, target)
 	if err == nil {
-		s.setKnown(&fileState{snap: &snapshot{m: next}, fi: fi, data: out, doc: doc, host: host, readAt: time.Now(), ours: true})
+		s.setKnown(&fileState{snap: snap, fi: fi, data: out, doc: doc, host: host, readAt: time.Now(), ours: true})
 	}
-	snap := s.known.snap
 	s.stateMu.Unlock()
 	if err != nil {
 		os.Remove(tmp)

@@ -386,55 +386,50 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadRequest, msg, nil)
 		return
 	}
-	h.update(w, r, "put", name, func(m map[string]Config) error {
+	h.update(w, r, "put", name, func(cur map[string]Config) (Config, error) {
 		// A client that read the config redacted may send masks back:
 		// they mean "keep the stored secret", never a new one.
-		restored, err := h.policy.Restore(cfg, m[name])
-		if err != nil {
-			return err
-		}
-		m[name] = restored
-		return nil
+		return h.policy.Restore(cfg, cur[name])
 	})
 }
 
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request, name string) {
-	h.update(w, r, "delete", name, func(m map[string]Config) error {
-		delete(m, name)
-		return nil
+	h.update(w, r, "delete", name, func(map[string]Config) (Config, error) {
+		return nil, nil
 	})
 }
 
-// update applies fn, a change of the named connector, to the store and
-// answers the request: the redacted map after the change, or an error.
-// With an Updater, the If-Match check, fn and the write are one step;
-// otherwise fn's changes are replayed as Put and Delete calls, and another
-// writer may come between the check and the write.
-func (h *Handler) update(w http.ResponseWriter, r *http.Request, op, name string, fn func(map[string]Config) error) {
+// update changes the named connector to what edit returns for the stored
+// state (nil: remove it) and answers the request: the redacted map after
+// the change, or an error. With an Updater, the If-Match check, edit and
+// the write are one step; otherwise the change is made with Put or
+// Delete, and another writer may come between the check and the write.
+func (h *Handler) update(w http.ResponseWriter, r *http.Request, op, name string, edit func(cur map[string]Config) (Config, error)) {
 	ctx := r.Context()
 	ifMatch := r.Header.Get("If-Match")
 	var (
 		changed bool
 		fnErr   error
 	)
-	step := func(m map[string]Config) error {
+	edited := editChange(name, func(cur map[string]Config) (Config, error) {
 		if ifMatch != "" {
-			tag, err := h.etag(m)
+			tag, err := h.etag(cur)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if !etagMatches(ifMatch, tag) {
 				fnErr = errPrecondition
-				return fnErr
+				return nil, fnErr
 			}
 		}
-		old, had := m[name]
-		if fnErr = fn(m); fnErr != nil {
-			return fnErr
-		}
-		cfg, has := m[name]
-		changed = had != has || has && !equalValue(old, cfg)
-		return nil
+		cfg, err := edit(cur)
+		fnErr = err
+		return cfg, err
+	})
+	ch := func(cur map[string]Config) (map[string]Config, []string, error) {
+		next, names, err := edited(cur)
+		changed = len(names) > 0
+		return next, names, err
 	}
 	var (
 		c   *cachedList
@@ -442,23 +437,63 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, op, name string
 	)
 	switch s := h.store.(type) {
 	case *MemoryStore, *FileStore:
-		// fn only replaces entries, so it may work on the stored
-		// configs themselves.
+		// The response is rendered while the store's write goes to disk.
+		var early chan *cachedList
+		ready := func(next *snapshot) {
+			early = make(chan *cachedList, 1)
+			go func() {
+				c, err := h.render(next.m)
+				if err != nil {
+					c = nil // rendered again below, to report the error
+				} else {
+					c.snap = next
+				}
+				early <- c
+			}()
+		}
 		var snap *snapshot
-		if snap, err = h.snap.update(ctx, step, true); err == nil {
+		if snap, err = h.snap.update(ctx, ch, ready); err == nil {
+			if early != nil {
+				if c = <-early; c != nil && c.snap == snap {
+					h.listCache.Store(c)
+					break
+				}
+			}
 			c, err = h.cacheList(snap)
 		}
 	case Updater:
 		err = s.Update(ctx, func(m map[string]Config) error {
-			if err := step(m); err != nil {
+			next, _, err := ch(m)
+			if err != nil {
 				return err
+			}
+			if cfg, ok := next[name]; ok {
+				m[name] = cfg
+			} else {
+				delete(m, name)
 			}
 			c, err = h.render(m)
 			return err
 		})
 	default:
-		if err = h.replay(ctx, step); err == nil {
-			var m map[string]Config
+		var m map[string]Config
+		if m, err = h.store.List(ctx); err != nil {
+			break
+		}
+		var next map[string]Config
+		if next, _, err = ch(m); err != nil {
+			break
+		}
+		if !changed {
+			c, err = h.render(m)
+			break
+		}
+		if cfg, ok := next[name]; ok {
+			err = h.store.Put(ctx, name, cfg)
+		} else {
+			err = h.store.Delete(ctx, name)
+		}
+		if err == nil {
 			if m, err = h.store.List(ctx); err == nil {
 				c, err = h.render(m)
 			}
@@ -468,7 +503,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, op, name string
 	case fnErr == errPrecondition:
 		h.fail(w, r, http.StatusPreconditionFailed, fnErr.Error(), nil)
 	case fnErr != nil:
-		// fn's errors are the handler's own, written for the client.
+		// edit's errors are the handler's own, written for the client.
 		h.fail(w, r, http.StatusBadRequest, fnErr.Error(), nil)
 	case err != nil:
 		h.updateFailed(w, r, err)
@@ -478,34 +513,6 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, op, name string
 		}
 		h.write(w, http.StatusOK, c.etag, c.body)
 	}
-}
-
-// replay runs fn on a copy of the listing and stores what it changed with
-// Put and Delete, for stores without Updater.
-func (h *Handler) replay(ctx context.Context, fn func(map[string]Config) error) error {
-	before, err := h.store.List(ctx)
-	if err != nil {
-		return err
-	}
-	m := cloneAll(before)
-	if err := fn(m); err != nil {
-		return err
-	}
-	for name, cfg := range m {
-		if old, ok := before[name]; !ok || !equalValue(old, cfg) {
-			if err := h.store.Put(ctx, name, cfg); err != nil {
-				return err
-			}
-		}
-	}
-	for name := range before {
-		if _, ok := m[name]; !ok {
-			if err := h.store.Delete(ctx, name); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // etagMatches reports whether an If-Match header value names tag: "*", or

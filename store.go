@@ -79,12 +79,16 @@ var emptySnapshot = &snapshot{m: map[string]Config{}}
 type snapshotter interface {
 	snapshot(ctx context.Context) (*snapshot, error)
 
-	// update is Updater.Update, returning the snapshot after the change.
-	// With shared set, fn's map holds the stored configs themselves, not
-	// copies: fn must replace or delete entries, never change a config in
-	// place. The handler, whose fn only replaces, uses it to skip copying
-	// every config on every write.
-	update(ctx context.Context, fn func(map[string]Config) error, shared bool) (*snapshot, error)
+	// update applies ch to the stored state and returns the snapshot
+	// after it. A store that finds its file changed under the write lock
+	// applies ch again, to the state it finds.
+	//
+	// A store that writes to disk calls ready, if not nil, with the
+	// state it is about to write, before the write: work that depends
+	// only on that state can run while the disk works. ready must not
+	// block; the state it gets becomes the store's only if update
+	// returns it.
+	update(ctx context.Context, ch change, ready func(*snapshot)) (*snapshot, error)
 }
 
 // MemoryStore is a Store held in memory, for tests and for hosts that keep
@@ -131,11 +135,11 @@ func (s *MemoryStore) Delete(ctx context.Context, name string) error {
 
 // Update implements [Updater]. fn is called exactly once.
 func (s *MemoryStore) Update(ctx context.Context, fn func(map[string]Config) error) error {
-	_, err := s.update(ctx, fn, false)
+	_, err := s.update(ctx, updateChange(fn), nil)
 	return err
 }
 
-func (s *MemoryStore) update(ctx context.Context, fn func(map[string]Config) error, shared bool) (*snapshot, error) {
+func (s *MemoryStore) update(ctx context.Context, ch change, _ func(*snapshot)) (*snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -145,7 +149,7 @@ func (s *MemoryStore) update(ctx context.Context, fn func(map[string]Config) err
 	if s.snap != nil {
 		cur = s.snap
 	}
-	next, changed, err := runUpdate(cur.m, fn, shared)
+	next, changed, err := ch(cur.m)
 	if err != nil {
 		return nil, err
 	}
@@ -188,8 +192,7 @@ func get(ctx context.Context, s snapshotter, name string) (Config, error) {
 	return cloneConfig(cfg), nil
 }
 
-// put is Store.Put for this package's stores. Its change only replaces
-// an entry, so the stored configs need not be copied for it.
+// put is Store.Put for this package's stores.
 func put(ctx context.Context, s snapshotter, name string, cfg Config) error {
 	name, err := CheckName(name)
 	if err != nil {
@@ -199,10 +202,9 @@ func put(ctx context.Context, s snapshotter, name string, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.update(ctx, func(m map[string]Config) error {
-		m[name] = cfg
-		return nil
-	}, true)
+	_, err = s.update(ctx, editChange(name, func(map[string]Config) (Config, error) {
+		return cfg, nil
+	}), nil)
 	return err
 }
 
@@ -212,25 +214,55 @@ func del(ctx context.Context, s snapshotter, name string) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.update(ctx, func(m map[string]Config) error {
-		delete(m, name)
-		return nil
-	}, true)
+	_, err = s.update(ctx, editChange(name, func(map[string]Config) (Config, error) {
+		return nil, nil
+	}), nil)
 	return err
 }
 
-// runUpdate gives fn a copy of cur (deep, or with shared the configs
-// themselves) and returns the state fn leaves, checked and normalized,
-// with the names whose configs differ from cur. cur is not changed;
-// configs that did not change are shared between cur and next, so stores
-// must treat stored configs as immutable.
-func runUpdate(cur map[string]Config, fn func(map[string]Config) error, shared bool) (next map[string]Config, changed []string, err error) {
-	var work map[string]Config
-	if shared {
-		work = maps.Clone(cur)
-	} else {
-		work = cloneAll(cur)
+// A change computes a store's next state from cur, which it must not
+// change: next, and the names whose configs differ, or cur itself and no
+// names when nothing changes. Configs that do not change are shared
+// between cur and next, so stored configs are never changed in place.
+type change func(cur map[string]Config) (next map[string]Config, changed []string, err error)
+
+// editChange is the change of one connector, with the name already
+// checked: edit gets the stored state, read only, and returns the
+// connector's new config, normalized and shared with nothing, or nil to
+// remove it. It costs one copy of the map of names, not of every config.
+func editChange(name string, edit func(cur map[string]Config) (Config, error)) change {
+	return func(cur map[string]Config) (map[string]Config, []string, error) {
+		cfg, err := edit(cur)
+		if err != nil {
+			return nil, nil, err
+		}
+		old, had := cur[name]
+		if cfg == nil && !had || cfg != nil && had && equalValue(old, cfg) {
+			return cur, nil, nil
+		}
+		next := make(map[string]Config, len(cur)+1)
+		maps.Copy(next, cur)
+		if cfg == nil {
+			delete(next, name)
+		} else {
+			next[name] = cfg
+		}
+		return next, []string{name}, nil
 	}
+}
+
+// updateChange is the change of Updater.Update's fn, which may change
+// anything in the deep copy of the state it gets.
+func updateChange(fn func(map[string]Config) error) change {
+	return func(cur map[string]Config) (map[string]Config, []string, error) {
+		return runUpdate(cur, fn)
+	}
+}
+
+// runUpdate gives fn a deep copy of cur and returns the state fn leaves,
+// checked and normalized, with the names whose configs differ from cur.
+func runUpdate(cur map[string]Config, fn func(map[string]Config) error) (next map[string]Config, changed []string, err error) {
+	work := cloneAll(cur)
 	if work == nil {
 		work = map[string]Config{}
 	}
@@ -240,7 +272,7 @@ func runUpdate(cur map[string]Config, fn func(map[string]Config) error, shared b
 	next = make(map[string]Config, len(work))
 	for name, cfg := range work {
 		old, ok := cur[name]
-		if ok && equalValue(old, cfg) { // the same map, when shared: no look inside
+		if ok && equalValue(old, cfg) {
 			next[name] = old
 			continue
 		}
