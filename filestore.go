@@ -354,7 +354,7 @@ func (s *FileStore) update(ctx context.Context, ch change, ready func(*snapshot)
 	chans, _ := doc["channels"].(map[string]any)
 	for _, name := range changed {
 		if cfg, ok := next[name]; ok {
-			conns[name] = cfg
+			conns[name] = map[string]any(cfg) // as parsed: the encoders want plain maps
 		} else {
 			delete(conns, name)
 			if _, ok := chans[name]; ok {
