@@ -73,7 +73,8 @@ type FileStore struct {
 	sections map[string]section // TOML sections of the last write; under mu
 	names    []string           // their names, sorted; under mu
 	swept    bool               // stale temp files removed; under mu
-	lastOut  []byte             // the last file written; sizes the next
+	starts   []int              // where each section begins in lastOut; under mu
+	lastOut  []byte             // the last file encoded; under mu
 
 	hub hub
 }
@@ -365,7 +366,7 @@ func (s *FileStore) update(ctx context.Context, ch change, ready func(*snapshot)
 			}
 		}
 	}
-	out, host, err := s.encode(doc, host)
+	out, host, err := s.encode(doc, host, changed, fresh.data)
 	if err != nil {
 		return nil, fmt.Errorf("connectors: encode %s: %w", s.path, err)
 	}
@@ -390,14 +391,24 @@ func (s *FileStore) update(ctx context.Context, ch change, ready func(*snapshot)
 	return snap, nil
 }
 
-// encode returns the file's bytes for doc. TOML files are put together
-// from parts encoded by earlier writes where those did not change: the
-// host's part (passed in and returned) and each connector's section, kept
-// per name and config; a write then costs the encoding of what it changed.
-func (s *FileStore) encode(doc map[string]any, host []byte) (out, newHost []byte, err error) {
+// encode returns the file's bytes for doc, changed from the file on disk
+// (whose bytes are onDisk) in the named connectors. TOML files are put
+// together from parts encoded by earlier writes where those did not
+// change: the host's part (passed in and returned) and each connector's
+// section, kept per name and config; a write then costs the encoding of
+// what it changed.
+func (s *FileStore) encode(doc map[string]any, host []byte, changed []string, onDisk []byte) (out, newHost []byte, err error) {
 	if _, ok := s.codec.(tomlCodec); !ok {
 		out, err = s.codec.encode(doc)
 		return out, nil, err
+	}
+	conns, _ := doc["connectors"].(map[string]any)
+	// The last file encoded is the one on disk, with the same host
+	// part: replace the changed sections in place.
+	if host != nil && len(onDisk) > 0 && len(onDisk) == len(s.lastOut) && unsafe.SliceData(onDisk) == unsafe.SliceData(s.lastOut) {
+		if out, ok, err := s.splice(conns, changed); ok || err != nil {
+			return out, host, err
+		}
 	}
 	if host == nil {
 		rest := maps.Clone(doc)
@@ -409,12 +420,12 @@ func (s *FileStore) encode(doc map[string]any, host []byte) (out, newHost []byte
 			host = []byte{}
 		}
 	}
-	conns, _ := doc["connectors"].(map[string]any)
 	names, same := sortedNames(conns, s.names)
 	sections := s.sections
 	if !same || sections == nil {
 		sections = make(map[string]section, len(names))
 	}
+	starts := make([]int, len(names))
 	var b bytes.Buffer
 	b.Grow(len(host) + 16 + len(names)*(len(s.lastOut)/max(1, len(s.sections))+1))
 	b.Write(host)
@@ -423,29 +434,87 @@ func (s *FileStore) encode(doc map[string]any, host []byte) (out, newHost []byte
 	}
 	b.WriteString("[connectors]\n")
 	for i, name := range names {
-		cfg := conns[name]
-		sec, ok := s.sections[name]
-		if !ok || sec.cfg != identity(cfg) {
-			text, ok := []byte(nil), false
-			if m, isMap := cfg.(map[string]any); isMap {
-				text, ok = appendSection(nil, "connectors."+string(appendKey(nil, name)), m, true)
-			}
-			if !ok { // not in the value model: the general encoder
-				if text, err = s.codec.encode(map[string]any{"connectors": map[string]any{name: cfg}}); err != nil {
-					return nil, nil, err
-				}
-				text = bytes.TrimPrefix(text, []byte("[connectors]\n"))
-			}
-			sec = section{cfg: identity(cfg), text: text}
+		sec, err := s.section(name, conns[name])
+		if err != nil {
+			return nil, nil, err
 		}
 		sections[name] = sec
 		if i > 0 {
 			b.WriteByte('\n')
 		}
+		starts[i] = b.Len()
 		b.Write(sec.text)
 	}
-	s.sections, s.names, s.lastOut = sections, names, b.Bytes()
+	s.sections, s.names, s.starts, s.lastOut = sections, names, starts, b.Bytes()
 	return b.Bytes(), host, nil
+}
+
+// splice returns the file for conns as the last file encoded with the
+// sections of the changed connectors replaced, which costs one copy of
+// the file and no look at the others. It reports false if a change adds
+// or removes a connector. The caller knows the last file encoded to be
+// the one on disk, with the same host part.
+func (s *FileStore) splice(conns map[string]any, changed []string) (out []byte, ok bool, err error) {
+	if len(conns) != len(s.names) {
+		return nil, false, nil
+	}
+	at := make([]int, 0, len(changed)) // indexes into s.names, in order
+	for _, name := range changed {
+		i, found := slices.BinarySearch(s.names, name)
+		if _, stays := conns[name]; !found || !stays {
+			return nil, false, nil
+		}
+		at = append(at, i)
+	}
+	slices.Sort(at)
+	secs := make([]section, len(at))
+	size := len(s.lastOut)
+	for k, i := range at {
+		name := s.names[i]
+		if secs[k], err = s.section(name, conns[name]); err != nil {
+			return nil, false, err
+		}
+		size += len(secs[k].text) - len(s.sections[name].text)
+	}
+	out = make([]byte, 0, size)
+	prev, k, shift := 0, 0, 0
+	for i := range s.starts {
+		start := s.starts[i]
+		s.starts[i] += shift
+		if k < len(at) && at[k] == i {
+			name := s.names[i]
+			old := s.sections[name].text
+			out = append(out, s.lastOut[prev:start]...)
+			out = append(out, secs[k].text...)
+			prev = start + len(old)
+			shift += len(secs[k].text) - len(old)
+			s.sections[name] = secs[k]
+			k++
+		}
+	}
+	out = append(out, s.lastOut[prev:]...)
+	s.lastOut = out
+	return out, true, nil
+}
+
+// section returns the section of connector name holding cfg: the one
+// kept from an earlier write if cfg is the config it encoded.
+func (s *FileStore) section(name string, cfg any) (section, error) {
+	if sec, ok := s.sections[name]; ok && sec.cfg == identity(cfg) {
+		return sec, nil
+	}
+	text, ok := []byte(nil), false
+	if m, isMap := cfg.(map[string]any); isMap {
+		text, ok = appendSection(nil, "connectors."+string(appendKey(nil, name)), m, true)
+	}
+	if !ok { // not in the value model: the general encoder
+		var err error
+		if text, err = s.codec.encode(map[string]any{"connectors": map[string]any{name: cfg}}); err != nil {
+			return section{}, err
+		}
+		text = bytes.TrimPrefix(text, []byte("[connectors]\n"))
+	}
+	return section{cfg: identity(cfg), text: text}, nil
 }
 
 // sortedNames returns the keys of m in order: prev itself when it holds
