@@ -500,12 +500,15 @@ func (s *FileStore) splice(conns map[string]any, changed []string) (out []byte, 
 // section returns the section of connector name holding cfg: the one
 // kept from an earlier write if cfg is the config it encoded.
 func (s *FileStore) section(name string, cfg any) (section, error) {
-	if sec, ok := s.sections[name]; ok && sec.cfg == identity(cfg) {
+	sec, ok := s.sections[name]
+	if ok && sec.cfg == identity(cfg) {
 		return sec, nil
 	}
-	text, ok := []byte(nil), false
+	text := make([]byte, 0, len(sec.text)+64) // about the size it had
 	if m, isMap := cfg.(map[string]any); isMap {
-		text, ok = appendSection(nil, "connectors."+string(appendKey(nil, name)), m, true)
+		text, ok = appendSection(text, "connectors."+string(appendKey(nil, name)), m, true)
+	} else {
+		ok = false
 	}
 	if !ok { // not in the value model: the general encoder
 		var err error

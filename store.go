@@ -240,8 +240,10 @@ func editChange(name string, edit func(cur map[string]Config) (Config, error)) c
 		if cfg == nil && !had || cfg != nil && had && equalValue(old, cfg) {
 			return cur, nil, nil
 		}
-		next := make(map[string]Config, len(cur)+1)
-		maps.Copy(next, cur)
+		next := maps.Clone(cur) // copies the table, hashes nothing
+		if next == nil {
+			next = make(map[string]Config, 1)
+		}
 		if cfg == nil {
 			delete(next, name)
 		} else {

@@ -40,17 +40,18 @@ func appendSection(b []byte, path string, cfg map[string]any, header bool) ([]by
 		b = append(b, '\n')
 	}
 	for _, k := range keys {
+		v := cfg[k]
+		if !isTableLike(v) {
+			continue
+		}
 		sub := path + "." + string(appendKey(nil, k))
-		switch v := cfg[k].(type) {
+		switch v := v.(type) {
 		case map[string]any:
 			b = append(b, '\n')
 			if b, ok = appendSection(b, sub, v, true); !ok {
 				return b, false
 			}
 		case []any:
-			if !isTableLike(v) {
-				continue
-			}
 			for _, e := range v {
 				b = append(b, "\n[["...)
 				b = append(b, sub...)
