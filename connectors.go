@@ -81,7 +81,7 @@ func normalizeConfig(cfg map[string]any, where string) (Config, error) {
 	if cfg == nil {
 		return Config{}, nil
 	}
-	v, perr := normalize(cfg, 1)
+	v, perr := normalize(cfg, 1, false)
 	if perr != nil {
 		return nil, perr.errorAt(where)
 	}
@@ -121,8 +121,10 @@ func (e *pathError) errorAt(root string) error {
 const outOfRange = "integer out of int64 range (send it as a string)"
 
 // normalize converts v, found at the given depth, to the value model. It
-// always copies, so the result shares nothing with v.
-func normalize(v any, depth int) (any, *pathError) {
+// copies, so the result shares nothing with v, unless own is set: then
+// v, which nobody else holds (a request just decoded), is converted in
+// place.
+func normalize(v any, depth int, own bool) (any, *pathError) {
 	switch v := v.(type) {
 	case string:
 		// Every format we write is UTF-8; a stray byte would make the
@@ -165,15 +167,19 @@ func normalize(v any, depth int) (any, *pathError) {
 		if depth > MaxDepth {
 			return nil, problem("nested deeper than " + strconv.Itoa(MaxDepth) + " levels")
 		}
-		out := make(map[string]any, len(v))
+		out := v
+		if !own {
+			out = make(map[string]any, len(v))
+		}
 		for k, e := range v {
 			if e == nil || reservedKeys[k] {
+				delete(out, k)
 				continue
 			}
 			if !utf8.ValidString(k) {
 				return nil, problem("a key is not valid UTF-8")
 			}
-			n, err := normalize(e, depth+1)
+			n, err := normalize(e, depth+1, own)
 			if err != nil {
 				return nil, err.at("." + k)
 			}
@@ -184,12 +190,15 @@ func normalize(v any, depth int) (any, *pathError) {
 		if depth > MaxDepth {
 			return nil, problem("nested deeper than " + strconv.Itoa(MaxDepth) + " levels")
 		}
-		out := make([]any, len(v))
+		out := v
+		if !own {
+			out = make([]any, len(v))
+		}
 		for i, e := range v {
 			if e == nil {
 				return nil, problem("null in an array").atIndex(i)
 			}
-			n, err := normalize(e, depth+1)
+			n, err := normalize(e, depth+1, own)
 			if err != nil {
 				return nil, err.atIndex(i)
 			}
@@ -201,7 +210,7 @@ func normalize(v any, depth int) (any, *pathError) {
 		for i, e := range v {
 			a[i] = e
 		}
-		return normalize(a, depth)
+		return normalize(a, depth, own)
 	case nil:
 		return nil, problem("null value")
 	default:

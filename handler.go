@@ -560,10 +560,12 @@ func parsePost(body []byte) (name string, cfg Config, msg string) {
 	case nil:
 		return "", nil, "missing connector config object"
 	case map[string]any:
-		var err error
-		if cfg, err = normalizeConfig(c, "config"); err != nil {
-			return "", nil, err.Error()
+		// c is the request's own: converted in place, not copied.
+		v, err := normalize(c, 1, true)
+		if err != nil {
+			return "", nil, err.errorAt("config").Error()
 		}
+		cfg = v.(map[string]any)
 	default:
 		return "", nil, "config must be a JSON object"
 	}

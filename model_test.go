@@ -110,7 +110,7 @@ func testFileStoreModel(t *testing.T, ext string, seed uint64) {
 
 // normalizeHost gives host data one number type, whatever the format.
 func normalizeHost(v any) any {
-	n, err := normalize(v, 1)
+	n, err := normalize(v, 1, false)
 	if err != nil {
 		return v
 	}

@@ -192,7 +192,7 @@ func (p *Policy) redactValue(v any, secret bool) any {
 		// []map[string]any, int). Convert them rather than pass through
 		// something that could hold an unmasked secret; hide what cannot
 		// be converted.
-		n, err := normalize(v, 1)
+		n, err := normalize(v, 1, false)
 		if err != nil {
 			return maskAny
 		}
