@@ -3,6 +3,7 @@ package connectors
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -485,5 +486,111 @@ func TestFileStoreSeesSameTickEdit(t *testing.T) {
 	}
 	if diff := cmp.Diff(Config{"token": "two"}, got); diff != "" {
 		t.Errorf("after a same-size edit in the same tick (-want +got):\n%s", diff)
+	}
+}
+
+// TestFileStoreGroupCommit queues writes while another holds the commit
+// lock, as writers that arrive during a write do, and lets them go: one
+// commit writes them all, and each writer gets its own answer: its
+// change stored, its fn's error, the refusal of an empty TOML key, or
+// its fn's panic, in its own goroutine.
+func TestFileStoreGroupCommit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	writeConfigFile(t, path, "[agent]\nmodel = \"m\"\n", 0o600)
+	s := openFileStore(t, path)
+	ctx := t.Context()
+	if err := s.Put(ctx, "kept", Config{"token": "k"}); err != nil {
+		t.Fatal(err)
+	}
+	errRefused := errors.New("refused by fn")
+	type result struct {
+		snap     *snapshot
+		err      error
+		panicked any
+	}
+	writes := map[string]change{
+		"refused": updateChange(func(m map[string]Config) error { return errRefused }),
+		"empty": editChange("empty", func(map[string]Config) (Config, error) {
+			return Config{"": "x"}, nil
+		}),
+		"panics": updateChange(func(m map[string]Config) error { panic("fn panicked") }),
+		"gone":   editChange("kept", func(map[string]Config) (Config, error) { return nil, nil }),
+	}
+	for i := range 8 {
+		name := fmt.Sprintf("bot%d", i)
+		writes[name] = editChange(name, func(map[string]Config) (Config, error) {
+			return Config{"token": name}, nil
+		})
+	}
+
+	s.mu.Lock() // a commit in progress
+	results := make(map[string]chan result)
+	for name, ch := range writes {
+		results[name] = make(chan result, 1)
+		go func() {
+			var r result
+			defer func() {
+				r.panicked = recover()
+				results[name] <- r
+			}()
+			r.snap, r.err = s.update(ctx, ch, nil)
+		}()
+	}
+	for {
+		s.queueMu.Lock()
+		n := len(s.queue)
+		s.queueMu.Unlock()
+		if n == len(writes) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	s.mu.Unlock()
+
+	got := make(map[string]result)
+	for name, c := range results {
+		got[name] = <-c
+	}
+	if r := got["refused"]; !errors.Is(r.err, errRefused) {
+		t.Errorf("fn's error: got %v", r.err)
+	}
+	if r := got["empty"]; !errors.Is(r.err, ErrInvalidConfig) {
+		t.Errorf("empty TOML key: got %v, want ErrInvalidConfig", r.err)
+	}
+	if r := got["panics"]; r.panicked != "fn panicked" {
+		t.Errorf("fn's panic: recovered %v, err %v", r.panicked, r.err)
+	}
+	var committed *snapshot
+	want := map[string]Config{}
+	for name, r := range got {
+		if !strings.HasPrefix(name, "bot") && name != "gone" {
+			continue
+		}
+		if r.err != nil || r.panicked != nil {
+			t.Fatalf("%s: %v %v", name, r.err, r.panicked)
+		}
+		if committed == nil {
+			committed = r.snap
+		}
+		if r.snap != committed {
+			t.Errorf("%s: a state of its own; want one commit for all", name)
+		}
+		if name != "gone" {
+			want[name] = Config{"token": name}
+		}
+	}
+	if diff := cmp.Diff(want, committed.m); diff != "" {
+		t.Errorf("committed state (-want +got):\n%s", diff)
+	}
+	reread, err := openFileStore(t, path).List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, reread); diff != "" {
+		t.Errorf("file (-want +got):\n%s", diff)
+	}
+	// The store still works.
+	if err := s.Put(ctx, "after", Config{"a": "b"}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -49,9 +49,13 @@ var ErrInvalidFile = errors.New("invalid config file")
 // A FileStore is safe for concurrent use, also by several processes on one
 // file: every write takes a lock on a guard file beside it (the file's name
 // plus ".lock", left in place), takes the file as it is on disk under the
-// lock, applies its one change and replaces the file. Reads take no lock.
-// Temporary files that a killed writer leaves (".name.tmp-*") are never
-// read and are removed by the first write of the next store.
+// lock, applies its change and replaces the file. Writes that arrive in
+// one process while another is on its way to disk are committed together:
+// their changes, applied in turn, in one replacement of the file, and each
+// returns only once that file is durable; a change that fails fails alone.
+// Reads take no lock. Temporary files that a killed writer leaves
+// (".name.tmp-*") are never read and are removed by the first write of the
+// next store.
 //
 // Reads and writes see the file as it is now, cheaply: a file whose size,
 // modification time and identity are unchanged is not read again, except
@@ -65,7 +69,10 @@ var ErrInvalidFile = errors.New("invalid config file")
 type FileStore struct {
 	path  string
 	codec codec
-	mu    sync.Mutex // serializes this process's writes
+	mu    sync.Mutex // held by the writer committing; see update
+
+	queueMu sync.Mutex
+	queue   []*write // writes waiting for the next commit; under queueMu
 
 	stateMu sync.Mutex // guards known
 	known   *fileState // the file as last read or written; nil before
@@ -251,7 +258,9 @@ func sameFile(a, b fs.FileInfo) bool {
 // Update implements [Updater]. It applies fn to the file as last read; if
 // a connector changed, it takes the write lock, re-reads the file, and
 // replaces it. fn is called again, on the fresh contents, if the file
-// changed in between, so fn must not do more than change its map.
+// changed in between, so fn must not do more than change its map. fn may
+// run on the goroutine of another writer committed with it (see
+// [FileStore]); its error, or its panic, reaches the caller of Update.
 func (s *FileStore) Update(ctx context.Context, fn func(map[string]Config) error) error {
 	_, err := s.update(ctx, updateChange(fn), nil)
 	return err
@@ -261,9 +270,114 @@ func (s *FileStore) update(ctx context.Context, ch change, ready func(*snapshot)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	w := &write{ch: ch, ready: ready, done: make(chan struct{})}
+	s.queueMu.Lock()
+	s.queue = append(s.queue, w)
+	s.queueMu.Unlock()
 
+	// Group commit: writers that arrive while a write is on its way to
+	// disk wait here; the first to get the lock next commits every
+	// change queued by then in one replacement of the file, and each
+	// writer returns once the file holding its change is durable.
+	func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		select {
+		case <-w.done: // in another writer's commit
+		default:
+			s.commitQueued()
+		}
+	}()
+	if w.panicked != nil {
+		panic(w.panicked) // fn's panic, in fn's caller
+	}
+	if w.err != nil {
+		return nil, w.err
+	}
+	return w.snap, w.commitErr
+}
+
+// commitQueued commits the writes queued by now; the caller holds s.mu.
+// Each is done when it returns, also if it panics.
+func (s *FileStore) commitQueued() {
+	s.queueMu.Lock()
+	batch := s.queue
+	s.queue = nil
+	s.queueMu.Unlock()
+	var snap *snapshot
+	err := errors.New("connectors: write interrupted")
+	defer func() {
+		for _, w := range batch {
+			w.snap, w.commitErr = snap, err
+			close(w.done)
+		}
+	}()
+	snap, err = s.commit(batch)
+}
+
+// A write is a change waiting in a FileStore's queue to be committed.
+type write struct {
+	ch        change
+	ready     func(*snapshot)
+	err       error         // ch's own, from its last application
+	panicked  any           // what ch panicked with, if it did
+	done      chan struct{} // closed once committed; then:
+	snap      *snapshot     // the state after the commit
+	commitErr error         // why the commit failed
+}
+
+// run applies w's change to cur. A panic stops only this change: it is
+// kept for w's caller, whose goroutine may not be the one committing.
+func (w *write) run(cur map[string]Config) (next map[string]Config, changed []string, err error) {
+	defer func() {
+		if w.panicked = recover(); w.panicked != nil {
+			next, changed, err = nil, nil, errors.New("connectors: change panicked")
+		}
+	}()
+	return w.ch(cur)
+}
+
+// apply applies the changes of batch to cur one after the other, each to
+// the state the one before left, and returns the state after the last
+// and the names whose configs changed. A change that fails, or that this
+// file could not hold, leaves the state alone and keeps its error for
+// its writer.
+func (s *FileStore) apply(batch []*write, cur map[string]Config) (next map[string]Config, changed []string) {
+	next = cur
+	for _, w := range batch {
+		if w.panicked != nil {
+			continue
+		}
+		n, names, err := w.run(next)
+		if err == nil {
+			err = s.refuse(n, names)
+		}
+		if w.err = err; err == nil && len(names) > 0 {
+			next = n
+			changed = append(changed, names...)
+		}
+	}
+	slices.Sort(changed)
+	return next, slices.Compact(changed)
+}
+
+// refuse returns why the file cannot hold the configs of names in m: a
+// TOML file cannot hold an empty key (see emptyKeyPath).
+func (s *FileStore) refuse(m map[string]Config, names []string) error {
+	if _, ok := s.codec.(tomlCodec); !ok {
+		return nil
+	}
+	for _, name := range names {
+		if p, bad := emptyKeyPath(map[string]any(m[name])); bad {
+			return p.errorAt("config")
+		}
+	}
+	return nil
+}
+
+// commit applies the changes of batch to the file, in order, and replaces
+// it once; the caller holds s.mu. It returns the state after them.
+func (s *FileStore) commit(batch []*write) (*snapshot, error) {
 	// Try the change on the file as last known: most of the time that is
 	// the file as it is, and no read is needed before the lock.
 	s.stateMu.Lock()
@@ -275,20 +389,20 @@ func (s *FileStore) update(ctx context.Context, ch change, ready func(*snapshot)
 			return nil, err
 		}
 	}
-	next, changed, err := ch(k.snap.m)
-	if err != nil || len(changed) == 0 {
-		// A change of nothing (or fn's refusal) writes nothing and needs
-		// no lock, if the file is still as known: it takes effect at
-		// this read. Otherwise fn gets the file as it is now.
-		fresh, _, ferr := s.current()
-		if ferr != nil {
-			return nil, ferr
+	next, changed := s.apply(batch, k.snap.m)
+	if len(changed) == 0 {
+		// Changes of nothing, and refused ones, write nothing and need no
+		// lock if the file is still as known: they take effect at this
+		// read. Otherwise they are tried on the file as it is now.
+		fresh, _, err := s.current()
+		if err != nil {
+			return nil, err
 		}
 		if fresh.snap == k.snap {
-			return k.snap, err
+			return k.snap, nil
 		}
-		if next, changed, err = ch(fresh.snap.m); err != nil || len(changed) == 0 {
-			return fresh.snap, err
+		if next, changed = s.apply(batch, fresh.snap.m); len(changed) == 0 {
+			return fresh.snap, nil
 		}
 		k = fresh
 	}
@@ -325,22 +439,17 @@ func (s *FileStore) update(ctx context.Context, ch change, ready func(*snapshot)
 		return nil, err
 	}
 	if fresh.snap != k.snap {
-		if next, changed, err = ch(fresh.snap.m); err != nil || len(changed) == 0 {
-			return fresh.snap, err
+		if next, changed = s.apply(batch, fresh.snap.m); len(changed) == 0 {
+			return fresh.snap, nil
 		}
 	}
 	doc, host := fresh.doc, fresh.host
-	if _, ok := s.codec.(tomlCodec); ok {
-		for _, name := range changed {
-			if p, bad := emptyKeyPath(map[string]any(next[name])); bad {
-				return nil, p.errorAt("config")
-			}
-		}
-	}
 
 	snap := &snapshot{m: next}
-	if ready != nil {
-		ready(snap)
+	for _, w := range batch {
+		if w.ready != nil && w.err == nil {
+			w.ready(snap)
+		}
 	}
 
 	// Only the top level and the two tables change: copy those, share

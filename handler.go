@@ -85,6 +85,7 @@ type Handler struct {
 	renderMu      sync.Mutex
 	rendered      map[string]rendered // by connector name; under renderMu
 	renderedNames []string            // its names, sorted; under renderMu
+	lastRender    *cachedList         // of a snapshot; under renderMu
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -266,12 +267,28 @@ type cachedList struct {
 
 // cacheList renders snap and keeps the result for the GETs that follow.
 func (h *Handler) cacheList(snap *snapshot) (*cachedList, error) {
-	c, err := h.render(snap.m)
+	c, err := h.renderSnapshot(snap)
+	if err != nil {
+		return nil, err
+	}
+	h.listCache.Store(c)
+	return c, nil
+}
+
+// renderSnapshot is render for a store's snapshot. Requests whose writes
+// were committed together, to one state, share one rendering.
+func (h *Handler) renderSnapshot(snap *snapshot) (*cachedList, error) {
+	h.renderMu.Lock()
+	defer h.renderMu.Unlock()
+	if c := h.lastRender; c != nil && c.snap == snap {
+		return c, nil
+	}
+	c, err := h.renderLocked(snap.m)
 	if err != nil {
 		return nil, err
 	}
 	c.snap = snap
-	h.listCache.Store(c)
+	h.lastRender = c
 	return c, nil
 }
 
@@ -291,6 +308,11 @@ type rendered struct {
 func (h *Handler) render(m map[string]Config) (*cachedList, error) {
 	h.renderMu.Lock()
 	defer h.renderMu.Unlock()
+	return h.renderLocked(m)
+}
+
+// renderLocked is render with renderMu held.
+func (h *Handler) renderLocked(m map[string]Config) (*cachedList, error) {
 	names, same := sortedNames(m, h.renderedNames)
 	kept := h.rendered
 	if !same || kept == nil {
@@ -442,11 +464,9 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, op, name string
 		ready := func(next *snapshot) {
 			early = make(chan *cachedList, 1)
 			go func() {
-				c, err := h.render(next.m)
+				c, err := h.renderSnapshot(next)
 				if err != nil {
 					c = nil // rendered again below, to report the error
-				} else {
-					c.snap = next
 				}
 				early <- c
 			}()
