@@ -82,6 +82,7 @@ type FileStore struct {
 	swept    bool               // stale temp files removed; under mu
 	starts   []int              // where each section begins in lastOut; under mu
 	lastOut  []byte             // the last file encoded; under mu
+	spare    []byte             // bytes of a file no state holds any more; under mu
 
 	hub hub
 }
@@ -489,6 +490,12 @@ func (s *FileStore) commit(batch []*write) (*snapshot, error) {
 	s.stateMu.Lock()
 	err = os.Rename(tmp, target)
 	if err == nil {
+		// Nothing reads the replaced file's bytes after this: a state's
+		// bytes are read under stateMu while it is the known one, or by
+		// the commit that replaces it.
+		if s.known != nil {
+			s.spare = s.known.data
+		}
 		s.setKnown(&fileState{snap: snap, fi: fi, data: out, doc: doc, host: host, readAt: time.Now(), ours: true})
 	}
 	s.stateMu.Unlock()
@@ -585,7 +592,12 @@ func (s *FileStore) splice(conns map[string]any, changed []string) (out []byte, 
 		}
 		size += len(secs[k].text) - len(s.sections[name].text)
 	}
-	out = make([]byte, 0, size)
+	if cap(s.spare) >= size {
+		out = s.spare[:0] // no new garbage the size of the file per write
+	} else {
+		out = make([]byte, 0, size)
+	}
+	s.spare = nil
 	prev, k, shift := 0, 0, 0
 	for i := range s.starts {
 		start := s.starts[i]
