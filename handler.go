@@ -3,7 +3,6 @@
 package connectors
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -552,14 +551,9 @@ func parsePost(body []byte) (name string, cfg Config, msg string) {
 	if !utf8.Valid(body) {
 		return "", nil, "request body is not valid UTF-8"
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var req any
-	if err := dec.Decode(&req); err != nil {
-		return "", nil, jsonErrorMessage(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return "", nil, "invalid JSON: data after the request object"
+	req, err := decodeJSON(body)
+	if err != nil {
+		return "", nil, err.Error()
 	}
 	obj, ok := req.(map[string]any)
 	if !ok {
@@ -590,19 +584,6 @@ func parsePost(body []byte) (name string, cfg Config, msg string) {
 		return "", nil, "config must be a JSON object"
 	}
 	return name, cfg, ""
-}
-
-// jsonErrorMessage describes a decoding error by position only: the
-// decoder's own messages quote the input.
-func jsonErrorMessage(err error) string {
-	var serr *json.SyntaxError
-	if errors.As(err, &serr) {
-		return "invalid JSON at byte " + strconv.FormatInt(serr.Offset, 10)
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return "invalid JSON: unexpected end of body"
-	}
-	return "invalid JSON"
 }
 
 func (h *Handler) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
