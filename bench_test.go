@@ -294,29 +294,95 @@ func BenchmarkGETHTTP(b *testing.B) {
 					if kind != "baseline" {
 						h = NewHandler(newBenchStore(b, kind, n), HandlerOptions{})
 					}
-					srv := httptest.NewServer(h)
-					defer srv.Close()
-					client := srv.Client()
-					buf := make([]byte, 64<<10)
+					get := newBenchGetter(b, h)
 					for b.Loop() {
-						resp, err := client.Get(srv.URL)
-						if err != nil {
-							b.Fatal(err)
-						}
-						for {
-							if _, err := resp.Body.Read(buf); err != nil {
-								break
-							}
-						}
-						resp.Body.Close()
-						if resp.StatusCode != http.StatusOK {
-							b.Fatalf("GET: status %d", resp.StatusCode)
-						}
+						get()
 					}
 				})
 			}
 		})
 	}
+}
+
+// newBenchGetter serves h on loopback and returns a function that GETs
+// its root over a kept-alive connection and reads the whole response.
+func newBenchGetter(b *testing.B, h http.Handler) func() {
+	srv := httptest.NewServer(h)
+	b.Cleanup(srv.Close)
+	client := srv.Client()
+	buf := make([]byte, 64<<10)
+	return func() {
+		resp, err := client.Get(srv.URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			if _, err := resp.Body.Read(buf); err != nil {
+				break
+			}
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("GET: status %d", resp.StatusCode)
+		}
+	}
+}
+
+// BenchmarkGETHTTPPaired is BenchmarkGETHTTP/file against its baseline
+// with the two interleaved, each iteration one GET of each, for the
+// reason and with the metrics of BenchmarkPOSTPaired.
+func BenchmarkGETHTTPPaired(b *testing.B) {
+	for _, n := range benchSizes[:2] {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			floor := newBenchGetter(b, benchListResponse(b, n))
+			api := newBenchGetter(b, NewHandler(newBenchStore(b, "file", n), HandlerOptions{}))
+			var p pairTimes
+			for i := 0; b.Loop(); i++ {
+				p.run(i, floor, api)
+			}
+			p.report(b)
+		})
+	}
+}
+
+// pairTimes are the times of an interleaved benchmark and its floor.
+type pairTimes struct{ floor, api []time.Duration }
+
+// run times iteration i of floor and api, one after the other, each
+// first in turn, so that neither always follows the other's work.
+func (p *pairTimes) run(i int, floor, api func()) {
+	timed := func(f func()) time.Duration {
+		t0 := time.Now()
+		f()
+		return time.Since(t0)
+	}
+	if i%2 == 0 {
+		p.floor = append(p.floor, timed(floor))
+		p.api = append(p.api, timed(api))
+	} else {
+		p.api = append(p.api, timed(api))
+		p.floor = append(p.floor, timed(floor))
+	}
+}
+
+// report reports the ratios of p: "ratio", total time over the floor's,
+// and "median-ratio", median over the floor's median, which a stray slow
+// operation moves less; and each side's time per operation.
+func (p *pairTimes) report(b *testing.B) {
+	sum := func(ds []time.Duration) (t time.Duration) {
+		for _, d := range ds {
+			t += d
+		}
+		return t
+	}
+	median := func(ds []time.Duration) time.Duration {
+		slices.Sort(ds)
+		return ds[len(ds)/2]
+	}
+	b.ReportMetric(float64(sum(p.api))/float64(sum(p.floor)), "ratio")
+	b.ReportMetric(float64(median(p.api))/float64(median(p.floor)), "median-ratio")
+	b.ReportMetric(float64(sum(p.floor).Nanoseconds())/float64(len(p.floor)), "floor-ns/op")
+	b.ReportMetric(float64(sum(p.api).Nanoseconds())/float64(len(p.api)), "api-ns/op")
 }
 
 // BenchmarkList is the read path of the stores: List on an unchanged
@@ -422,42 +488,30 @@ func replaceDurably(target string, data []byte) error {
 // BenchmarkPOSTPaired is BenchmarkPOST/file against its floor with the two
 // interleaved: each iteration does one bare durable replace and one POST,
 // timing each, so that both see the same machine. On a shared machine
-// whose speed drifts over minutes, its ratio metrics are steadier than the
-// ratio of two separate benchmarks: "ratio" is POST time over replace
-// time summed over the run, "median-ratio" the ratio of their medians,
-// which a stray slow fsync or a collection moves less. ns/op is the pair.
+// whose speed drifts over minutes, its ratio metrics (see pairTimes.report)
+// are steadier than the ratio of two separate benchmarks. ns/op is the
+// pair.
 func BenchmarkPOSTPaired(b *testing.B) {
 	for _, n := range benchSizes[:2] {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			path, data := benchFileAfterPost(b, n)
 			h := NewHandler(newBenchStore(b, "file", n), HandlerOptions{})
 			post, w := newBenchPost(b, 0), newBenchResponseWriter()
-			var floor, api []time.Duration
-			for b.Loop() {
-				t0 := time.Now()
+			floor := func() {
 				if err := replaceDurably(path, data); err != nil {
 					b.Fatal(err)
 				}
-				t1 := time.Now()
+			}
+			api := func() {
 				if status := post.serve(h, w); status != http.StatusOK {
 					b.Fatalf("POST: status %d", status)
 				}
-				floor, api = append(floor, t1.Sub(t0)), append(api, time.Since(t1))
 			}
-			sum := func(ds []time.Duration) (t time.Duration) {
-				for _, d := range ds {
-					t += d
-				}
-				return t
+			var p pairTimes
+			for i := 0; b.Loop(); i++ {
+				p.run(i, floor, api)
 			}
-			median := func(ds []time.Duration) time.Duration {
-				slices.Sort(ds)
-				return ds[len(ds)/2]
-			}
-			b.ReportMetric(float64(sum(api))/float64(sum(floor)), "ratio")
-			b.ReportMetric(float64(median(api))/float64(median(floor)), "median-ratio")
-			b.ReportMetric(float64(sum(floor).Nanoseconds())/float64(b.N), "floor-ns/op")
-			b.ReportMetric(float64(sum(api).Nanoseconds())/float64(b.N), "post-ns/op")
+			p.report(b)
 		})
 	}
 }
