@@ -46,6 +46,8 @@
 //
 // [FileStore] takes an OS lock on a guard file for every write, so several
 // processes can share one file; it replaces the file atomically and never
-// overwrites a file it cannot parse. See the README's "Durability" section
-// for what is and is not guaranteed.
+// overwrites a file it cannot parse. Writes that arrive together in one
+// process are committed in one replacement, each returning once it is
+// durable. See the README's "Durability" section for what is and is not
+// guaranteed.
 package connectors
