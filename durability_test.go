@@ -523,7 +523,7 @@ func TestFileStoreGroupCommit(t *testing.T) {
 		})
 	}
 
-	s.mu.Lock() // a commit in progress
+	s.commitLock <- struct{}{} // a commit in progress
 	results := make(map[string]chan result)
 	for name, ch := range writes {
 		results[name] = make(chan result, 1)
@@ -545,7 +545,7 @@ func TestFileStoreGroupCommit(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	s.mu.Unlock()
+	<-s.commitLock
 
 	got := make(map[string]result)
 	for name, c := range results {
@@ -592,5 +592,95 @@ func TestFileStoreGroupCommit(t *testing.T) {
 	// The store still works.
 	if err := s.Put(ctx, "after", Config{"a": "b"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFileStoreGroupCommitLegacyDelete commits a Delete and then a Put of
+// a name from the legacy channels table together: as when they commit one
+// after the other, the legacy entry (and its old secret) leaves the file.
+func TestFileStoreGroupCommitLegacyDelete(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	writeConfigFile(t, path, "[channels.x]\ntoken = \"old-secret\"\n", 0o600)
+	s := openFileStore(t, path)
+	ctx := t.Context()
+	if _, err := s.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.commitLock <- struct{}{} // a commit in progress
+	queued := func(n int) {
+		for {
+			s.queueMu.Lock()
+			l := len(s.queue)
+			s.queueMu.Unlock()
+			if l == n {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- s.Delete(ctx, "x") }()
+	queued(1)
+	go func() { errs <- s.Put(ctx, "x", Config{"token": "new"}) }()
+	queued(2)
+	<-s.commitLock
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if data := string(readConfigFile(t, path)); strings.Contains(data, "old-secret") || strings.Contains(data, "[channels.x]") {
+		t.Errorf("the deleted legacy entry is still in the file:\n%s", data)
+	}
+	got, err := openFileStore(t, path).List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]Config{"x": {"token": "new"}}, got); diff != "" {
+		t.Errorf("connectors (-want +got):\n%s", diff)
+	}
+}
+
+// TestFileStoreSeesReplacementWithItsIdentity has another store replace
+// the file twice, the second time with a file of the same size that a
+// coarse clock dates to the same moment as this store's own write: were
+// the first store's file freed, the file system could give its inode
+// number to the second replacement (ext4 does, at once), and the stat
+// would show nothing. The store holds the file it wrote, so it cannot.
+func TestFileStoreSeesReplacementWithItsIdentity(t *testing.T) {
+	if !holdWritten {
+		t.Skip("this platform reads a file changed in the last moments again")
+	}
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	a, b := openFileStore(t, path), openFileStore(t, path)
+	ctx := t.Context()
+	if err := a.Put(ctx, "x", Config{"v": "aaaa"}); err != nil {
+		t.Fatal(err)
+	}
+	mine, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"bbbb", "cccc"} {
+		if err := b.Put(ctx, "x", Config{"v": v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chtimes(path, mine.ModTime(), mine.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.Get(ctx, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["v"] != "cccc" {
+		t.Errorf("after another store's writes, Get = %v, want v=cccc", got)
+	}
+	// And a write on that stale view would have undone them.
+	if err := a.Put(ctx, "y", Config{"v": "y"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := b.Get(ctx, "x"); got["v"] != "cccc" {
+		t.Errorf("after a write by the first store, x = %v, want v=cccc", got)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -52,7 +53,8 @@ var ErrInvalidFile = errors.New("invalid config file")
 // lock, applies its change and replaces the file. Writes that arrive in
 // one process while another is on its way to disk are committed together:
 // their changes, applied in turn, in one replacement of the file, and each
-// returns only once that file is durable; a change that fails fails alone.
+// returns once that file is durable. A change that is refused fails
+// alone; a file that cannot be written fails every write committed in it.
 // Reads take no lock. Temporary files that a killed writer leaves
 // (".name.tmp-*") are never read and are removed by the first write of the
 // next store.
@@ -61,15 +63,19 @@ var ErrInvalidFile = errors.New("invalid config file")
 // modification time and identity are unchanged is not read again, except
 // shortly after a change made elsewhere, when coarse file system clocks
 // could hide an edit and the bytes are compared. A file this store wrote
-// is trusted by its stat at once: only a writer that ignores the lock and
-// rewrites it in place, to the same size, within one tick of the clock
-// after the write could go unseen (until the file next changes); such a
+// is trusted by its stat at once (except on Windows): the store keeps it
+// open, so no other file can take its identity, and only a writer that
+// ignores the lock and rewrites it in place, to the same size, within one
+// tick of the clock could go unseen (until the file next changes); such a
 // writer can lose its edit to any write anyway. Watch notices changes by
 // other processes and by hand within [PollInterval].
 type FileStore struct {
 	path  string
 	codec codec
-	mu    sync.Mutex // held by the writer committing; see update
+
+	// commitLock holds a token while a writer commits (see update): a
+	// lock that a waiting writer can give up when its write is done.
+	commitLock chan struct{}
 
 	queueMu sync.Mutex
 	queue   []*write // writes waiting for the next commit; under queueMu
@@ -77,12 +83,13 @@ type FileStore struct {
 	stateMu sync.Mutex // guards known
 	known   *fileState // the file as last read or written; nil before
 
-	sections map[string]section // TOML sections of the last write; under mu
-	names    []string           // their names, sorted; under mu
-	swept    bool               // stale temp files removed; under mu
-	starts   []int              // where each section begins in lastOut; under mu
-	lastOut  []byte             // the last file encoded; under mu
-	spare    []byte             // bytes of a file no state holds any more; under mu
+	sections map[string]section // TOML sections of the last write; under commitLock
+	names    []string           // their names, sorted; under commitLock
+	swept    bool               // stale temp files removed; under commitLock
+	starts   []int              // where each section begins in lastOut; under commitLock
+	lastOut  []byte             // the last file encoded; under commitLock
+	spare    []byte             // bytes of a file no state holds any more; under commitLock
+	held     *os.File           // the file last written, kept open; under commitLock
 
 	hub hub
 }
@@ -104,6 +111,15 @@ func racyWindow(mtime time.Time) time.Duration {
 	return 100 * time.Millisecond
 }
 
+// holdWritten is whether a FileStore keeps the file it wrote last open,
+// so that no other file can take its identity while it is the known one:
+// a file system reuses an inode number only once no one holds the file.
+// Its stat then shows any change that another writer's rename makes, and
+// the store trusts it at once. Not on Windows, where a file held open
+// cannot be replaced; there a file changed in the last moments is read
+// again, as one written elsewhere is.
+const holdWritten = runtime.GOOS != "windows"
+
 // fileState is the file's state as read or written at one moment. It is
 // never changed once published.
 type fileState struct {
@@ -113,7 +129,7 @@ type fileState struct {
 	doc    map[string]any // the parsed document; copied before a change
 	host   []byte         // TOML: encoded document less connectors; nil: not yet
 	readAt time.Time
-	ours   bool // this store wrote the file: its stat is trusted at once
+	ours   bool // this store wrote the file and holds it: its stat is trusted at once
 }
 
 // NewFileStore returns a FileStore on path, which must end in ".toml" or
@@ -128,7 +144,7 @@ func NewFileStore(path string) (*FileStore, error) {
 	default:
 		return nil, fmt.Errorf("connectors: config file %s: unknown format, want a .toml or .json file", path)
 	}
-	s := &FileStore{path: path, codec: c}
+	s := &FileStore{path: path, codec: c, commitLock: make(chan struct{}, 1)}
 	s.hub.poll = s.poll
 	return s, nil
 }
@@ -261,7 +277,9 @@ func sameFile(a, b fs.FileInfo) bool {
 // replaces it. fn is called again, on the fresh contents, if the file
 // changed in between, so fn must not do more than change its map. fn may
 // run on the goroutine of another writer committed with it (see
-// [FileStore]); its error, or its panic, reaches the caller of Update.
+// [FileStore]); its error, or its panic, reaches the caller of Update. It
+// must not end its goroutine (runtime.Goexit, testing's FailNow), which
+// may not be its caller's.
 func (s *FileStore) Update(ctx context.Context, fn func(map[string]Config) error) error {
 	_, err := s.update(ctx, updateChange(fn), nil)
 	return err
@@ -279,16 +297,19 @@ func (s *FileStore) update(ctx context.Context, ch change, ready func(*snapshot)
 	// Group commit: writers that arrive while a write is on its way to
 	// disk wait here; the first to get the lock next commits every
 	// change queued by then in one replacement of the file, and each
-	// writer returns once the file holding its change is durable.
-	func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		select {
-		case <-w.done: // in another writer's commit
-		default:
-			s.commitQueued()
-		}
-	}()
+	// writer returns as soon as the file holding its change is durable.
+	select {
+	case <-w.done: // in another writer's commit
+	case s.commitLock <- struct{}{}:
+		func() {
+			defer func() { <-s.commitLock }()
+			select {
+			case <-w.done:
+			default:
+				s.commitQueued()
+			}
+		}()
+	}
 	if w.panicked != nil {
 		panic(w.panicked) // fn's panic, in fn's caller
 	}
@@ -298,7 +319,8 @@ func (s *FileStore) update(ctx context.Context, ch change, ready func(*snapshot)
 	return w.snap, w.commitErr
 }
 
-// commitQueued commits the writes queued by now; the caller holds s.mu.
+// commitQueued commits the writes queued by now; the caller holds the
+// commit lock.
 // Each is done when it returns, also if it panics.
 func (s *FileStore) commitQueued() {
 	s.queueMu.Lock()
@@ -339,11 +361,12 @@ func (w *write) run(cur map[string]Config) (next map[string]Config, changed []st
 }
 
 // apply applies the changes of batch to cur one after the other, each to
-// the state the one before left, and returns the state after the last
-// and the names whose configs changed. A change that fails, or that this
-// file could not hold, leaves the state alone and keeps its error for
-// its writer.
-func (s *FileStore) apply(batch []*write, cur map[string]Config) (next map[string]Config, changed []string) {
+// the state the one before left, and returns the state after the last,
+// the names whose configs changed, and the names that a change removed
+// (a later one may have added them again). A change that fails, or that
+// this file could not hold, leaves the state alone and keeps its error
+// for its writer.
+func (s *FileStore) apply(batch []*write, cur map[string]Config) (next map[string]Config, changed, removed []string) {
 	next = cur
 	for _, w := range batch {
 		if w.panicked != nil {
@@ -353,13 +376,19 @@ func (s *FileStore) apply(batch []*write, cur map[string]Config) (next map[strin
 		if err == nil {
 			err = s.refuse(n, names)
 		}
-		if w.err = err; err == nil && len(names) > 0 {
-			next = n
-			changed = append(changed, names...)
+		if w.err = err; err != nil || len(names) == 0 {
+			continue
+		}
+		next = n
+		changed = append(changed, names...)
+		for _, name := range names {
+			if _, ok := n[name]; !ok {
+				removed = append(removed, name)
+			}
 		}
 	}
 	slices.Sort(changed)
-	return next, slices.Compact(changed)
+	return next, slices.Compact(changed), removed
 }
 
 // refuse returns why the file cannot hold the configs of names in m: a
@@ -377,7 +406,8 @@ func (s *FileStore) refuse(m map[string]Config, names []string) error {
 }
 
 // commit applies the changes of batch to the file, in order, and replaces
-// it once; the caller holds s.mu. It returns the state after them.
+// it once; the caller holds the commit lock. It returns the state after
+// them.
 func (s *FileStore) commit(batch []*write) (*snapshot, error) {
 	// Try the change on the file as last known: most of the time that is
 	// the file as it is, and no read is needed before the lock.
@@ -390,7 +420,7 @@ func (s *FileStore) commit(batch []*write) (*snapshot, error) {
 			return nil, err
 		}
 	}
-	next, changed := s.apply(batch, k.snap.m)
+	next, changed, removed := s.apply(batch, k.snap.m)
 	if len(changed) == 0 {
 		// Changes of nothing, and refused ones, write nothing and need no
 		// lock if the file is still as known: they take effect at this
@@ -402,7 +432,7 @@ func (s *FileStore) commit(batch []*write) (*snapshot, error) {
 		if fresh.snap == k.snap {
 			return k.snap, nil
 		}
-		if next, changed = s.apply(batch, fresh.snap.m); len(changed) == 0 {
+		if next, changed, removed = s.apply(batch, fresh.snap.m); len(changed) == 0 {
 			return fresh.snap, nil
 		}
 		k = fresh
@@ -440,7 +470,7 @@ func (s *FileStore) commit(batch []*write) (*snapshot, error) {
 		return nil, err
 	}
 	if fresh.snap != k.snap {
-		if next, changed = s.apply(batch, fresh.snap.m); len(changed) == 0 {
+		if next, changed, removed = s.apply(batch, fresh.snap.m); len(changed) == 0 {
 			return fresh.snap, nil
 		}
 	}
@@ -462,18 +492,22 @@ func (s *FileStore) commit(batch []*write) (*snapshot, error) {
 		conns = make(map[string]any)
 	}
 	doc["connectors"] = conns
-	chans, _ := doc["channels"].(map[string]any)
 	for _, name := range changed {
 		if cfg, ok := next[name]; ok {
 			conns[name] = map[string]any(cfg) // as parsed: the encoders want plain maps
 		} else {
 			delete(conns, name)
-			if _, ok := chans[name]; ok {
-				chans = maps.Clone(chans)
-				delete(chans, name)
-				doc["channels"] = chans
-				host = nil
-			}
+		}
+	}
+	// A Delete removes the name from the legacy table too, also when a
+	// later write of the same commit adds it again.
+	chans, _ := doc["channels"].(map[string]any)
+	for _, name := range removed {
+		if _, ok := chans[name]; ok {
+			chans = maps.Clone(chans)
+			delete(chans, name)
+			doc["channels"] = chans
+			host = nil
 		}
 	}
 	out, host, err := s.encode(doc, host, changed, fresh.data)
@@ -481,10 +515,11 @@ func (s *FileStore) commit(batch []*write) (*snapshot, error) {
 		return nil, fmt.Errorf("connectors: encode %s: %w", s.path, err)
 	}
 	// The fresh stat, not the known one: a chmod changes no size or time.
-	tmp, fi, err := writeTemp(target, fi, out)
+	f, fi, err := writeTemp(target, fi, out)
 	if err != nil {
 		return nil, err
 	}
+	tmp := f.Name()
 	// Readers wait while the new file takes the old one's place, so that
 	// none of them parses what this write already knows.
 	s.stateMu.Lock()
@@ -496,9 +531,15 @@ func (s *FileStore) commit(batch []*write) (*snapshot, error) {
 		if s.known != nil {
 			s.spare = s.known.data
 		}
-		s.setKnown(&fileState{snap: snap, fi: fi, data: out, doc: doc, host: host, readAt: time.Now(), ours: true})
+		s.setKnown(&fileState{snap: snap, fi: fi, data: out, doc: doc, host: host, readAt: time.Now(), ours: holdWritten})
+		if holdWritten {
+			s.held, f = f, s.held // and close the one held before
+		}
 	}
 	s.stateMu.Unlock()
+	if f != nil {
+		f.Close()
+	}
 	if err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("connectors: write config file: %w", err)
@@ -552,6 +593,7 @@ func (s *FileStore) encode(doc map[string]any, host []byte, changed []string, on
 	for i, name := range names {
 		sec, err := s.section(name, conns[name])
 		if err != nil {
+			s.lastOut = nil // sections may have changed: no splice on this
 			return nil, nil, err
 		}
 		sections[name] = sec
@@ -851,23 +893,23 @@ func removeStaleTemps(target string) {
 
 // writeTemp writes data to a new temporary file beside target, the
 // regular file a write replaces (see resolveTarget), syncs it, and returns
-// its name and its stat, which a rename keeps. The caller renames it over
+// it, open, and its stat, which a rename keeps. The caller renames it over
 // target, then syncs the directory: readers, or the file after a crash,
 // then see the old content or the new, never a mix. old is target's stat,
 // taken under the write lock (nil: no file): a non-regular target is
 // refused, and the temporary file takes the mode of an existing one; a
 // new one is 0600.
-func writeTemp(target string, old fs.FileInfo, data []byte) (name string, fi fs.FileInfo, err error) {
+func writeTemp(target string, old fs.FileInfo, data []byte) (f *os.File, fi fs.FileInfo, err error) {
 	mode := fs.FileMode(0o600)
 	if old != nil {
 		if !old.Mode().IsRegular() {
-			return "", nil, fmt.Errorf("connectors: %s is not a regular file; refusing to replace it", target)
+			return nil, nil, fmt.Errorf("connectors: %s is not a regular file; refusing to replace it", target)
 		}
 		mode = old.Mode().Perm()
 	}
-	f, err := os.CreateTemp(filepath.Dir(target), tempPattern(target))
+	f, err = os.CreateTemp(filepath.Dir(target), tempPattern(target))
 	if err != nil {
-		return "", nil, fmt.Errorf("connectors: write config file: %w", err)
+		return nil, nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -877,26 +919,23 @@ func writeTemp(target string, old fs.FileInfo, data []byte) (name string, fi fs.
 	}()
 	if mode != 0o600 { // CreateTemp made it 0600
 		if err := f.Chmod(mode); err != nil {
-			return "", nil, fmt.Errorf("connectors: write config file: %w", err)
+			return nil, nil, fmt.Errorf("connectors: write config file: %w", err)
 		}
 	}
 	if _, err := f.Write(data); err != nil {
-		return "", nil, fmt.Errorf("connectors: write config file: %w", err)
+		return nil, nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
 	// Sync before rename: otherwise a crash can leave the new name
 	// pointing at a file whose data never reached the disk.
 	if err := f.Sync(); err != nil {
-		return "", nil, fmt.Errorf("connectors: write config file: %w", err)
+		return nil, nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
 	// The stat of the file itself, before another writer could put a
 	// different file at target.
 	if fi, err = f.Stat(); err != nil {
-		return "", nil, fmt.Errorf("connectors: write config file: %w", err)
+		return nil, nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
-	if err := f.Close(); err != nil {
-		return "", nil, fmt.Errorf("connectors: write config file: %w", err)
-	}
-	return f.Name(), fi, nil
+	return f, fi, nil
 }
 
 // syncDir makes a rename in dir durable. It is best effort: some platforms
