@@ -32,7 +32,8 @@ import (
 var ErrInvalidFile = errors.New("invalid config file")
 
 // FileStore is a Store kept in one file chosen by the host: TOML when the
-// name ends in ".toml", JSON when it ends in ".json".
+// name ends in ".toml", JSON when it ends in ".json". Create it with
+// [NewFileStore]; the zero value is not usable.
 //
 // Connectors live under the file's top-level "connectors" table; every other
 // key in the file belongs to the host and is kept as data across writes
@@ -320,8 +321,7 @@ func (s *FileStore) update(ctx context.Context, ch change, ready func(*snapshot)
 }
 
 // commitQueued commits the writes queued by now; the caller holds the
-// commit lock.
-// Each is done when it returns, also if it panics.
+// commit lock. Each is done when it returns, also if it panics.
 func (s *FileStore) commitQueued() {
 	s.queueMu.Lock()
 	batch := s.queue
