@@ -332,7 +332,7 @@ func newBenchGetter(b *testing.B, h http.Handler) func() {
 // with the two interleaved, each iteration one GET of each, for the
 // reason and with the metrics of BenchmarkPOSTPaired.
 func BenchmarkGETHTTPPaired(b *testing.B) {
-	for _, n := range benchSizes[:2] {
+	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			floor := newBenchGetter(b, benchListResponse(b, n))
 			api := newBenchGetter(b, NewHandler(newBenchStore(b, "file", n), HandlerOptions{}))
@@ -492,7 +492,7 @@ func replaceDurably(target string, data []byte) error {
 // are steadier than the ratio of two separate benchmarks. ns/op is the
 // pair.
 func BenchmarkPOSTPaired(b *testing.B) {
-	for _, n := range benchSizes[:2] {
+	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			path, data := benchFileAfterPost(b, n)
 			h := NewHandler(newBenchStore(b, "file", n), HandlerOptions{})
