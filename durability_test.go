@@ -54,7 +54,7 @@ func child(t *testing.T, job, path string, args ...string) *exec.Cmd {
 
 // load reads and parses the file as it is on disk now.
 func (s *FileStore) load() (doc map[string]any, m map[string]Config, err error) {
-	data, err := s.read()
+	data, _, err := s.read()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -536,15 +536,7 @@ func TestFileStoreGroupCommit(t *testing.T) {
 			r.snap, r.err = s.update(ctx, ch, nil)
 		}()
 	}
-	for {
-		s.queueMu.Lock()
-		n := len(s.queue)
-		s.queueMu.Unlock()
-		if n == len(writes) {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitQueued(t, s, len(writes))
 	<-s.commitLock
 
 	got := make(map[string]result)
@@ -607,22 +599,11 @@ func TestFileStoreGroupCommitLegacyDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.commitLock <- struct{}{} // a commit in progress
-	queued := func(n int) {
-		for {
-			s.queueMu.Lock()
-			l := len(s.queue)
-			s.queueMu.Unlock()
-			if l == n {
-				return
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
 	errs := make(chan error, 2)
 	go func() { errs <- s.Delete(ctx, "x") }()
-	queued(1)
+	waitQueued(t, s, 1)
 	go func() { errs <- s.Put(ctx, "x", Config{"token": "new"}) }()
-	queued(2)
+	waitQueued(t, s, 2)
 	<-s.commitLock
 	for range 2 {
 		if err := <-errs; err != nil {
@@ -651,7 +632,11 @@ func TestFileStoreSeesReplacementWithItsIdentity(t *testing.T) {
 	if !holdWritten {
 		t.Skip("this platform reads a file changed in the last moments again")
 	}
-	path := filepath.Join(t.TempDir(), "agent.toml")
+	dir := t.TempDir()
+	if !reusesInodes(t, dir) {
+		t.Skip("this file system does not reuse inode numbers at once; nothing to show")
+	}
+	path := filepath.Join(dir, "agent.toml")
 	a, b := openFileStore(t, path), openFileStore(t, path)
 	ctx := t.Context()
 	if err := a.Put(ctx, "x", Config{"v": "aaaa"}); err != nil {
@@ -683,4 +668,90 @@ func TestFileStoreSeesReplacementWithItsIdentity(t *testing.T) {
 	if got, _ := b.Get(ctx, "x"); got["v"] != "cccc" {
 		t.Errorf("after a write by the first store, x = %v, want v=cccc", got)
 	}
+}
+
+// TestFileStoreStatDescribesBytesRead replaces the file between a read's
+// stat of the path and the read itself, then puts back, under the first
+// file's inode number, size and time (a backup restored with its times),
+// the first content: the store must not have filed the first file's stat
+// with the second file's bytes, or it would trust that stat now and keep
+// serving the second content. Where the file system does not reuse the
+// inode number, the test shows nothing and says so.
+func TestFileStoreStatDescribesBytesRead(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "agent.toml")
+	const first = "[connectors.x]\nv = \"pppp\"\n"
+	writeConfigFile(t, path, "[connectors.x]\nv = \"oooo\"\n", 0o600)
+	a, b := openFileStore(t, path), openFileStore(t, path)
+	ctx := t.Context()
+	if _, err := a.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	writeConfigFile(t, path+".new", first, 0o600)
+	if err := os.Rename(path+".new", path); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(path, old, old)
+	firstInode := inode(t, path)
+
+	a.stateMu.Lock()
+	done := make(chan struct{})
+	go func() { a.current(); close(done) }() // stats the first file, then waits
+	time.Sleep(50 * time.Millisecond)
+	if err := b.Put(ctx, "x", Config{"v": "qqqq"}); err != nil {
+		t.Fatal(err)
+	}
+	a.stateMu.Unlock()
+	<-done
+
+	var restored string
+	for i := range 50 {
+		restored = filepath.Join(dir, fmt.Sprintf("restore%d", i))
+		writeConfigFile(t, restored, first, 0o600)
+		if inode(t, restored) == firstInode {
+			break
+		}
+	}
+	if inode(t, restored) != firstInode {
+		t.Skip("this file system does not reuse inode numbers at once; nothing to show")
+	}
+	os.Chtimes(restored, old, old)
+	if err := os.Rename(restored, path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.Get(ctx, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["v"] != "pppp" {
+		t.Errorf("Get = %v; the file holds v=pppp", got)
+	}
+}
+
+// waitQueued waits until n writes wait in s's queue.
+func waitQueued(t *testing.T, s *FileStore, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		s.queueMu.Lock()
+		l := len(s.queue)
+		s.queueMu.Unlock()
+		if l == n {
+			return
+		}
+	}
+	t.Fatalf("%d writes never queued", n)
+}
+
+// reusesInodes reports whether the file system under dir gives a removed
+// file's inode number to the next file at once, as ext4 does.
+func reusesInodes(t *testing.T, dir string) bool {
+	t.Helper()
+	probe := filepath.Join(dir, "probe")
+	writeConfigFile(t, probe, "x", 0o600)
+	n := inode(t, probe)
+	os.Remove(probe)
+	writeConfigFile(t, probe, "y", 0o600)
+	defer os.Remove(probe)
+	return inode(t, probe) == n
 }

@@ -184,8 +184,7 @@ func (s *FileStore) Watch(ctx context.Context) iter.Seq[Event] {
 	s.stateMu.Lock()
 	defer s.stateMu.Unlock()
 	if s.known == nil {
-		fi, _ := os.Stat(s.path)
-		if data, err := s.read(); err == nil {
+		if data, fi, err := s.read(); err == nil {
 			if doc, m, err := s.parse(data); err == nil {
 				s.known = &fileState{snap: &snapshot{m: m}, fi: fi, data: data, doc: doc, readAt: time.Now()}
 			}
@@ -234,9 +233,9 @@ func (s *FileStore) current() (*fileState, fs.FileInfo, error) {
 	if k != nil && sameFile(k.fi, fi) && (fi == nil || k.ours || k.readAt.Sub(fi.ModTime()) > racyWindow(fi.ModTime())) {
 		return k, fi, nil
 	}
-	// Stat before read: the bytes are at least as new as fi, so a change
-	// after the stat shows as a different stat next time.
-	data, err := s.read()
+	// Read, with the stat of the file read: fi was of the file at the
+	// path a moment ago, which may not be the one read now.
+	data, fi, err := s.read()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -713,16 +712,29 @@ func identity(v any) unsafe.Pointer {
 	return reflect.ValueOf(v).UnsafePointer()
 }
 
-// read returns the file's bytes; a missing file reads as nil.
-func (s *FileStore) read() ([]byte, error) {
-	data, err := os.ReadFile(s.path)
+// read returns the file's bytes and its stat; a missing file reads as
+// nil, nil.
+func (s *FileStore) read() (data []byte, fi fs.FileInfo, err error) {
+	f, err := os.Open(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("connectors: read config file: %w", err)
+		return nil, nil, fmt.Errorf("connectors: read config file: %w", err)
 	}
-	return data, nil
+	defer f.Close()
+	// The stat of the open file, taken before its bytes: it describes the
+	// file they come from, and a change made while they are read shows as
+	// a different stat next time.
+	if fi, err = f.Stat(); err != nil {
+		return nil, nil, fmt.Errorf("connectors: read config file: %w", err)
+	}
+	var b bytes.Buffer
+	b.Grow(int(fi.Size()) + bytes.MinRead)
+	if _, err := b.ReadFrom(f); err != nil {
+		return nil, nil, fmt.Errorf("connectors: read config file: %w", err)
+	}
+	return b.Bytes(), fi, nil
 }
 
 // parse decodes the file's bytes into the whole document and the
