@@ -923,28 +923,25 @@ func writeTemp(target string, old fs.FileInfo, data []byte) (f *os.File, fi fs.F
 	if err != nil {
 		return nil, nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
 	if mode != 0o600 { // CreateTemp made it 0600
-		if err := f.Chmod(mode); err != nil {
-			return nil, nil, fmt.Errorf("connectors: write config file: %w", err)
-		}
+		err = f.Chmod(mode)
 	}
-	if _, err := f.Write(data); err != nil {
-		return nil, nil, fmt.Errorf("connectors: write config file: %w", err)
+	if err == nil {
+		_, err = f.Write(data)
 	}
 	// Sync before rename: otherwise a crash can leave the new name
 	// pointing at a file whose data never reached the disk.
-	if err := f.Sync(); err != nil {
-		return nil, nil, fmt.Errorf("connectors: write config file: %w", err)
+	if err == nil {
+		err = f.Sync()
 	}
 	// The stat of the file itself, before another writer could put a
 	// different file at target.
-	if fi, err = f.Stat(); err != nil {
+	if err == nil {
+		fi, err = f.Stat()
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
 		return nil, nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
 	return f, fi, nil

@@ -16,7 +16,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -295,7 +294,8 @@ func (h *Handler) renderSnapshot(snap *snapshot) (*cachedList, error) {
 // stored config is the same map (stored configs never change in place).
 type rendered struct {
 	cfg    unsafe.Pointer
-	member []byte            // "name":{redacted config}
+	key    []byte            // the JSON of the name
+	red    []byte            // the JSON of the redacted config
 	digest [sha256.Size]byte // of the unredacted config, for the ETag
 }
 
@@ -340,13 +340,13 @@ func (h *Handler) renderLocked(m map[string]Config) (*cachedList, error) {
 			if err != nil {
 				return nil, err
 			}
-			r = rendered{cfg: identity(cfg), member: slices.Concat(key, []byte(":"), red), digest: sha256.Sum256(raw)}
+			r = rendered{cfg: identity(cfg), key: key, red: red, digest: sha256.Sum256(raw)}
 		}
 		kept[name] = r
 		if i > 0 {
 			body = append(body, ',')
 		}
-		body = append(body, r.member...)
+		body = append(append(append(body, r.key...), ':'), r.red...)
 		sums = append(sums, name...)
 		sums = append(sums, 0)
 		sums = append(sums, r.digest[:]...)
@@ -377,6 +377,17 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, name string) {
 	cfg, ok := m[name]
 	if !ok {
 		h.fail(w, r, http.StatusNotFound, "connector not found", nil)
+		return
+	}
+	// The list's rendering holds this connector's JSON: no redaction or
+	// encoding per request.
+	h.renderMu.Lock()
+	one, ok := h.rendered[name]
+	h.renderMu.Unlock()
+	if ok && one.cfg == identity(cfg) {
+		body := make([]byte, 0, len(one.key)+len(one.red)+24)
+		body = append(append(append(body, `{"name":`...), one.key...), `,"config":`...)
+		h.write(w, http.StatusOK, c.etag, append(append(body, one.red...), "}\n"...))
 		return
 	}
 	h.reply(w, http.StatusOK, c.etag, struct {

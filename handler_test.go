@@ -1496,3 +1496,28 @@ func TestMountOverHTTP(t *testing.T) {
 		t.Errorf("stored (-want +got):\n%s", diff)
 	}
 }
+
+// TestHandlerGetOneFromListRendering checks that GET /{name}, which copies
+// the connector's JSON from the list's rendering, writes the bytes that
+// encoding the response afresh would: escapes, masks and key order.
+func TestHandlerGetOneFromListRendering(t *testing.T) {
+	store := new(MemoryStore)
+	cfg := Config{"botToken": "1:<secret>", "note": "a&b <i> \u2028", "nested": map[string]any{"z": int64(1), "a": []any{"x", 1.5}}}
+	if err := store.Put(t.Context(), "team<1>", cfg); err != nil {
+		t.Fatal(err)
+	}
+	h := NewHandler(store, HandlerOptions{})
+	for range 2 { // the second GET finds the rendering cached
+		rec := serveAPI(t, h, http.MethodGet, "/team%3C1%3E", "", "")
+		want, err := json.Marshal(struct {
+			Name   string `json:"name"`
+			Config Config `json:"config"`
+		}{"team<1>", Redact(cfg)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.Body.String(); got != string(want)+"\n" {
+			t.Fatalf("GET /{name} body\n got %s\nwant %s", got, want)
+		}
+	}
+}
