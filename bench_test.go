@@ -141,7 +141,7 @@ func newBenchFileStore(b *testing.B, format string, n int) *FileStore {
 			b.Fatal(err)
 		}
 	}
-	s, err := NewFileStore(path)
+	s, err := NewFileStore(path, FileOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,12 +7,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Config is one connector's configuration: a JSON object.
@@ -52,27 +56,64 @@ var reservedKeys = map[string]bool{
 	"$include":    true,
 }
 
-// CheckName returns name trimmed of surrounding white space if it is a valid
-// connector name: non-empty, at most [MaxNameBytes] bytes, valid UTF-8,
-// free of control characters and not one of the reserved keys "__proto__",
-// "constructor", "prototype" and "$include". Otherwise the error wraps
-// [ErrInvalidName] and does not repeat the name.
+// CheckName returns the canonical spelling of name if it is a valid
+// connector name, and otherwise an error wrapping [ErrInvalidName] that does
+// not repeat the name.
+//
+// The canonical spelling is name trimmed of surrounding white space and
+// normalized to Unicode NFC, so that one name has one spelling: "café"
+// typed with a combining accent and with a precomposed "é" is one
+// connector. It must then be non-empty, at most [MaxNameBytes] bytes, valid
+// UTF-8, free of control and format characters (Unicode Cc and Cf: no
+// zero-width spaces, direction overrides or byte-order marks that make one
+// name look like another), not "." or ".." (which URL paths cannot carry),
+// and not one of the reserved keys "__proto__", "constructor", "prototype"
+// and "$include". Other characters, "/" among them, are allowed; a name
+// travels URL-encoded in a path.
 func CheckName(name string) (string, error) {
 	name = strings.TrimSpace(name)
+	if !utf8.ValidString(name) {
+		return "", fmt.Errorf("%w: not valid UTF-8", ErrInvalidName)
+	}
+	name = norm.NFC.String(name)
 	switch {
 	case name == "":
 		return "", fmt.Errorf("%w: missing connector name", ErrInvalidName)
 	case len(name) > MaxNameBytes:
 		return "", fmt.Errorf("%w: longer than %d bytes", ErrInvalidName, MaxNameBytes)
-	case !utf8.ValidString(name):
-		return "", fmt.Errorf("%w: not valid UTF-8", ErrInvalidName)
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return "", fmt.Errorf("%w: contains a control character", ErrInvalidName)
+	case strings.IndexFunc(name, isControlOrFormat) >= 0:
+		return "", fmt.Errorf("%w: contains a control or format character", ErrInvalidName)
+	case name == "." || name == "..":
+		return "", fmt.Errorf("%w: \".\" and \"..\" are not names", ErrInvalidName)
 	case reservedKeys[name]:
 		return "", fmt.Errorf("%w: reserved name", ErrInvalidName)
 	}
 	return name, nil
 }
+
+func isControlOrFormat(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+}
+
+// NormalizeConfig returns a deep copy of cfg in the value model (see
+// [Config]): other Go numbers converted, nil object members and the
+// reserved keys "__proto__", "constructor", "prototype" and "$include"
+// dropped at every depth. A nil cfg gives an empty Config. A value that
+// cannot be converted (NaN, an integer beyond int64, a nil array element,
+// an unknown type, nesting deeper than [MaxDepth], invalid UTF-8) gives an
+// error wrapping [ErrInvalidConfig] that names its path, such as
+// "config.accounts[2]: null in an array", and never the value.
+func NormalizeConfig(cfg map[string]any) (Config, error) {
+	return normalizeConfig(cfg, "config")
+}
+
+// CloneConfig returns a deep copy of cfg, which must be in the value model.
+// CloneConfig(nil) is nil.
+func CloneConfig(cfg Config) Config { return cloneConfig(cfg) }
+
+// EqualConfig reports whether a and b, both in the value model, hold the
+// same values. A nil and an empty Config are equal.
+func EqualConfig(a, b Config) bool { return equalValue(map[string]any(a), map[string]any(b)) }
 
 // normalizeConfig returns a deep copy of cfg in the value model, with
 // reserved keys and nil members dropped. where names cfg in errors
@@ -291,4 +332,18 @@ func cloneAll(m map[string]Config) map[string]Config {
 		out[k] = cloneConfig(v)
 	}
 	return out
+}
+
+// equalValue reports whether two values in the value model are equal.
+func equalValue(a, b any) bool {
+	switch a := a.(type) {
+	case map[string]any:
+		b, ok := b.(map[string]any)
+		return ok && maps.EqualFunc(a, b, equalValue)
+	case []any:
+		b, ok := b.([]any)
+		return ok && slices.EqualFunc(a, b, equalValue)
+	default:
+		return a == b
+	}
 }

@@ -68,7 +68,7 @@ func TestChildProcess(t *testing.T) {
 	if job == "" {
 		return
 	}
-	store, err := NewFileStore(os.Getenv("CONNECTORS_TEST_PATH"))
+	store, err := NewFileStore(os.Getenv("CONNECTORS_TEST_PATH"), FileOptions{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -147,7 +147,7 @@ func TestConcurrentProcesses(t *testing.T) {
 	if err := os.WriteFile(path, []byte(host), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	store, err := NewFileStore(path)
+	store, err := NewFileStore(path, FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func TestConcurrentProcesses(t *testing.T) {
 			})
 		}
 	}
-	reopened, err := NewFileStore(path)
+	reopened, err := NewFileStore(path, FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestCrashMidWrite(t *testing.T) {
 		kills = 20
 	}
 	path := filepath.Join(t.TempDir(), "agent.toml")
-	store, err := NewFileStore(path)
+	store, err := NewFileStore(path, FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +292,7 @@ func TestCrashMidWrite(t *testing.T) {
 // edit and both writes survive.
 func TestHandEdit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "agent.toml")
-	store, err := NewFileStore(path)
+	store, err := NewFileStore(path, FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,8 +397,8 @@ func TestETag(t *testing.T) {
 // would refuse the state this store last knew.
 func TestUpdateSeesOtherWriters(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "agent.toml")
-	a, _ := NewFileStore(path)
-	b, _ := NewFileStore(path)
+	a, _ := NewFileStore(path, FileOptions{})
+	b, _ := NewFileStore(path, FileOptions{})
 	ctx := context.Background()
 	if _, err := a.List(ctx); err != nil {
 		t.Fatal(err)
@@ -428,7 +428,7 @@ func TestWriteKeepsTightenedMode(t *testing.T) {
 	}
 	old := time.Now().Add(-time.Hour)
 	os.Chtimes(path, old, old) // outside the racy window: the stat is trusted
-	store, _ := NewFileStore(path)
+	store, _ := NewFileStore(path, FileOptions{})
 	ctx := context.Background()
 	if _, err := store.List(ctx); err != nil {
 		t.Fatal(err)
@@ -457,7 +457,7 @@ func TestFileStoreSeesSameTickEdit(t *testing.T) {
 	if err := os.WriteFile(path, []byte("[connectors.a]\ntoken = \"one\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	store, _ := NewFileStore(path)
+	store, _ := NewFileStore(path, FileOptions{})
 	ctx := context.Background()
 	if _, err := store.List(ctx); err != nil {
 		t.Fatal(err)

@@ -64,7 +64,7 @@ func ExampleFileStore() {
 	path := filepath.Join(dir, "agent.toml")
 	os.WriteFile(path, []byte("[model]\nname = \"local\"\n"), 0o600)
 
-	store, err := connectors.NewFileStore(path)
+	store, err := connectors.NewFileStore(path, connectors.FileOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func FuzzHandler(f *testing.F) {
 	if err := os.WriteFile(path, []byte("title = \"host\"\n[channels.legacy]\ntoken = \"legacy-secret\"\n"), 0o600); err != nil {
 		f.Fatal(err)
 	}
-	store, err := NewFileStore(path)
+	store, err := NewFileStore(path, FileOptions{})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -1,11 +1,11 @@
-// This file holds the HTTP handler for the connectors API.
+// This file holds the HTTP handler for the connectors API: options,
+// routing, and the four operations.
 
 package connectors
 
 import (
+	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -18,10 +18,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // DefaultMaxBodyBytes is the largest request body the handler reads when
@@ -46,7 +44,8 @@ type HandlerOptions struct {
 
 	// Token, if set, is required on every request, as "Authorization:
 	// Bearer <Token>" or "X-Api-Key: <Token>"; a request without it is
-	// answered 401. Empty means no token is required.
+	// answered 401. Surrounding white space (a newline from a file or an
+	// environment variable) is trimmed. Empty means no token is required.
 	Token string
 
 	// CrossOrigin refuses POST and DELETE requests that browsers mark as
@@ -65,25 +64,16 @@ type HandlerOptions struct {
 // is the collection, "/{name}" (the name URL-encoded) is one connector. See
 // [Mount] for mounting it on an [http.ServeMux].
 type Handler struct {
-	store     Store
+	store     Versioned
 	maxBody   int64
 	log       *slog.Logger
 	policy    *Policy
 	tokenHash *[sha256.Size]byte // nil: no token required
 	origin    *http.CrossOriginProtection
-	etagKey   [32]byte
-	listCache atomic.Pointer[cachedList]
 
-	// snap is the store when it is this package's own, whose snapshots
-	// let the handler skip copies and cache responses. Only the exact
-	// types: a type that embeds one and overrides a method must be
-	// served through its methods.
-	snap snapshotter
-
-	renderMu      sync.Mutex
-	rendered      map[string]rendered // by connector name; under renderMu
-	renderedNames []string            // its names, sorted; under renderMu
-	lastRender    *cachedList         // of a snapshot; under renderMu
+	// last is the rendering of the last state seen; GET answers from it
+	// while the store's revision stays the same.
+	last atomic.Pointer[rendering]
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -97,37 +87,50 @@ var _ http.Handler = (*Handler)(nil)
 //	DELETE /{name}    remove from connectors and legacy channels; 200 with
 //	                  the whole redacted map after the change
 //
-// Every success carries an ETag of the whole stored state (a keyed hash
-// that reveals no secret); a POST or DELETE with If-Match that no longer
-// names the current state is refused with 412 and changes nothing.
+// Every success carries an ETag of the whole stored state; a POST or
+// DELETE with If-Match that no longer names the current state is refused
+// with 412 and changes nothing.
+//
+// How much of that holds depends on what the store can do. A [Versioned]
+// store gives the ETag its revision, so a tag is valid on every server of
+// the same store and after a restart; If-Match, and the stored secret a
+// masked POST keeps, are checked inside the store's Edit, against any
+// writer. An [Updater] gets the same checks inside its Update, with tags
+// that only this Handler recognizes (a keyed digest of the content). A
+// store with only the four Store methods gets its writes serialized by the
+// Handler: the checks hold among requests through this Handler, but a
+// writer that goes around it (another Handler, a direct Put) can come
+// between a check and the write it guards.
 //
 // Every response is JSON; every error is {"error": "message"}, with status
-// 400 for bad input, 401 without the Token, 403 for a cross-origin write,
-// 404, 405 (with Allow), 412, 413 for a body over MaxBodyBytes, 415 for a
-// POST that is not application/json, and 500 with a generic message when
-// the store fails.
+// 400 for bad input (naming the path of a bad value), 401 without the
+// Token, 403 for a cross-origin write, 404, 405 (with Allow), 412, 413 for
+// a body over MaxBodyBytes or a store over its size limit ([ErrTooLarge]),
+// 415 for a POST that is not application/json, 503 when the store is
+// unavailable ([ErrUnavailable]) and 500 with a generic message when it
+// fails otherwise.
 func NewHandler(store Store, opts HandlerOptions) *Handler {
 	h := &Handler{
-		store:   store,
 		maxBody: opts.MaxBodyBytes,
 		log:     opts.Logger,
 		policy:  opts.Policy,
 		origin:  opts.CrossOrigin,
 	}
 	switch s := store.(type) {
-	case *MemoryStore:
-		h.snap = s
-	case *FileStore:
-		h.snap = s
+	case Versioned:
+		h.store = s
+	case Updater:
+		h.store = newUpdaterAdapter(s)
+	default:
+		h.store = newStoreAdapter(s)
 	}
-	if opts.Token != "" {
-		sum := sha256.Sum256([]byte(opts.Token))
+	if token := strings.TrimSpace(opts.Token); token != "" {
+		sum := sha256.Sum256([]byte(token))
 		h.tokenHash = &sum
 	}
 	if h.origin == nil {
 		h.origin = http.NewCrossOriginProtection()
 	}
-	rand.Read(h.etagKey[:])
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
 	}
@@ -192,7 +195,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodDelete {
-		h.delete(w, r, name)
+		h.change(w, r, "delete", name, func(Config) (Config, error) { return nil, nil })
 	} else {
 		h.get(w, r, name)
 	}
@@ -214,183 +217,75 @@ func (h *Handler) authorized(r *http.Request) bool {
 	return match(r.Header.Get("X-Api-Key"))
 }
 
-// errPrecondition is what an update returns when If-Match names a state
-// that is no longer current.
-var errPrecondition = errors.New("connectors changed since the ETag in If-Match")
+// A rendering is the GET response for one state of the store.
+type rendering struct {
+	state State
+	etag  string
+	body  []byte
+}
+
+// render returns the rendering of st: the last one if st has its
+// revision.
+func (h *Handler) render(st State) (*rendering, error) {
+	if c := h.last.Load(); c != nil && c.state.Revision == st.Revision {
+		return c, nil
+	}
+	body, err := json.Marshal(struct {
+		Connectors map[string]Config `json:"connectors"`
+	}{h.policy.RedactAll(st.Connectors)})
+	if err != nil {
+		return nil, err
+	}
+	c := &rendering{state: st, etag: etag(st.Revision), body: append(body, '\n')}
+	h.last.Store(c)
+	return c, nil
+}
+
+// etag returns the entity tag of a revision: a digest, so that it is a
+// valid tag whatever the revision holds, and the same on every server.
+func etag(revision string) string {
+	sum := sha256.Sum256([]byte("connectors etag\x00" + revision))
+	return `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+}
+
+// etagMatches reports whether an If-Match header value names tag: "*", or
+// a list of strong tags one of which is tag.
+func etagMatches(ifMatch, tag string) bool {
+	for t := range strings.SplitSeq(ifMatch, ",") {
+		if t = strings.TrimSpace(t); t == "*" || t == tag {
+			return true
+		}
+	}
+	return false
+}
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
-	_, c, err := h.state(r.Context())
+	st, err := h.store.State(r.Context())
 	if err != nil {
 		h.storeFailed(w, r, err)
 		return
 	}
-	hdr := w.Header()
-	setCommonHeaders(hdr)
-	hdr["Etag"], hdr["Content-Length"] = c.header[0], c.header[1]
-	w.WriteHeader(http.StatusOK)
-	w.Write(c.body)
-}
-
-// state returns the stored connectors, read only, with their rendered
-// GET response. An unchanged store of this package's answers with what
-// it rendered last time.
-func (h *Handler) state(ctx context.Context) (map[string]Config, *cachedList, error) {
-	if h.snap == nil {
-		m, err := h.store.List(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		c, err := h.render(m)
-		return m, c, err
-	}
-	snap, err := h.snap.snapshot(ctx)
+	c, err := h.render(st)
 	if err != nil {
-		return nil, nil, err
+		h.storeFailed(w, r, err)
+		return
 	}
-	if c := h.listCache.Load(); c != nil && c.snap == snap {
-		return snap.m, c, nil
-	}
-	c, err := h.cacheList(snap)
-	return snap.m, c, err
-}
-
-// cachedList is the response to a GET of the collection: the whole
-// redacted map and its ETag.
-type cachedList struct {
-	snap   *snapshot // the state it shows, if the store has snapshots
-	etag   string
-	body   []byte
-	header [][]string // ETag and Content-Length values, shared read-only
-}
-
-// cacheList renders snap and keeps the result for the GETs that follow.
-func (h *Handler) cacheList(snap *snapshot) (*cachedList, error) {
-	c, err := h.renderSnapshot(snap)
-	if err != nil {
-		return nil, err
-	}
-	h.listCache.Store(c)
-	return c, nil
-}
-
-// renderSnapshot is render for a store's snapshot. Requests whose writes
-// were committed together, to one state, share one rendering.
-func (h *Handler) renderSnapshot(snap *snapshot) (*cachedList, error) {
-	h.renderMu.Lock()
-	defer h.renderMu.Unlock()
-	if c := h.lastRender; c != nil && c.snap == snap {
-		return c, nil
-	}
-	c, err := h.renderLocked(snap.m)
-	if err != nil {
-		return nil, err
-	}
-	c.snap = snap
-	h.lastRender = c
-	return c, nil
-}
-
-// rendered is one connector as the handler shows it, kept while its
-// stored config is the same map (stored configs never change in place).
-type rendered struct {
-	cfg    unsafe.Pointer
-	key    []byte            // the JSON of the name
-	red    []byte            // the JSON of the redacted config
-	digest [sha256.Size]byte // of the unredacted config, for the ETag
-}
-
-// render returns the GET response for m: the JSON of the redacted map,
-// exactly as json.Marshal writes it, and the ETag of m, an HMAC over
-// each connector's name and digest under the handler's key. Connectors
-// whose config is the same map as last time are not encoded again, so a
-// write costs the rendering of what it changed.
-func (h *Handler) render(m map[string]Config) (*cachedList, error) {
-	h.renderMu.Lock()
-	defer h.renderMu.Unlock()
-	return h.renderLocked(m)
-}
-
-// renderLocked is render with renderMu held.
-func (h *Handler) renderLocked(m map[string]Config) (*cachedList, error) {
-	names, same := sortedNames(m, h.renderedNames)
-	kept := h.rendered
-	if !same || kept == nil {
-		kept = make(map[string]rendered, len(m))
-	}
-	mac := hmac.New(sha256.New, h.etagKey[:])
-	size := 64*len(m) + 32
-	if c := h.listCache.Load(); c != nil {
-		size = len(c.body) + len(c.body)/max(1, len(m)) + 1 // about one more connector
-	}
-	body := append(make([]byte, 0, size), `{"connectors":{`...)
-	sums := make([]byte, 0, len(m)*(sha256.Size+24))
-	for i, name := range names {
-		cfg := m[name]
-		r, ok := h.rendered[name]
-		if !ok || r.cfg != identity(cfg) {
-			key, err := json.Marshal(name)
-			if err != nil {
-				return nil, err
-			}
-			red, err := json.Marshal(h.policy.Redact(cfg))
-			if err != nil {
-				return nil, err
-			}
-			raw, err := json.Marshal(cfg)
-			if err != nil {
-				return nil, err
-			}
-			r = rendered{cfg: identity(cfg), key: key, red: red, digest: sha256.Sum256(raw)}
-		}
-		kept[name] = r
-		if i > 0 {
-			body = append(body, ',')
-		}
-		body = append(append(append(body, r.key...), ':'), r.red...)
-		sums = append(sums, name...)
-		sums = append(sums, 0)
-		sums = append(sums, r.digest[:]...)
-	}
-	mac.Write(sums) // one write: the hash works in blocks
-	h.rendered, h.renderedNames = kept, names
-	body = append(body, "}}\n"...)
-	etag := `"` + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:18]) + `"`
-	return &cachedList{etag: etag, body: body, header: [][]string{{etag}, {strconv.Itoa(len(body))}}}, nil
-}
-
-// etag returns the entity tag of a stored state (see render).
-func (h *Handler) etag(m map[string]Config) (string, error) {
-	c, err := h.render(m)
-	if err != nil {
-		return "", err
-	}
-	return c.etag, nil
+	h.write(w, http.StatusOK, c.etag, c.body)
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, name string) {
 	// The whole state, not Get: the ETag is of all of it.
-	m, c, err := h.state(r.Context())
+	st, err := h.store.State(r.Context())
 	if err != nil {
 		h.storeFailed(w, r, err)
 		return
 	}
-	cfg, ok := m[name]
+	cfg, ok := st.Connectors[name]
 	if !ok {
 		h.fail(w, r, http.StatusNotFound, "connector not found", nil)
 		return
 	}
-	// The list's rendering holds this connector's JSON: no redaction or
-	// encoding per request.
-	h.renderMu.Lock()
-	one, ok := h.rendered[name]
-	h.renderMu.Unlock()
-	if ok && one.cfg == identity(cfg) {
-		body := make([]byte, 0, len(one.key)+len(one.red)+24)
-		body = append(append(append(body, `{"name":`...), one.key...), `,"config":`...)
-		h.write(w, http.StatusOK, c.etag, append(append(body, one.red...), "}\n"...))
-		return
-	}
-	h.reply(w, http.StatusOK, c.etag, struct {
+	h.reply(w, http.StatusOK, etag(st.Revision), struct {
 		Name   string `json:"name"`
 		Config Config `json:"config"`
 	}{name, h.policy.Redact(cfg)})
@@ -413,147 +308,68 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadRequest, "could not read request body", err)
 		return
 	}
-	name, cfg, msg := parsePost(body)
+	name, sent, msg := parsePost(body)
 	if msg != "" {
 		h.fail(w, r, http.StatusBadRequest, msg, nil)
 		return
 	}
-	h.update(w, r, "put", name, func(cur map[string]Config) (Config, error) {
+	h.change(w, r, "put", name, func(stored Config) (Config, error) {
 		// A client that read the config redacted may send masks back:
 		// they mean "keep the stored secret", never a new one.
-		return h.policy.Restore(cfg, cur[name])
+		return h.policy.Restore(sent, stored)
 	})
 }
 
-func (h *Handler) delete(w http.ResponseWriter, r *http.Request, name string) {
-	h.update(w, r, "delete", name, func(map[string]Config) (Config, error) {
-		return nil, nil
-	})
-}
+// errPrecondition is what an edit returns when If-Match names a state
+// that is no longer current.
+var errPrecondition = errors.New("connectors changed since the ETag in If-Match")
 
-// update changes the named connector to what edit returns for the stored
-// state (nil: remove it) and answers the request: the redacted map after
-// the change, or an error. With an Updater, the If-Match check, edit and
-// the write are one step; otherwise the change is made with Put or
-// Delete, and another writer may come between the check and the write.
-func (h *Handler) update(w http.ResponseWriter, r *http.Request, op, name string, edit func(cur map[string]Config) (Config, error)) {
+// A clientError is an edit's refusal of the request, written for the
+// client.
+type clientError struct{ err error }
+
+func (e clientError) Error() string { return e.err.Error() }
+
+// change sets the named connector to what edit returns for its stored
+// config (nil: remove it), in one step with the If-Match check, and
+// answers with the whole redacted map after the change.
+func (h *Handler) change(w http.ResponseWriter, r *http.Request, op, name string, edit func(stored Config) (Config, error)) {
 	ctx := r.Context()
 	ifMatch := r.Header.Get("If-Match")
-	var (
-		changed bool
-		fnErr   error
-	)
-	edited := editChange(name, func(cur map[string]Config) (Config, error) {
-		if ifMatch != "" {
-			tag, err := h.etag(cur)
-			if err != nil {
-				return nil, err
-			}
-			if !etagMatches(ifMatch, tag) {
-				fnErr = errPrecondition
-				return nil, fnErr
-			}
+	var changed bool
+	st, err := h.store.Edit(ctx, func(cur State) (map[string]Config, error) {
+		if ifMatch != "" && !etagMatches(ifMatch, etag(cur.Revision)) {
+			return nil, errPrecondition
 		}
-		cfg, err := edit(cur)
-		fnErr = err
-		return cfg, err
+		cfg, err := edit(cur.Connectors[name])
+		if err != nil {
+			return nil, clientError{err}
+		}
+		old, had := cur.Connectors[name]
+		changed = had != (cfg != nil) || cfg != nil && !EqualConfig(old, cfg)
+		return map[string]Config{name: cfg}, nil
 	})
-	ch := func(cur map[string]Config) (map[string]Config, []string, error) {
-		next, names, err := edited(cur)
-		changed = len(names) > 0
-		return next, names, err
-	}
-	var (
-		c   *cachedList
-		err error
-	)
-	switch s := h.store.(type) {
-	case *MemoryStore, *FileStore:
-		// The response is rendered while the store's write goes to disk.
-		var early chan *cachedList
-		ready := func(next *snapshot) {
-			early = make(chan *cachedList, 1)
-			go func() {
-				c, err := h.renderSnapshot(next)
-				if err != nil {
-					c = nil // rendered again below, to report the error
-				}
-				early <- c
-			}()
-		}
-		var snap *snapshot
-		if snap, err = h.snap.update(ctx, ch, ready); err == nil {
-			if early != nil {
-				if c = <-early; c != nil && c.snap == snap {
-					h.listCache.Store(c)
-					break
-				}
-			}
-			c, err = h.cacheList(snap)
-		}
-	case Updater:
-		err = s.Update(ctx, func(m map[string]Config) error {
-			next, _, err := ch(m)
-			if err != nil {
-				return err
-			}
-			if cfg, ok := next[name]; ok {
-				m[name] = cfg
-			} else {
-				delete(m, name)
-			}
-			c, err = h.render(m)
-			return err
-		})
-	default:
-		var m map[string]Config
-		if m, err = h.store.List(ctx); err != nil {
-			break
-		}
-		var next map[string]Config
-		if next, _, err = ch(m); err != nil {
-			break
-		}
-		if !changed {
-			c, err = h.render(m)
-			break
-		}
-		if cfg, ok := next[name]; ok {
-			err = h.store.Put(ctx, name, cfg)
-		} else {
-			err = h.store.Delete(ctx, name)
-		}
-		if err == nil {
-			if m, err = h.store.List(ctx); err == nil {
-				c, err = h.render(m)
-			}
-		}
-	}
+	var ce clientError
 	switch {
-	case fnErr == errPrecondition:
-		h.fail(w, r, http.StatusPreconditionFailed, fnErr.Error(), nil)
-	case fnErr != nil:
-		// edit's errors are the handler's own, written for the client.
-		h.fail(w, r, http.StatusBadRequest, fnErr.Error(), nil)
+	case errors.Is(err, errPrecondition):
+		h.fail(w, r, http.StatusPreconditionFailed, errPrecondition.Error(), nil)
+		return
+	case errors.As(err, &ce):
+		h.fail(w, r, http.StatusBadRequest, ce.Error(), nil)
+		return
 	case err != nil:
-		h.updateFailed(w, r, err)
-	default:
-		if changed {
-			h.log.InfoContext(ctx, "connector changed", "connector", name, "op", op)
-		}
-		h.write(w, http.StatusOK, c.etag, c.body)
+		h.storeFailed(w, r, err)
+		return
 	}
-}
-
-// etagMatches reports whether an If-Match header value names tag: "*", or
-// a list of strong tags one of which is tag.
-func etagMatches(ifMatch, tag string) bool {
-	for t := range strings.SplitSeq(ifMatch, ",") {
-		if t = strings.TrimSpace(t); t == "*" || t == tag {
-			return true
-		}
+	c, err := h.render(st)
+	if err != nil {
+		h.storeFailed(w, r, err)
+		return
 	}
-	return false
+	if changed {
+		h.log.InfoContext(ctx, "connector changed", "connector", name, "op", op)
+	}
+	h.write(w, http.StatusOK, c.etag, c.body)
 }
 
 // parsePost decodes a POST body. On bad input it returns a message for the
@@ -562,9 +378,14 @@ func parsePost(body []byte) (name string, cfg Config, msg string) {
 	if !utf8.Valid(body) {
 		return "", nil, "request body is not valid UTF-8"
 	}
-	req, err := decodeJSON(body)
-	if err != nil {
-		return "", nil, err.Error()
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var req any
+	if err := dec.Decode(&req); err != nil {
+		return "", nil, jsonProblem(body, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return "", nil, "invalid JSON: data after the request object"
 	}
 	obj, ok := req.(map[string]any)
 	if !ok {
@@ -597,86 +418,107 @@ func parsePost(body []byte) (name string, cfg Config, msg string) {
 	return name, cfg, ""
 }
 
-func (h *Handler) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
-	w.Header().Set("Allow", allow)
-	h.fail(w, r, http.StatusMethodNotAllowed, "method not allowed", nil)
-}
-
-// updateFailed answers a failed update. The request was checked before
-// it reached the store, so a store that still calls the input invalid
-// gets a fixed message: its own text might quote a value.
-func (h *Handler) updateFailed(w http.ResponseWriter, r *http.Request, err error) {
+// jsonProblem describes a decoding error by position only: the decoder's
+// own message can quote the input.
+func jsonProblem(body []byte, err error) string {
+	var serr *json.SyntaxError
 	switch {
-	case errors.Is(err, ErrInvalidName):
-		h.fail(w, r, http.StatusBadRequest, "invalid connector name", err)
-	case errors.Is(err, ErrInvalidConfig):
-		h.fail(w, r, http.StatusBadRequest, "invalid connector config", err)
-	default:
-		h.storeFailed(w, r, err)
+	case errors.As(err, &serr):
+		return "invalid JSON at byte " + strconv.FormatInt(serr.Offset, 10)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "invalid JSON: unexpected end of body"
 	}
+	return "invalid JSON"
 }
 
-// storeFailed answers 500 without saying why; the cause goes to the log.
-func (h *Handler) storeFailed(w http.ResponseWriter, r *http.Request, err error) {
-	h.log.ErrorContext(r.Context(), "connector store failed", "method", r.Method, "err", err)
-	h.reply(w, http.StatusInternalServerError, "", errorResponse{"connector store failed"})
+// storeAdapter makes a Store that has only the four methods Versioned.
+// Its writes are serialized by a lock; its revision is a digest of the
+// content under a key of this process, so that it reveals nothing.
+type storeAdapter struct {
+	Store
+	key     [32]byte
+	writing chan struct{}
 }
 
-type errorResponse struct {
-	Error string `json:"error"`
+func newStoreAdapter(s Store) *storeAdapter {
+	a := &storeAdapter{Store: s, writing: make(chan struct{}, 1)}
+	randomKey(a.key[:])
+	return a
 }
 
-// fail answers a refused request with msg; cause, if any, is only logged.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, msg string, cause error) {
-	h.log.DebugContext(r.Context(), "connector request refused",
-		"method", r.Method, "status", status, "reason", msg, "err", cause)
-	h.reply(w, status, "", errorResponse{msg})
-}
-
-// reply writes every response of the handler but cached ones.
-func (h *Handler) reply(w http.ResponseWriter, status int, etag string, v any) {
-	body, err := h.encode(v)
+func (a *storeAdapter) State(ctx context.Context) (State, error) {
+	m, err := a.List(ctx)
 	if err != nil {
-		status = http.StatusInternalServerError
+		return State{}, err
 	}
-	h.write(w, status, etag, body)
+	return State{Revision: contentRevision(a.key[:], m), Connectors: m}, nil
 }
 
-// encode returns v as a response body. Only a value outside the value
-// model can fail; the body is then a generic error.
-func (h *Handler) encode(v any) ([]byte, error) {
-	body, err := json.Marshal(v)
+func (a *storeAdapter) Edit(ctx context.Context, fn func(State) (map[string]Config, error)) (State, error) {
+	select {
+	case a.writing <- struct{}{}:
+		defer func() { <-a.writing }()
+	case <-ctx.Done():
+		return State{}, ctx.Err()
+	}
+	cur, err := a.State(ctx)
 	if err != nil {
-		h.log.Error("connector response encoding failed", "err", err)
-		return []byte(`{"error":"internal error"}` + "\n"), err
+		return State{}, err
 	}
-	return append(body, '\n'), nil
-}
-
-// write sends a response body with the headers every response carries.
-func (h *Handler) write(w http.ResponseWriter, status int, etag string, body []byte) {
-	hdr := w.Header()
-	setCommonHeaders(hdr)
-	if etag != "" && status == http.StatusOK {
-		hdr["Etag"] = []string{etag}
+	changes, err := fn(cur)
+	if err != nil {
+		return State{}, err
 	}
-	hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
-	w.WriteHeader(status)
-	w.Write(body)
+	for name, cfg := range changes {
+		if cfg == nil {
+			err = a.Delete(ctx, name)
+		} else {
+			err = a.Put(ctx, name, cfg)
+		}
+		if err != nil {
+			return State{}, err
+		}
+	}
+	return a.State(ctx)
 }
 
-// setCommonHeaders sets the headers every response carries. The values
-// are shared between responses (net/http only reads them), so a cached
-// GET allocates nothing for its headers.
-func setCommonHeaders(hdr http.Header) {
-	hdr["Content-Type"] = jsonContentType
-	hdr["X-Content-Type-Options"] = nosniff
-	hdr["Cache-Control"] = noStore
+// updaterAdapter makes an Updater Versioned: Edit runs in its Update.
+type updaterAdapter struct {
+	Updater
+	key [32]byte
 }
 
-// Header values shared by every response.
-var (
-	jsonContentType = []string{"application/json"}
-	nosniff         = []string{"nosniff"}
-	noStore         = []string{"no-store"}
-)
+func newUpdaterAdapter(s Updater) *updaterAdapter {
+	a := &updaterAdapter{Updater: s}
+	randomKey(a.key[:])
+	return a
+}
+
+func (a *updaterAdapter) State(ctx context.Context) (State, error) {
+	m, err := a.List(ctx)
+	if err != nil {
+		return State{}, err
+	}
+	return State{Revision: contentRevision(a.key[:], m), Connectors: m}, nil
+}
+
+func (a *updaterAdapter) Edit(ctx context.Context, fn func(State) (map[string]Config, error)) (State, error) {
+	var after State
+	err := a.Update(ctx, func(m map[string]Config) error {
+		changes, err := fn(State{Revision: contentRevision(a.key[:], m), Connectors: m})
+		if err != nil {
+			return err
+		}
+		for name, cfg := range changes {
+			if cfg == nil {
+				delete(m, name)
+			} else {
+				m[name] = CloneConfig(cfg)
+			}
+		}
+		// The state after, in a copy: m is not ours once fn returns.
+		after = State{Revision: contentRevision(a.key[:], m), Connectors: cloneAll(m)}
+		return nil
+	})
+	return after, err
+}

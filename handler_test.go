@@ -842,7 +842,7 @@ token = "discord-token"
 			if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			s, err := NewFileStore(path)
+			s, err := NewFileStore(path, FileOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1083,7 +1083,7 @@ func TestHandlerInvalidFile(t *testing.T) {
 				if err := os.WriteFile(path, []byte(tt.file), 0o600); err != nil {
 					t.Fatal(err)
 				}
-				s, err := NewFileStore(path)
+				s, err := NewFileStore(path, FileOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -1267,7 +1267,7 @@ func TestHandlerFileStore(t *testing.T) {
 	for _, ext := range []string{".toml", ".json"} {
 		t.Run(ext, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "sub", "config"+ext)
-			s, err := NewFileStore(path)
+			s, err := NewFileStore(path, FileOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1301,7 +1301,7 @@ func TestHandlerFileStore(t *testing.T) {
 			if bytes.Contains(data, []byte(Mask)) {
 				t.Errorf("file holds the mask:\n%s", data)
 			}
-			reopened, err := NewFileStore(path)
+			reopened, err := NewFileStore(path, FileOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

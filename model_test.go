@@ -40,7 +40,7 @@ func testFileStoreModel(t *testing.T, ext string, seed uint64) {
 	}
 	stores := make([]*FileStore, 3)
 	for i := range stores {
-		stores[i], _ = NewFileStore(path)
+		stores[i], _ = NewFileStore(path, FileOptions{})
 	}
 	model := map[string]Config{"legacy": {"token": "L"}, "both": {"v": int64(2)}}
 	names := []string{"legacy", "both", "a", "b", "c.d", "e f"}
@@ -90,7 +90,7 @@ func testFileStoreModel(t *testing.T, ext string, seed uint64) {
 				t.Fatalf("step %d store %d (-model +got):\n%s", step, i, d)
 			}
 		}
-		fresh, _ := NewFileStore(path)
+		fresh, _ := NewFileStore(path, FileOptions{})
 		got, err := fresh.List(ctx)
 		if err != nil {
 			t.Fatalf("step %d, a new store: %v", step, err)

@@ -434,7 +434,7 @@ func TestNothingLeaks(t *testing.T) {
 	// A file store whose file does not parse, with a canary on the bad line.
 	bad := filepath.Join(t.TempDir(), "bad.toml")
 	os.WriteFile(bad, []byte("[connectors.x]\ntoken = \""+secret+"\n"), 0o600)
-	badStore, _ := NewFileStore(bad)
+	badStore, _ := NewFileStore(bad, FileOptions{})
 	badH := NewHandler(badStore, HandlerOptions{Logger: logger})
 	record(do(t, badH, "GET", "/", "", nil))
 	record(do(t, badH, "POST", "/", `{"name":"x","config":{}}`, nil))

@@ -1,14 +1,16 @@
-// This file defines the Store interface, its optional Updater capability,
-// and MemoryStore.
+// This file defines the Store interface and its optional capabilities
+// (Updater, Versioned), and MemoryStore.
 
 package connectors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"maps"
-	"reflect"
+	"slices"
+	"strconv"
 	"sync"
 )
 
@@ -17,6 +19,12 @@ import (
 // Implementations must be safe for concurrent use. Maps and configs they
 // return are copies the caller owns; configs passed to Put are copied, so
 // the caller may change them afterwards without changing what is stored.
+//
+// A Store may have more abilities, which the [Handler] and hosts discover
+// with a type assertion: [Updater], [Versioned], [Watcher]. A store with
+// only these four methods works with the Handler too (see [NewHandler]).
+// The package connectorstest checks that an implementation keeps this
+// contract.
 type Store interface {
 	// List returns every connector, by name. An empty store returns an
 	// empty, non-nil map.
@@ -39,16 +47,20 @@ type Store interface {
 }
 
 // An Updater is a Store that can read and change its contents in one step,
-// with no other write to the store in between. The handler uses it, when a
-// store has it, so that what a request checks (the stored secret it keeps,
-// the state an If-Match names) is what it changes.
+// with no other write to the store in between.
+//
+// A wrapper that embeds a store to change what Put does (to refuse some
+// configs, say) must override Update too, or writes made through Update,
+// the Handler's among them, bypass it; the stores of this package take a
+// Validate function instead, which every write path applies.
 type Updater interface {
 	Store
 
 	// Update calls fn with a copy of all connectors, as List returns it.
 	// fn may add, replace and delete entries of the map, and should do
 	// nothing else: a store may call it again on fresh contents if another
-	// writer came first, and only the last call counts. If fn returns nil,
+	// writer came first, and only the last call counts. A nil Config in
+	// the map removes that connector, as delete does. If fn returns nil,
 	// the connectors that changed are stored at once, and fn's map must
 	// not be used after it returns. If fn returns an error, or the changed
 	// map holds an invalid name (ErrInvalidName) or config
@@ -56,61 +68,113 @@ type Updater interface {
 	Update(ctx context.Context, fn func(connectors map[string]Config) error) error
 }
 
+// A State is the whole content of a store at one moment, named by a
+// revision. A State is shared by everyone who holds it: neither its map
+// nor the configs in it may be changed.
+type State struct {
+	// Revision names the content. It changes with every change and only
+	// then, and it is the same for the same content wherever the store is
+	// opened: in another process, on another machine, after a restart.
+	// It is a non-empty string of printable ASCII; it says nothing else.
+	Revision string
+
+	// Connectors holds every connector by name, read only.
+	Connectors map[string]Config
+}
+
+// A Versioned store hands out its state with a revision and changes it
+// in one step with the reading. It is the capability that gives a store
+// the Handler's fast path: GET answers an unchanged revision from a cache,
+// and the ETag of a response, being built from the revision, is valid on
+// every server of the same store and after a restart. The stores of this
+// package are Versioned.
+type Versioned interface {
+	Store
+
+	// State returns the current state, read only, without copying it.
+	State(ctx context.Context) (State, error)
+
+	// Edit calls fn with the current state, read only, and stores the
+	// changes fn returns: a new config for each name it maps, or the
+	// removal of the names it maps to nil. Nothing else writes to the
+	// store between the state fn sees and the write. Edit returns the
+	// state after the write (cur itself, when nothing changed).
+	//
+	// fn may be called again on a fresher state if the store found
+	// another writer had come first; only the last call counts. If fn
+	// returns an error, Edit stores nothing and returns it as it is. A
+	// change with an invalid name or config stores nothing and returns
+	// an error wrapping ErrInvalidName or ErrInvalidConfig that names
+	// the path. The configs fn returns are copied; fn may not use them
+	// afterwards. If ctx ends before the write is committed, nothing is
+	// stored and Edit returns ctx.Err().
+	Edit(ctx context.Context, fn func(cur State) (map[string]Config, error)) (State, error)
+}
+
 // Compile-time checks that the stores implement their interfaces.
 var (
-	_ Updater = (*MemoryStore)(nil)
-	_ Watcher = (*MemoryStore)(nil)
-	_ Updater = (*FileStore)(nil)
-	_ Watcher = (*FileStore)(nil)
+	_ Updater   = (*MemoryStore)(nil)
+	_ Versioned = (*MemoryStore)(nil)
+	_ Watcher   = (*MemoryStore)(nil)
 )
 
-// snapshot is a store's state at one moment. It is never changed, so it
-// can be shared, and a store whose state has not changed hands out the
-// same one: the handler caches its response per snapshot.
-type snapshot struct {
-	m map[string]Config
-}
-
-var emptySnapshot = &snapshot{m: map[string]Config{}}
-
-// snapshotter is implemented by this package's stores: it gives the
-// handler the current state without copying it, and an update that
-// returns the state it made.
-type snapshotter interface {
-	snapshot(ctx context.Context) (*snapshot, error)
-
-	// update applies ch to the stored state and returns the snapshot
-	// after it. A store that finds its file changed under the write lock
-	// applies ch again, to the state it finds.
-	//
-	// A store that writes to disk calls ready, if not nil, with the
-	// state it is about to write, before the write: work that depends
-	// only on that state can run while the disk works. ready must not
-	// block; the state it gets becomes the store's only if update
-	// returns it.
-	update(ctx context.Context, ch change, ready func(*snapshot)) (*snapshot, error)
-}
-
 // MemoryStore is a Store held in memory, for tests and for hosts that keep
-// their configuration elsewhere. It implements [Updater] and [Watcher].
-// The zero value is an empty store ready for use. A MemoryStore must not
-// be copied after first use.
+// their configuration elsewhere. It implements [Updater], [Versioned] and
+// [Watcher]; its revision is a counter of its changes, so it starts again
+// with a new store. The zero value is an empty store ready for use. A
+// MemoryStore must not be copied after first use.
 type MemoryStore struct {
-	mu   sync.RWMutex
-	snap *snapshot // nil means empty
-	hub  hub
+	// Validate, if set, is called with each connector a write adds or
+	// changes (name and normalized config), through every method; an
+	// error refuses the write, which then stores nothing and returns the
+	// error wrapped with ErrInvalidConfig. Its message may reach HTTP
+	// clients: it should name what is wrong, not quote values. It must be
+	// set before the store is used.
+	Validate func(name string, cfg Config) error
+
+	mu    sync.Mutex
+	state State // zero until the first change
+	count uint64
+	hub   Hub
 }
 
-func (s *MemoryStore) snapshot(ctx context.Context) (*snapshot, error) {
+// State implements [Versioned].
+func (s *MemoryStore) State(ctx context.Context) (State, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return State{}, err
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.snap == nil {
-		return emptySnapshot, nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.current(), nil
+}
+
+func (s *MemoryStore) current() State {
+	if s.state.Connectors == nil {
+		return State{Revision: "0", Connectors: map[string]Config{}}
 	}
-	return s.snap, nil
+	return s.state
+}
+
+// Edit implements [Versioned]. fn is called exactly once.
+func (s *MemoryStore) Edit(ctx context.Context, fn func(State) (map[string]Config, error)) (State, error) {
+	if err := ctx.Err(); err != nil {
+		return State{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := s.current()
+	changes, err := fn(cur)
+	if err != nil {
+		return State{}, err
+	}
+	next, changed, err := applyChanges(cur.Connectors, changes, s.Validate)
+	if err != nil || len(changed) == 0 {
+		return cur, err
+	}
+	s.count++
+	s.state = State{Revision: strconv.FormatUint(s.count, 10), Connectors: next}
+	s.hub.Publish(cur.Connectors, next)
+	return s.state, nil
 }
 
 // List implements [Store].
@@ -135,199 +199,149 @@ func (s *MemoryStore) Delete(ctx context.Context, name string) error {
 
 // Update implements [Updater]. fn is called exactly once.
 func (s *MemoryStore) Update(ctx context.Context, fn func(map[string]Config) error) error {
-	_, err := s.update(ctx, updateChange(fn), nil)
-	return err
-}
-
-func (s *MemoryStore) update(ctx context.Context, ch change, _ func(*snapshot)) (*snapshot, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cur := emptySnapshot
-	if s.snap != nil {
-		cur = s.snap
-	}
-	next, changed, err := ch(cur.m)
-	if err != nil {
-		return nil, err
-	}
-	if len(changed) == 0 {
-		return cur, nil
-	}
-	s.snap = &snapshot{m: next}
-	s.hub.publish(cur.m, next)
-	return s.snap, nil
+	return update(ctx, s, fn)
 }
 
 // Watch implements [Watcher].
 func (s *MemoryStore) Watch(ctx context.Context) iter.Seq[Event] {
-	return s.hub.watch(ctx)
+	// Under the lock, so that no change falls between the state the
+	// subscriber starts from and its subscription.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hub.Watch(ctx)
 }
 
-// list is Store.List for this package's stores.
-func list(ctx context.Context, s snapshotter) (map[string]Config, error) {
-	snap, err := s.snapshot(ctx)
+// list is Store.List over a Versioned store.
+func list(ctx context.Context, s Versioned) (map[string]Config, error) {
+	st, err := s.State(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return cloneAll(snap.m), nil
+	return cloneAll(st.Connectors), nil
 }
 
-// get is Store.Get for this package's stores.
-func get(ctx context.Context, s snapshotter, name string) (Config, error) {
+// get is Store.Get over a Versioned store.
+func get(ctx context.Context, s Versioned, name string) (Config, error) {
 	name, err := CheckName(name)
 	if err != nil {
 		return nil, err
 	}
-	snap, err := s.snapshot(ctx)
+	st, err := s.State(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cfg, ok := snap.m[name]
+	cfg, ok := st.Connectors[name]
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrNotFound, name)
 	}
 	return cloneConfig(cfg), nil
 }
 
-// put is Store.Put for this package's stores.
-func put(ctx context.Context, s snapshotter, name string, cfg Config) error {
+// put is Store.Put over a Versioned store.
+func put(ctx context.Context, s Versioned, name string, cfg Config) error {
 	name, err := CheckName(name)
 	if err != nil {
 		return err
 	}
-	cfg, err = normalizeConfig(cfg, "config")
-	if err != nil {
-		return err
+	if cfg == nil {
+		cfg = Config{} // nil would mean "remove" to Edit
 	}
-	_, err = s.update(ctx, editChange(name, func(map[string]Config) (Config, error) {
-		return cfg, nil
-	}), nil)
+	_, err = s.Edit(ctx, func(State) (map[string]Config, error) {
+		return map[string]Config{name: cfg}, nil
+	})
 	return err
 }
 
-// del is Store.Delete for this package's stores.
-func del(ctx context.Context, s snapshotter, name string) error {
+// del is Store.Delete over a Versioned store.
+func del(ctx context.Context, s Versioned, name string) error {
 	name, err := CheckName(name)
 	if err != nil {
 		return err
 	}
-	_, err = s.update(ctx, editChange(name, func(map[string]Config) (Config, error) {
-		return nil, nil
-	}), nil)
+	_, err = s.Edit(ctx, func(State) (map[string]Config, error) {
+		return map[string]Config{name: nil}, nil
+	})
 	return err
 }
 
-// A change computes a store's next state from cur, which it must not
-// change: next, and the names whose configs differ, or cur itself and no
-// names when nothing changes. Configs that do not change are shared
-// between cur and next, so stored configs are never changed in place.
-type change func(cur map[string]Config) (next map[string]Config, changed []string, err error)
-
-// editChange is the change of one connector, with the name already
-// checked: edit gets the stored state, read only, and returns the
-// connector's new config, normalized and shared with nothing, or nil to
-// remove it. It costs one copy of the map of names, not of every config.
-func editChange(name string, edit func(cur map[string]Config) (Config, error)) change {
-	return func(cur map[string]Config) (map[string]Config, []string, error) {
-		cfg, err := edit(cur)
-		if err != nil {
-			return nil, nil, err
+// update is Updater.Update over a Versioned store: fn works on a deep
+// copy, and what it changed becomes the edit.
+func update(ctx context.Context, s Versioned, fn func(map[string]Config) error) error {
+	_, err := s.Edit(ctx, func(cur State) (map[string]Config, error) {
+		work := cloneAll(cur.Connectors)
+		if err := fn(work); err != nil {
+			return nil, err
 		}
-		old, had := cur[name]
-		if cfg == nil && !had || cfg != nil && had && equalValue(old, cfg) {
-			return cur, nil, nil
-		}
-		next := maps.Clone(cur) // copies the table, hashes nothing
-		if next == nil {
-			next = make(map[string]Config, 1)
-		}
-		if cfg == nil {
-			delete(next, name)
-		} else {
-			next[name] = cfg
-		}
-		return next, []string{name}, nil
-	}
-}
-
-// updateChange is the change of Updater.Update's fn, which may change
-// anything in the deep copy of the state it gets.
-func updateChange(fn func(map[string]Config) error) change {
-	return func(cur map[string]Config) (map[string]Config, []string, error) {
-		return runUpdate(cur, fn)
-	}
-}
-
-// runUpdate gives fn a deep copy of cur and returns the state fn leaves,
-// checked and normalized, with the names whose configs differ from cur.
-func runUpdate(cur map[string]Config, fn func(map[string]Config) error) (next map[string]Config, changed []string, err error) {
-	work := cloneAll(cur)
-	if work == nil {
-		work = map[string]Config{}
-	}
-	if err := fn(work); err != nil {
-		return nil, nil, err
-	}
-	next = make(map[string]Config, len(work))
-	for name, cfg := range work {
-		old, ok := cur[name]
-		if ok && equalValue(old, cfg) {
-			next[name] = old
-			continue
-		}
-		if !ok { // names already stored were checked when they were stored
-			if n, err := CheckName(name); err != nil {
-				return nil, nil, err
-			} else if n != name {
-				return nil, nil, fmt.Errorf("%w: surrounding white space", ErrInvalidName)
+		changes := make(map[string]Config)
+		for name, cfg := range work {
+			if old, ok := cur.Connectors[name]; !ok || cfg == nil || !equalValue(old, map[string]any(cfg)) {
+				changes[name] = cfg
 			}
 		}
-		norm, err := normalizeConfig(cfg, "config")
-		if err != nil {
-			return nil, nil, err
+		for name := range cur.Connectors {
+			if _, ok := work[name]; !ok {
+				changes[name] = nil
+			}
 		}
-		if ok && equalValue(old, norm) {
-			next[name] = old
+		return changes, nil
+	})
+	return err
+}
+
+// applyChanges returns the state after changes (see Versioned.Edit) are
+// made to cur, which it does not change, and the names whose configs
+// differ, sorted; cur itself and no names when nothing changes. Names are
+// checked, configs normalized (copied) and passed to validate. Configs
+// that do not change are shared between cur and next.
+func applyChanges(cur, changes map[string]Config, validate func(string, Config) error) (next map[string]Config, changed []string, err error) {
+	var puts map[string]Config
+	for name, cfg := range changes {
+		if n, err := CheckName(name); err != nil {
+			return nil, nil, err
+		} else if n != name {
+			return nil, nil, fmt.Errorf("%w: not in canonical form (see CheckName)", ErrInvalidName)
+		}
+		old, had := cur[name]
+		if cfg == nil {
+			if had {
+				changed = append(changed, name)
+			}
 			continue
 		}
-		next[name] = norm
+		if cfg, err = normalizeConfig(cfg, "config"); err != nil {
+			return nil, nil, err
+		}
+		if had && equalValue(map[string]any(old), map[string]any(cfg)) {
+			continue
+		}
+		if validate != nil {
+			if err := validate(name, cfg); err != nil {
+				return nil, nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+			}
+		}
+		if puts == nil {
+			puts = make(map[string]Config)
+		}
+		puts[name] = cfg
 		changed = append(changed, name)
 	}
-	for name := range cur {
-		if _, ok := next[name]; !ok {
-			changed = append(changed, name)
+	if len(changed) == 0 {
+		return cur, nil, nil
+	}
+	next = maps.Clone(cur)
+	if next == nil {
+		next = make(map[string]Config)
+	}
+	for _, name := range changed {
+		if cfg, ok := puts[name]; ok {
+			next[name] = cfg
+		} else {
+			delete(next, name)
 		}
 	}
+	slices.Sort(changed)
 	return next, changed, nil
 }
 
-// sameMap reports whether a and b are one map, as an unchanged stored
-// config is in two snapshots: equal without a look inside.
-func sameMap(a, b map[string]any) bool {
-	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
-}
-
-// equalValue reports whether two values in the value model are equal.
-func equalValue(a, b any) bool {
-	switch a := a.(type) {
-	case map[string]any:
-		b, ok := b.(map[string]any)
-		return ok && (sameMap(a, b) || maps.EqualFunc(a, b, equalValue))
-	case []any:
-		b, ok := b.([]any)
-		if !ok || len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if !equalValue(a[i], b[i]) {
-				return false
-			}
-		}
-		return true
-	default:
-		return a == b
-	}
-}
+// ErrClosed is returned by a store's methods after its Close.
+var ErrClosed = errors.New("connectors: store closed")

@@ -630,9 +630,9 @@ func reopenStore(t *testing.T, s Store) Store {
 
 func openFileStore(t *testing.T, path string) *FileStore {
 	t.Helper()
-	s, err := NewFileStore(path)
+	s, err := NewFileStore(path, FileOptions{})
 	if err != nil {
-		t.Fatalf("NewFileStore(%q): %v", path, err)
+		t.Fatalf("NewFileStore(%q, FileOptions{}): %v", path, err)
 	}
 	return s
 }
@@ -736,15 +736,15 @@ func TestNewFileStore(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "missing")
 			path := filepath.Join(dir, tt.file)
-			s, err := NewFileStore(path)
+			s, err := NewFileStore(path, FileOptions{})
 			if tt.wantErr {
 				if err == nil {
-					t.Fatalf("NewFileStore(%q) = %v, nil; want an error", path, s)
+					t.Fatalf("NewFileStore(%q, FileOptions{}) = %v, nil; want an error", path, s)
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("NewFileStore(%q): %v", path, err)
+				t.Fatalf("NewFileStore(%q, FileOptions{}): %v", path, err)
 			}
 			if s.Path() != path {
 				t.Errorf("Path() = %q, want %q", s.Path(), path)

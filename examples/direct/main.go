@@ -35,7 +35,7 @@ func main() {
 }
 
 func run(ctx context.Context, path string) error {
-	store, err := connectors.NewFileStore(path)
+	store, err := connectors.NewFileStore(path, connectors.FileOptions{})
 	if err != nil {
 		return err
 	}

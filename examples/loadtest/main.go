@@ -68,7 +68,7 @@ func run(n int, duration time.Duration, readers, writers int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	store, err := connectors.NewFileStore(filepath.Join(dir, "agent.toml"))
+	store, err := connectors.NewFileStore(filepath.Join(dir, "agent.toml"), connectors.FileOptions{})
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func main() {
 }
 
 func run(addr, config, token, trust string, log *slog.Logger) error {
-	store, err := connectors.NewFileStore(config)
+	store, err := connectors.NewFileStore(config, connectors.FileOptions{})
 	if err != nil {
 		return err
 	}

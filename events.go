@@ -1,5 +1,5 @@
 // This file holds change events: Event, the Watcher capability, and the
-// hub that delivers events to each subscriber without blocking writers.
+// Hub that delivers events to each watcher without blocking writers.
 
 package connectors
 
@@ -77,15 +77,27 @@ type Watcher interface {
 	Watch(ctx context.Context) iter.Seq[Event]
 }
 
-// hub delivers events to subscribers. The zero value has none. A hub may
-// have a poller: a function started when the first subscriber arrives and
-// told to stop, through its channel, when the last one leaves.
-type hub struct {
+// A Hub delivers a store's change events to its watchers: the one
+// implementation of [Watcher.Watch] that this package's stores share, for
+// other stores to use too. A store calls [Hub.Publish] with its state before
+// and after each change, and returns [Hub.Watch] from its Watch method;
+// the Hub turns the two states into per-connector events and merges them
+// for each watcher that is busy, so a store never waits for a watcher.
+//
+// The zero value is a Hub with no watchers, ready for use. A Hub must not
+// be copied after first use. Its methods are safe for concurrent use.
+type Hub struct {
+	// Poll, if set, is started in its own goroutine when the first
+	// watcher arrives, and told to stop, by the closing of quit, when the
+	// last one leaves; a store that learns of changes by looking (a file
+	// changed by hand, a database changed by another replica) looks only
+	// while someone watches. Set it before the first Watch.
+	Poll func(quit <-chan struct{})
+
 	mu     sync.Mutex
 	subs   map[*subscriber]struct{}
-	poll   func(quit <-chan struct{}) // nil: nothing to start
-	quit   chan struct{}              // non-nil while a poller runs
-	pollWG sync.WaitGroup             // for tests: pollers running
+	quit   chan struct{} // non-nil while a poller runs
+	closed bool
 }
 
 // subscriber holds the events one subscriber has not yet received.
@@ -94,12 +106,18 @@ type subscriber struct {
 	pending map[string]Event
 	order   []string      // names in arrival order; may hold stale names
 	wake    chan struct{} // one token: "pending is not empty"
+	done    chan struct{} // closed when the hub closes
 }
 
-// watch implements Watcher.Watch for the store that owns h.
-func (h *hub) watch(ctx context.Context) iter.Seq[Event] {
-	s := &subscriber{pending: make(map[string]Event), wake: make(chan struct{}, 1)}
-	h.add(s)
+// Watch returns the events published from now on, as [Watcher.Watch]
+// describes: the subscription starts when Watch is called, not when the
+// sequence is first ranged over, so a store that calls Watch while it
+// holds the lock its changes take starts every watcher from a known state.
+func (h *Hub) Watch(ctx context.Context) iter.Seq[Event] {
+	s := &subscriber{pending: make(map[string]Event), wake: make(chan struct{}, 1), done: make(chan struct{})}
+	if !h.add(s) {
+		return func(func(Event) bool) {}
+	}
 	stop := context.AfterFunc(ctx, func() { h.remove(s) })
 	return func(yield func(Event) bool) {
 		defer func() {
@@ -119,30 +137,33 @@ func (h *hub) watch(ctx context.Context) iter.Seq[Event] {
 			select {
 			case <-ctx.Done():
 				return
+			case <-s.done:
+				return
 			case <-s.wake:
 			}
 		}
 	}
 }
 
-func (h *hub) add(s *subscriber) {
+// add subscribes s, unless the hub is closed.
+func (h *Hub) add(s *subscriber) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
 	if h.subs == nil {
 		h.subs = make(map[*subscriber]struct{})
 	}
 	h.subs[s] = struct{}{}
-	if h.poll != nil && h.quit == nil {
+	if h.Poll != nil && h.quit == nil {
 		h.quit = make(chan struct{})
-		h.pollWG.Add(1)
-		go func(quit chan struct{}) {
-			defer h.pollWG.Done()
-			h.poll(quit)
-		}(h.quit)
+		go h.Poll(h.quit)
 	}
+	return true
 }
 
-func (h *hub) remove(s *subscriber) {
+func (h *Hub) remove(s *subscriber) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.subs, s)
@@ -152,9 +173,30 @@ func (h *hub) remove(s *subscriber) {
 	}
 }
 
-// publish reports the differences between two states of a store. It never
-// blocks on a subscriber.
-func (h *hub) publish(old, cur map[string]Config) {
+// Close ends every watcher's sequence and stops the poller. Later calls of Watch return
+// an empty sequence; Publish does nothing.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	h.closed = true
+	for s := range h.subs {
+		close(s.done)
+	}
+	h.subs = nil
+	if h.quit != nil {
+		close(h.quit)
+		h.quit = nil
+	}
+}
+
+// Publish reports the change of a store from old to cur to every watcher,
+// one event per connector whose config differs. It never blocks on a
+// watcher. The configs of cur are shared, read only, until each watcher
+// receives its own copy; the caller must not change them.
+func (h *Hub) Publish(old, cur map[string]Config) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.subs) == 0 {

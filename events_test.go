@@ -266,8 +266,8 @@ func TestEventShowsNoValue(t *testing.T) {
 
 func TestWatchSeesWriteByAnotherStore(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "agent.json")
-	a, _ := NewFileStore(path)
-	b, _ := NewFileStore(path)
+	a, _ := NewFileStore(path, FileOptions{})
+	b, _ := NewFileStore(path, FileOptions{})
 	ch, _ := subscribe(t, a)
 	b.Put(context.Background(), "matrix", Config{"password": "p"})
 	expect(t, ch, Event{"matrix", Added, Config{"password": "p"}})
@@ -280,7 +280,7 @@ func TestWatchStartsFromTheFileAsItIs(t *testing.T) {
 	if err := os.WriteFile(path, []byte("[connectors.telegram]\nbotToken = \"1:A\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	store, err := NewFileStore(path)
+	store, err := NewFileStore(path, FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

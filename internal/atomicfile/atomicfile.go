@@ -1,0 +1,116 @@
+// Package atomicfile replaces files atomically: a reader, or the file
+// after a crash, sees the old content or the new, never a mix.
+package atomicfile
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// WriteFile replaces the file at path with data. It writes a temporary
+// file beside it, syncs it, renames it over path and syncs the directory.
+//
+// A symlink at path is followed, so the link stays and the file it ends at
+// is replaced (it need not exist yet). An existing file keeps its
+// permission bits; a new one gets perm. A target that exists and is not a
+// regular file (a directory, a FIFO, a device) is refused.
+//
+// WriteFile does not lock: callers that share the file with other writers
+// serialize them. A writer killed mid-way leaves a temporary file named as
+// [TempPattern] says, which is never read as the file; [RemoveTemps]
+// removes them.
+func WriteFile(path string, data []byte, perm fs.FileMode) error {
+	target, err := Resolve(path)
+	if err != nil {
+		return err
+	}
+	if fi, err := os.Stat(target); err == nil {
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("%s is not a regular file; refusing to replace it", target)
+		}
+		perm = fi.Mode().Perm()
+	} else if !os.IsNotExist(err) {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(target), TempPattern(target))
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err = f.Chmod(perm); err != nil {
+		return err
+	}
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	// Sync before rename: otherwise a crash can leave the new name
+	// pointing at a file whose data never reached the disk.
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, target); err != nil {
+		return err
+	}
+	syncDir(filepath.Dir(target))
+	return nil
+}
+
+// TempPattern is the os.CreateTemp pattern of WriteFile's temporary files
+// for target.
+func TempPattern(target string) string {
+	return "." + filepath.Base(target) + ".tmp-*"
+}
+
+// RemoveTemps removes the temporary files that writers killed mid-way
+// left beside path. Call it only while no writer of the file is running
+// (under the writers' lock).
+func RemoveTemps(path string) {
+	target, err := Resolve(path)
+	if err != nil {
+		return
+	}
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(target), TempPattern(target)))
+	for _, f := range stale {
+		os.Remove(f)
+	}
+}
+
+// Resolve returns the file that a write to path replaces: path itself, or
+// the file a chain of symlinks at path ends at.
+func Resolve(path string) (string, error) {
+	for range 40 {
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			return path, nil
+		}
+		link, err := os.Readlink(path)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(link) {
+			link = filepath.Join(filepath.Dir(path), link)
+		}
+		path = link
+	}
+	return "", fmt.Errorf("%s: too many links", path)
+}
+
+// syncDir makes a rename in dir durable. It is best effort: some platforms
+// (Windows) cannot sync a directory, and the rename has happened already.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
