@@ -401,7 +401,7 @@ func (s *FileStore) Edit(ctx context.Context, fn func(State) (map[string]Config,
 		if err != nil {
 			return nil, nil, err
 		}
-		next, changed, err := applyChanges(k.state.Connectors, changes, s.opts.Validate)
+		next, changed, err := ApplyChanges(k.state.Connectors, changes, s.opts.Validate)
 		if err != nil || len(changed) == 0 {
 			return nil, nil, err
 		}

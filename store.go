@@ -167,7 +167,7 @@ func (s *MemoryStore) Edit(ctx context.Context, fn func(State) (map[string]Confi
 	if err != nil {
 		return State{}, err
 	}
-	next, changed, err := applyChanges(cur.Connectors, changes, s.Validate)
+	next, changed, err := ApplyChanges(cur.Connectors, changes, s.Validate)
 	if err != nil || len(changed) == 0 {
 		return cur, err
 	}
@@ -293,7 +293,7 @@ func update(ctx context.Context, s Versioned, fn func(map[string]Config) error) 
 // differ, sorted; cur itself and no names when nothing changes. Names are
 // checked, configs normalized (copied) and passed to validate. Configs
 // that do not change are shared between cur and next.
-func applyChanges(cur, changes map[string]Config, validate func(string, Config) error) (next map[string]Config, changed []string, err error) {
+func ApplyChanges(cur, changes map[string]Config, validate func(string, Config) error) (next map[string]Config, changed []string, err error) {
 	var puts map[string]Config
 	for name, cfg := range changes {
 		if n, err := CheckName(name); err != nil {
