@@ -84,7 +84,7 @@ func CheckName(name string) (string, error) {
 	case strings.IndexFunc(name, isControlOrFormat) >= 0:
 		return "", fmt.Errorf("%w: contains a control or format character", ErrInvalidName)
 	case name == "." || name == "..":
-		return "", fmt.Errorf("%w: \".\" and \"..\" are not names", ErrInvalidName)
+		return "", fmt.Errorf("%w: a name of dots only", ErrInvalidName)
 	case reservedKeys[name]:
 		return "", fmt.Errorf("%w: reserved name", ErrInvalidName)
 	}

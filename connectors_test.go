@@ -30,7 +30,9 @@ func TestCheckName(t *testing.T) {
 		{name: "url-ish characters allowed", in: "a?b#c%20d&e=f", want: "a?b#c%20d&e=f"},
 		{name: "non-ASCII allowed", in: "télégram-日本語", want: "télégram-日本語"},
 		{name: "emoji allowed", in: "bot🤖", want: "bot🤖"},
-		{name: "dots allowed", in: "..", want: ".."},
+		{name: "dots inside allowed", in: "a..b", want: "a..b"},
+		{name: "NFC: decomposed becomes precomposed", in: "cafe\u0301", want: "caf\u00e9"},
+		{name: "NFC: precomposed kept", in: "caf\u00e9", want: "caf\u00e9"},
 		{name: "exactly 128 bytes", in: strings.Repeat("a", 128), want: strings.Repeat("a", 128)},
 		{name: "exactly 128 bytes multibyte", in: strings.Repeat("é", 64), want: strings.Repeat("é", 64)},
 		{name: "128 bytes after trimming", in: "  " + strings.Repeat("b", 128) + "\n", want: strings.Repeat("b", 128)},
@@ -54,6 +56,14 @@ func TestCheckName(t *testing.T) {
 		{name: "reserved prototype", in: "prototype", wantErr: true},
 		{name: "reserved $include", in: "$include", wantErr: true},
 		{name: "reserved after trimming", in: " __proto__\n", wantErr: true},
+		{name: "dot", in: ".", wantErr: true},
+		{name: "dot dot", in: "..", wantErr: true},
+		{name: "dot dot after trimming", in: " .. ", wantErr: true},
+		{name: "zero-width space (Cf)", in: "telegram\u200b", wantErr: true},
+		{name: "right-to-left override (Cf)", in: "\u202emargelet", wantErr: true},
+		{name: "byte-order mark (Cf)", in: "\ufeffbom", wantErr: true},
+		{name: "soft hyphen (Cf)", in: "tele\u00adgram", wantErr: true},
+		{name: "129 bytes after NFC", in: strings.Repeat("a", 127) + "\u00e9", wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

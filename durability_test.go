@@ -3,7 +3,6 @@ package connectors
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -16,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/connectorkit/connectors/internal/atomicfile"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -58,7 +59,14 @@ func (s *FileStore) load() (doc map[string]any, m map[string]Config, err error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.parse(data)
+	if m, err = s.parse(data); err != nil {
+		return nil, nil, err
+	}
+	if len(data) == 0 {
+		return map[string]any{}, m, nil
+	}
+	doc, err = s.codec.decode(data)
+	return doc, m, err
 }
 
 // TestChildProcess is not a test: it is the body of the child processes
@@ -282,7 +290,7 @@ func TestCrashMidWrite(t *testing.T) {
 		}
 	}
 	t.Logf("%d kills, last acknowledged write %d", kills, acked)
-	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), tempPattern(path)))
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), atomicfile.TempPattern(path)))
 	if len(stale) > 1 {
 		t.Errorf("%d temp files left; a write should remove those of killed writers", len(stale))
 	}
@@ -489,187 +497,6 @@ func TestFileStoreSeesSameTickEdit(t *testing.T) {
 	}
 }
 
-// TestFileStoreGroupCommit queues writes while another holds the commit
-// lock, as writers that arrive during a write do, and lets them go: one
-// commit writes them all, and each writer gets its own answer: its
-// change stored, its fn's error, the refusal of an empty TOML key, or
-// its fn's panic, in its own goroutine.
-func TestFileStoreGroupCommit(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "agent.toml")
-	writeConfigFile(t, path, "[agent]\nmodel = \"m\"\n", 0o600)
-	s := openFileStore(t, path)
-	ctx := t.Context()
-	if err := s.Put(ctx, "kept", Config{"token": "k"}); err != nil {
-		t.Fatal(err)
-	}
-	errRefused := errors.New("refused by fn")
-	type result struct {
-		snap     *snapshot
-		err      error
-		panicked any
-	}
-	writes := map[string]change{
-		"refused": updateChange(func(m map[string]Config) error { return errRefused }),
-		"empty": editChange("empty", func(map[string]Config) (Config, error) {
-			return Config{"": "x"}, nil
-		}),
-		"panics": updateChange(func(m map[string]Config) error { panic("fn panicked") }),
-		"gone":   editChange("kept", func(map[string]Config) (Config, error) { return nil, nil }),
-	}
-	for i := range 8 {
-		name := fmt.Sprintf("bot%d", i)
-		writes[name] = editChange(name, func(map[string]Config) (Config, error) {
-			return Config{"token": name}, nil
-		})
-	}
-
-	s.commitLock <- struct{}{} // a commit in progress
-	results := make(map[string]chan result)
-	for name, ch := range writes {
-		results[name] = make(chan result, 1)
-		go func() {
-			var r result
-			defer func() {
-				r.panicked = recover()
-				results[name] <- r
-			}()
-			r.snap, r.err = s.update(ctx, ch, nil)
-		}()
-	}
-	waitQueued(t, s, len(writes))
-	<-s.commitLock
-
-	got := make(map[string]result)
-	for name, c := range results {
-		got[name] = <-c
-	}
-	if r := got["refused"]; !errors.Is(r.err, errRefused) {
-		t.Errorf("fn's error: got %v", r.err)
-	}
-	if r := got["empty"]; !errors.Is(r.err, ErrInvalidConfig) {
-		t.Errorf("empty TOML key: got %v, want ErrInvalidConfig", r.err)
-	}
-	if r := got["panics"]; r.panicked != "fn panicked" {
-		t.Errorf("fn's panic: recovered %v, err %v", r.panicked, r.err)
-	}
-	var committed *snapshot
-	want := map[string]Config{}
-	for name, r := range got {
-		if !strings.HasPrefix(name, "bot") && name != "gone" {
-			continue
-		}
-		if r.err != nil || r.panicked != nil {
-			t.Fatalf("%s: %v %v", name, r.err, r.panicked)
-		}
-		if committed == nil {
-			committed = r.snap
-		}
-		if r.snap != committed {
-			t.Errorf("%s: a state of its own; want one commit for all", name)
-		}
-		if name != "gone" {
-			want[name] = Config{"token": name}
-		}
-	}
-	if diff := cmp.Diff(want, committed.m); diff != "" {
-		t.Errorf("committed state (-want +got):\n%s", diff)
-	}
-	reread, err := openFileStore(t, path).List(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(want, reread); diff != "" {
-		t.Errorf("file (-want +got):\n%s", diff)
-	}
-	// The store still works.
-	if err := s.Put(ctx, "after", Config{"a": "b"}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// TestFileStoreGroupCommitLegacyDelete commits a Delete and then a Put of
-// a name from the legacy channels table together: as when they commit one
-// after the other, the legacy entry (and its old secret) leaves the file.
-func TestFileStoreGroupCommitLegacyDelete(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "agent.toml")
-	writeConfigFile(t, path, "[channels.x]\ntoken = \"old-secret\"\n", 0o600)
-	s := openFileStore(t, path)
-	ctx := t.Context()
-	if _, err := s.List(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s.commitLock <- struct{}{} // a commit in progress
-	errs := make(chan error, 2)
-	go func() { errs <- s.Delete(ctx, "x") }()
-	waitQueued(t, s, 1)
-	go func() { errs <- s.Put(ctx, "x", Config{"token": "new"}) }()
-	waitQueued(t, s, 2)
-	<-s.commitLock
-	for range 2 {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
-	}
-	if data := string(readConfigFile(t, path)); strings.Contains(data, "old-secret") || strings.Contains(data, "[channels.x]") {
-		t.Errorf("the deleted legacy entry is still in the file:\n%s", data)
-	}
-	got, err := openFileStore(t, path).List(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(map[string]Config{"x": {"token": "new"}}, got); diff != "" {
-		t.Errorf("connectors (-want +got):\n%s", diff)
-	}
-}
-
-// TestFileStoreSeesReplacementWithItsIdentity has another store replace
-// the file twice, the second time with a file of the same size that a
-// coarse clock dates to the same moment as this store's own write: were
-// the first store's file freed, the file system could give its inode
-// number to the second replacement (ext4 does, at once), and the stat
-// would show nothing. The store holds the file it wrote, so it cannot.
-func TestFileStoreSeesReplacementWithItsIdentity(t *testing.T) {
-	if !holdWritten {
-		t.Skip("this platform reads a file changed in the last moments again")
-	}
-	dir := t.TempDir()
-	if !reusesInodes(t, dir) {
-		t.Skip("this file system does not reuse inode numbers at once; nothing to show")
-	}
-	path := filepath.Join(dir, "agent.toml")
-	a, b := openFileStore(t, path), openFileStore(t, path)
-	ctx := t.Context()
-	if err := a.Put(ctx, "x", Config{"v": "aaaa"}); err != nil {
-		t.Fatal(err)
-	}
-	mine, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range []string{"bbbb", "cccc"} {
-		if err := b.Put(ctx, "x", Config{"v": v}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Chtimes(path, mine.ModTime(), mine.ModTime()); err != nil {
-		t.Fatal(err)
-	}
-	got, err := a.Get(ctx, "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got["v"] != "cccc" {
-		t.Errorf("after another store's writes, Get = %v, want v=cccc", got)
-	}
-	// And a write on that stale view would have undone them.
-	if err := a.Put(ctx, "y", Config{"v": "y"}); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := b.Get(ctx, "x"); got["v"] != "cccc" {
-		t.Errorf("after a write by the first store, x = %v, want v=cccc", got)
-	}
-}
-
 // TestFileStoreStatDescribesBytesRead replaces the file between a read's
 // stat of the path and the read itself, then puts back, under the first
 // file's inode number, size and time (a backup restored with its times),
@@ -695,14 +522,14 @@ func TestFileStoreStatDescribesBytesRead(t *testing.T) {
 	os.Chtimes(path, old, old)
 	firstInode := inode(t, path)
 
-	a.stateMu.Lock()
+	a.mu.Lock()
 	done := make(chan struct{})
 	go func() { a.current(); close(done) }() // stats the first file, then waits
 	time.Sleep(50 * time.Millisecond)
 	if err := b.Put(ctx, "x", Config{"v": "qqqq"}); err != nil {
 		t.Fatal(err)
 	}
-	a.stateMu.Unlock()
+	a.mu.Unlock()
 	<-done
 
 	var restored string
@@ -727,20 +554,6 @@ func TestFileStoreStatDescribesBytesRead(t *testing.T) {
 	if got["v"] != "pppp" {
 		t.Errorf("Get = %v; the file holds v=pppp", got)
 	}
-}
-
-// waitQueued waits until n writes wait in s's queue.
-func waitQueued(t *testing.T, s *FileStore, n int) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		s.queueMu.Lock()
-		l := len(s.queue)
-		s.queueMu.Unlock()
-		if l == n {
-			return
-		}
-	}
-	t.Fatalf("%d writes never queued", n)
 }
 
 // reusesInodes reports whether the file system under dir gives a removed

@@ -93,7 +93,7 @@ func TestWatchStoreCalls(t *testing.T) {
 			expect(t, ch, Event{"discord", Added, Config{"token": "D"}})
 			s.store.Delete(ctx, "telegram")
 			expect(t, ch, Event{Name: "telegram", Op: Removed})
-			expectNone(t, ch, 2*PollInterval)
+			expectNone(t, ch, 2*defaultPoll)
 		})
 	}
 }
@@ -108,7 +108,7 @@ func TestWatchAPI(t *testing.T) {
 	do(t, h, "POST", "/", `{"name":"slack","config":{"botToken":"****"}}`, nil)
 	do(t, h, "DELETE", "/slack", "", nil)
 	expect(t, ch, Event{Name: "slack", Op: Removed})
-	expectNone(t, ch, 2*PollInterval)
+	expectNone(t, ch, 2*defaultPoll)
 }
 
 func TestWatchOtherProcess(t *testing.T) {
@@ -146,7 +146,7 @@ func TestWatchHandEdit(t *testing.T) {
 	}
 	// An editor half-way through: not TOML. No events, no crash.
 	save("[connectors.a]\ntoken = \"a\n")
-	expectNone(t, ch, 3*PollInterval)
+	expectNone(t, ch, 3*defaultPoll)
 	save(`[other]
 x = 1
 [connectors.a]
@@ -165,7 +165,7 @@ token = "e"
 	)
 	// Rewritten with the same connectors: nothing to report.
 	save("[connectors.a]\ntoken = \"a\"\n[connectors.b]\ntoken = \"rotated\"\n[connectors.d]\ntoken = \"d\"\n[connectors.e]\ntoken = \"e\"\n")
-	expectNone(t, ch, 3*PollInterval)
+	expectNone(t, ch, 3*defaultPoll)
 }
 
 // TestWatchSlowSubscriber checks that a subscriber that does not read
@@ -234,7 +234,6 @@ func TestWatchLeavesNoGoroutine(t *testing.T) {
 	stop()
 	stop2()
 	cancel()
-	store.hub.pollWG.Wait()
 	deadline := time.Now().Add(2 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		runtime.Gosched()
@@ -288,7 +287,7 @@ func TestWatchStartsFromTheFileAsItIs(t *testing.T) {
 	if _, err := store.List(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	expectNone(t, ch, 2*PollInterval)
+	expectNone(t, ch, 2*defaultPoll)
 	store.Put(context.Background(), "discord", Config{"token": "D"})
 	expect(t, ch, Event{"discord", Added, Config{"token": "D"}})
 }
@@ -315,3 +314,6 @@ func TestWatchPendingStaysBounded(t *testing.T) {
 		}
 	}
 }
+
+// defaultPoll is a FileStore's poll interval when FileOptions leaves it zero.
+const defaultPoll = 250 * time.Millisecond

@@ -174,8 +174,8 @@ func (s *FileStore) Delete(ctx context.Context, name string) error {
 	return del(ctx, s, name)
 }
 
-// Update implements [Updater]. fn is called once, on the file as it is
-// under the write lock.
+// Update implements [Updater]. fn is called as [FileStore.Edit] calls
+// its function.
 func (s *FileStore) Update(ctx context.Context, fn func(map[string]Config) error) error {
 	return update(ctx, s, fn)
 }
@@ -393,8 +393,10 @@ func readTable(doc map[string]any, table string, m map[string]Config) error {
 	return nil
 }
 
-// Edit implements [Versioned]. fn is called once, on the file as it is
-// under the write lock.
+// Edit implements [Versioned]. fn is called on the file as it is under
+// the write lock; when the file's directory does not exist yet, also once
+// before, on the empty store, so that a change of nothing creates
+// nothing.
 func (s *FileStore) Edit(ctx context.Context, fn func(State) (map[string]Config, error)) (State, error) {
 	k, err := s.transform(ctx, func(k *fileState) ([]byte, map[string]Config, error) {
 		changes, err := fn(k.state)
@@ -452,8 +454,19 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) ([]byte, 
 	if err != nil {
 		return nil, fmt.Errorf("connectors: config file: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-		return nil, fmt.Errorf("connectors: create config directory: %w", err)
+	if _, err := os.Stat(filepath.Dir(target)); errors.Is(err, fs.ErrNotExist) {
+		// No directory, so no file and no lock to take yet: a change of
+		// nothing must not create them.
+		k, err := s.current()
+		if err != nil {
+			return nil, err
+		}
+		if data, _, err := fn(k); err != nil || data == nil {
+			return k, err
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+			return nil, fmt.Errorf("connectors: create config directory: %w", err)
+		}
 	}
 	guard := flock.New(target+".lock", flock.SetPermissions(0o600))
 	locked, err := guard.TryLockContext(ctx, 5*time.Millisecond)

@@ -3,16 +3,12 @@ package connectors
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -147,45 +143,4 @@ func jsonRoundTrip(t *testing.T, v any) any {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// FuzzDecodeJSON holds decodeJSON to encoding/json: on valid UTF-8 (the
-// handler refuses anything else first), both accept the same bodies, one
-// value and then only white space, and decode them to the same values
-// with UseNumber.
-func FuzzDecodeJSON(f *testing.F) {
-	for _, s := range []string{
-		`{"name":"telegram","config":{"botToken":"1:A","port":8443,"ratio":1.5e-3,"on":true,"off":false,"none":null}}`,
-		`{"a":[1,-0,0.5,-12e+3,2E-2,[],{}],"b":{"c":[{"d":"e"}]}}`,
-		`{"k":"\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00\ud800\udc00\ud800x\udc00\ud800\ud800\u0041"}`,
-		` [1 , 2 ] `, `"s"`, `123`, `-`, `01`, `1.`, `.5`, `1e`, `{"a" 1}`, `{"a":1,}`, `[1,]`,
-		`{"a":1}{"b":2}`, `{"a":1} x`, `{"dup":1,"dup":2}`, "\"\t\"", `"\u12"`, `"\x"`, `nul`, `truex`, ``, `  `,
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, body string) {
-		if !utf8.ValidString(body) {
-			return
-		}
-		got, gotErr := decodeJSON([]byte(body))
-
-		dec := json.NewDecoder(strings.NewReader(body))
-		dec.UseNumber()
-		var want any
-		wantErr := dec.Decode(&want)
-		if wantErr == nil {
-			if _, err := dec.Token(); err != io.EOF {
-				wantErr = errors.New("data after the value")
-			}
-		}
-		switch {
-		case (gotErr == nil) != (wantErr == nil):
-			t.Fatalf("%q: decodeJSON error %v, encoding/json error %v", body, gotErr, wantErr)
-		case gotErr != nil:
-			return
-		}
-		if !reflect.DeepEqual(want, got) { // cmp.Diff can take ages on deep values
-			t.Fatalf("%q: decodeJSON gives %.200#v, encoding/json %.200#v", body, got, want)
-		}
-	})
 }

@@ -936,14 +936,24 @@ func (s brokenStore) Get(context.Context, string) (Config, error)     { return n
 func (s brokenStore) Put(context.Context, string, Config) error       { return s.err }
 func (s brokenStore) Delete(context.Context, string) error            { return s.err }
 
-// brokenUpdater is a MemoryStore whose Update fails: reads work, writes
-// serveAPI not.
+// brokenUpdater is an Updater (not Versioned) whose Update fails: reads
+// work, writes do not.
 type brokenUpdater struct {
-	*MemoryStore
+	storeWithoutUpdater
 	err error
 }
 
 func (s brokenUpdater) Update(context.Context, func(map[string]Config) error) error { return s.err }
+
+// brokenEditor is a Versioned store whose Edit fails.
+type brokenEditor struct {
+	*MemoryStore
+	err error
+}
+
+func (s brokenEditor) Edit(context.Context, func(State) (map[string]Config, error)) (State, error) {
+	return State{}, s.err
+}
 
 // writeFailingStore is a Store without Update whose Put and Delete fail.
 type writeFailingStore struct {
@@ -1007,7 +1017,15 @@ func TestHandlerStoreFailure(t *testing.T) {
 			name: "Update fails",
 			store: func(t *testing.T) (Store, *MemoryStore) {
 				m := newSeedStore(t)
-				return brokenUpdater{m, storeErr}, m
+				return brokenUpdater{storeWithoutUpdater{m}, storeErr}, m
+			},
+			requests: writes,
+		},
+		{
+			name: "Edit fails",
+			store: func(t *testing.T) (Store, *MemoryStore) {
+				m := newSeedStore(t)
+				return brokenEditor{m, storeErr}, m
 			},
 			requests: writes,
 		},

@@ -221,7 +221,7 @@ func (l listOnly) Delete(ctx context.Context, n string) error          { return 
 
 func newTestFileStore(t *testing.T) *FileStore {
 	t.Helper()
-	s, err := NewFileStore(filepath.Join(t.TempDir(), "agent.toml"))
+	s, err := NewFileStore(filepath.Join(t.TempDir(), "agent.toml"), FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
