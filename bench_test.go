@@ -17,6 +17,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -513,6 +514,66 @@ func BenchmarkPOSTPaired(b *testing.B) {
 			}
 			p.report(b)
 		})
+	}
+}
+
+// BenchmarkPOSTHTTPPaired is the end-to-end write: a POST over loopback
+// HTTP through the handler on a FileStore (TOML) holding n connectors,
+// interleaved with its floor, a server that reads the body, durably
+// replaces a file of the same size and answers the same bytes. Each
+// iteration times one request to each, taking turns going first.
+func BenchmarkPOSTHTTPPaired(b *testing.B) {
+	for _, n := range benchSizes[:2] {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			path, data := benchFileAfterPost(b, n)
+			bodies := newBenchPost(b, 0).bodies
+			api := NewHandler(newBenchStore(b, "file", n), HandlerOptions{})
+			answer := captureResponse(b, api, benchRequest(bodies[0]))
+			floor := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if _, err := io.ReadAll(r.Body); err != nil {
+					b.Error(err)
+				}
+				if err := replaceDurably(path, data); err != nil {
+					b.Error(err)
+				}
+				answer.ServeHTTP(w, r)
+			})
+			postFloor, postAPI := newBenchPoster(b, floor, bodies), newBenchPoster(b, api, bodies)
+			var p pairTimes
+			for i := 0; b.Loop(); i++ {
+				p.run(i, postFloor, postAPI)
+			}
+			p.report(b)
+		})
+	}
+}
+
+// benchRequest is a POST of body to the handler's root.
+func benchRequest(body []byte) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
+// newBenchPoster serves h on loopback and returns a function that POSTs
+// the bodies in turn over a kept-alive connection and reads the whole
+// response.
+func newBenchPoster(b *testing.B, h http.Handler, bodies [2][]byte) func() {
+	srv := httptest.NewServer(h)
+	b.Cleanup(srv.Close)
+	client := srv.Client()
+	next := 0
+	return func() {
+		resp, err := client.Post(srv.URL, "application/json", bytes.NewReader(bodies[next]))
+		if err != nil {
+			b.Fatal(err)
+		}
+		next ^= 1
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("POST: status %d", resp.StatusCode)
+		}
 	}
 }
 
