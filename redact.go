@@ -183,7 +183,7 @@ func Redact(cfg Config) Config {
 //
 // Under any other key, a string is kept, except for the credentials of a
 // URL in it, which are each replaced by [Mask]:
-//   - in a string that starts with a scheme and "://", the password of the
+//   - after the first scheme and "://" in a string, the password of the
 //     user information ("https://user:****@host/",
 //     "postgres://u:****@h/db"), or the whole user information when it has
 //     no password, because a token is often sent as the user name
@@ -192,7 +192,8 @@ func Redact(cfg Config) Config {
 //     of each parameter after it whose name is sensitive under p or is
 //     "sig", "auth" or ends with "signature": "?token=****&page=2",
 //     "?api_key=****", "?X-Amz-Signature=****". Parameters are separated
-//     by "&", "?" and "#", and their names are URL-decoded.
+//     by "&", "?" and "#", and their names are URL-decoded; a name with a
+//     space is prose, not a parameter.
 //
 // An empty credential, or one that is a whole environment reference, is
 // kept. The rest of the string is kept byte for byte.
@@ -368,28 +369,34 @@ func (p *Policy) maskURL(s string) (out string, masked bool) {
 	return b.String(), masked
 }
 
-// schemeEnd returns the index just past the "://" that follows a URL
-// scheme at the start of s, or -1.
+// schemeEnd returns the index just past the first "://" in s if a URL
+// scheme (a letter, then letters, digits, "+", "-" and ".") ends there,
+// or -1.
 func schemeEnd(s string) int {
 	i := strings.Index(s, "://")
-	if i <= 0 {
+	start := i
+	for start > 0 && isSchemeByte(s[start-1]) {
+		start--
+	}
+	for start < i && !('a' <= s[start]|0x20 && s[start]|0x20 <= 'z') {
+		start++ // a scheme starts with a letter
+	}
+	if start >= i {
 		return -1
 	}
-	for j := 0; j < i; j++ {
-		c := s[j]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
-		case j > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
-		default:
-			return -1
-		}
-	}
 	return i + len("://")
+}
+
+func isSchemeByte(c byte) bool {
+	return 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'
 }
 
 // secretParam reports whether the value of the URL parameter name, as
 // written in a URL, is a secret.
 func (p *Policy) secretParam(name string) bool {
+	if strings.IndexByte(name, ' ') >= 0 {
+		return false // prose with a "?", not a URL
+	}
 	if strings.ContainsAny(name, "%+") {
 		if n, err := url.QueryUnescape(name); err == nil {
 			name = n

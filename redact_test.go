@@ -3,6 +3,7 @@
 package connectors
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"regexp"
@@ -893,4 +894,265 @@ func TestRedactRandomConfigs(t *testing.T) {
 			t.Fatalf("case %d: input %#v", i, in)
 		}
 	}
+}
+
+// TestRedactURLCredentials checks that the credentials of a URL are masked
+// under any key, and only they: the rest of the string stays as it was.
+func TestRedactURLCredentials(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		// User information.
+		{name: "password", in: "https://user:pass@host/x", want: "https://user:****@host/x"},
+		{name: "postgres", in: "postgres://u:p@h/db?sslmode=require", want: "postgres://u:****@h/db?sslmode=require"},
+		{name: "no user name", in: "redis://:s3cret@localhost:6379/0", want: "redis://:****@localhost:6379/0"},
+		{name: "token as user name", in: "https://ghp_abc123@github.com/o/r.git", want: "https://****@github.com/o/r.git"},
+		{name: "password with @ and :", in: "amqp://u:p@s:s@host:5672/", want: "amqp://u:****@host:5672/"},
+		{name: "IPv6 host and port", in: "http://u:p@[::1]:8080/x", want: "http://u:****@[::1]:8080/x"},
+		{name: "upper-case scheme", in: "HTTPS://U:P@HOST", want: "HTTPS://U:****@HOST"},
+		{name: "URL inside text", in: "dsn postgres://u:p@h/db", want: "dsn postgres://u:****@h/db"},
+		{name: "@ in the path is not user information", in: "https://host/@user:x", want: "https://host/@user:x"},
+
+		// Query and fragment parameters.
+		{name: "token", in: "https://host/x?token=abc", want: "https://host/x?token=****"},
+		{name: "among others", in: "https://h/p?page=2&api_key=abc&x=1", want: "https://h/p?page=2&api_key=****&x=1"},
+		{name: "case and separators ignored", in: "https://h/?Token=a&API-KEY=b&ApiKey=c&X_Access_Token=d", want: "https://h/?Token=****&API-KEY=****&ApiKey=****&X_Access_Token=****"},
+		{
+			name: "every secret name",
+			in:   "https://h/?key=1&secret=2&password=3&access_token=4&sig=5&signature=6&auth=7&client_secret=8&apikey=9",
+			want: "https://h/?key=****&secret=****&password=****&access_token=****&sig=****&signature=****&auth=****&client_secret=****&apikey=****",
+		},
+		{
+			name: "presigned S3 URL",
+			in:   "https://b.s3.amazonaws.com/o?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F20250101&X-Amz-Date=20250101T000000Z&X-Amz-Security-Token=tok&X-Amz-Signature=abc",
+			want: "https://b.s3.amazonaws.com/o?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=****&X-Amz-Date=20250101T000000Z&X-Amz-Security-Token=****&X-Amz-Signature=****",
+		},
+		{name: "encoded name", in: "https://h/?api%5Fkey=abc&api+key=b", want: "https://h/?api%5Fkey=****&api+key=****"},
+		{name: "value with = and :", in: "https://h/?token=a=b:c&n=1", want: "https://h/?token=****&n=1"},
+		{name: "fragment", in: "https://app/cb#access_token=abc&state=xyz", want: "https://app/cb#access_token=****&state=xyz"},
+		{name: "query in a hash route", in: "https://app/#/cb?token=abc", want: "https://app/#/cb?token=****"},
+		{name: "query then fragment", in: "https://h/?token=a#sig=b", want: "https://h/?token=****#sig=****"},
+		{name: "relative reference", in: "/hook?secret=abc", want: "/hook?secret=****"},
+		{name: "both", in: "https://u:p@h/?token=t", want: "https://u:****@h/?token=****"},
+
+		// Kept.
+		{name: "environment references", in: "https://u:${DB_PASS}@h/db?token=${TOKEN}", want: "https://u:${DB_PASS}@h/db?token=${TOKEN}"},
+		{name: "empty credentials", in: "https://u:@h/?token=&key", want: "https://u:@h/?token=&key"},
+		{name: "already masked", in: "https://u:****@h/?token=****", want: "https://u:****@h/?token=****"},
+		{name: "no credentials", in: "https://example.com:8443/hook", want: "https://example.com:8443/hook"},
+		{name: "websocket relay", in: "wss://relay.damus.io", want: "wss://relay.damus.io"},
+		{name: "harmless parameters", in: "https://h/p?q=token&page=2&max_tokens=5", want: "https://h/p?q=token&page=2&max_tokens=5"},
+		{name: "Slack channel", in: "#general", want: "#general"},
+		{name: "question", in: "Are you sure? key=value", want: "Are you sure? key=value"},
+		{name: "scp-style git address", in: "git@github.com:o/r.git", want: "git@github.com:o/r.git"},
+		{name: "no scheme", in: "://u:p@h", want: "://u:p@h"},
+		{name: "plain text", in: "hello: world", want: "hello: world"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := Config{
+				"url":      tt.in,
+				"nested":   map[string]any{"endpoint": tt.in},
+				"list":     []any{tt.in},
+				"botToken": tt.in, // a sensitive key masks the whole string
+			}
+			want := Config{
+				"url":      tt.want,
+				"nested":   map[string]any{"endpoint": tt.want},
+				"list":     []any{tt.want},
+				"botToken": maskString(tt.in),
+			}
+			if diff := cmp.Diff(want, Redact(in)); diff != "" {
+				t.Errorf("Redact (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRedactURLWebhooks checks that Discord and Slack webhook URLs, whose
+// path is the token, are masked whole under the keys they are kept in.
+func TestRedactURLWebhooks(t *testing.T) {
+	in := Config{
+		"webhookUrl":   "https://discord.com/api/webhooks/123/abcDEF",
+		"webhook_url":  "https://hooks.slack.com/services/T0/B0/xyz",
+		"alerts":       map[string]any{"slackWebhookUrl": "https://hooks.slack.com/services/T1/B1/uvw"},
+		"webhookPath":  "/discord",
+		"callback_url": "https://agent.example.com/hook",
+	}
+	want := Config{
+		"webhookUrl":   "****:****",
+		"webhook_url":  "****:****",
+		"alerts":       map[string]any{"slackWebhookUrl": "****:****"},
+		"webhookPath":  "/discord",
+		"callback_url": "https://agent.example.com/hook",
+	}
+	if diff := cmp.Diff(want, Redact(in)); diff != "" {
+		t.Errorf("Redact (-want +got):\n%s", diff)
+	}
+}
+
+// TestRedactURLPolicy checks that a Policy's keys also name secret URL
+// parameters.
+func TestRedactURLPolicy(t *testing.T) {
+	p := &Policy{Keys: []string{"pin"}}
+	in := Config{"url": "https://h/?pin=1234&page=2"}
+	want := Config{"url": "https://h/?pin=****&page=2"}
+	if diff := cmp.Diff(want, p.Redact(in)); diff != "" {
+		t.Errorf("Redact (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(in, Redact(in)); diff != "" {
+		t.Errorf("default rules masked pin (-want +got):\n%s", diff)
+	}
+}
+
+// restoreCase is one write-back: a client read stored redacted and sent
+// back sent. Either want is the config Restore keeps, or wantErr is the
+// whole error it returns.
+type restoreCase struct {
+	name    string
+	policy  *Policy
+	stored  Config
+	sent    Config
+	want    Config
+	wantErr string
+}
+
+func runRestoreCases(t *testing.T, tests []restoreCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stored, sent := deepCopy(tt.stored), deepCopy(tt.sent)
+			got, err := tt.policy.Restore(tt.sent, tt.stored)
+			if tt.wantErr != "" {
+				if !errors.Is(err, ErrInvalidConfig) || err.Error() != tt.wantErr {
+					t.Fatalf("Restore error = %v, want %q wrapping ErrInvalidConfig", err, tt.wantErr)
+				}
+				if got != nil {
+					t.Errorf("Restore returned %v with its error, want nil", got)
+				}
+			} else {
+				if err != nil {
+					t.Fatalf("Restore: %v", err)
+				}
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("Restore (-want +got):\n%s", diff)
+				}
+			}
+			if diff := cmp.Diff(stored, any(tt.stored)); tt.stored != nil && diff != "" {
+				t.Errorf("Restore changed the stored config (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(sent, any(tt.sent)); diff != "" {
+				t.Errorf("Restore changed the sent config (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// errMask is the error for a mask with nothing to keep, at path.
+func errMask(path string) string {
+	return "invalid connector config: " + path + ": redaction mask with no stored secret to keep"
+}
+
+func TestRestoreURL(t *testing.T) {
+	stored := Config{
+		"url":        "https://user:pw@db.example.com/x?token=T0&page=2",
+		"endpoint":   "postgres://u:p@h/db",
+		"webhookUrl": "https://discord.com/api/webhooks/1/abc",
+		"port":       int64(5432),
+		"mirrors":    []any{"https://a/?key=KA", "https://b/?key=KB"},
+	}
+	tests := []restoreCase{
+		{
+			name:   "redacted URLs keep the stored ones",
+			stored: stored,
+			sent:   Redact(stored),
+			want:   stored,
+		},
+		{
+			name:   "redacted URL kept while another field changes",
+			stored: stored,
+			sent:   Config{"url": "https://user:****@db.example.com/x?token=****&page=2", "port": int64(6543)},
+			want:   Config{"url": "https://user:pw@db.example.com/x?token=T0&page=2", "port": int64(6543)},
+		},
+		{
+			name:   "a new URL in clear replaces the stored one",
+			stored: stored,
+			sent:   Config{"url": "https://user:new@db.example.com/x?token=T1&page=2"},
+			want:   Config{"url": "https://user:new@db.example.com/x?token=T1&page=2"},
+		},
+		{
+			name:    "a masked URL with another host",
+			stored:  stored,
+			sent:    Config{"url": "https://user:****@other.example.com/x?token=****&page=2"},
+			wantErr: errMask("config.url"),
+		},
+		{
+			name:    "a masked URL with another non-secret parameter",
+			stored:  stored,
+			sent:    Config{"url": "https://user:****@db.example.com/x?token=****&page=3"},
+			wantErr: errMask("config.url"),
+		},
+		{
+			name:    "one credential new, another masked",
+			stored:  stored,
+			sent:    Config{"url": "https://user:new@db.example.com/x?token=****&page=2"},
+			wantErr: errMask("config.url"),
+		},
+		{
+			name:    "a masked URL where nothing is stored",
+			stored:  stored,
+			sent:    Config{"dsnLink": "postgres://u:****@h/db"},
+			wantErr: errMask("config.dsnLink"),
+		},
+		{
+			name:    "a masked URL where a number is stored",
+			stored:  stored,
+			sent:    Config{"port": "https://h/?token=****"},
+			wantErr: errMask("config.port"),
+		},
+		{
+			name:    "a masked URL with nothing stored at all",
+			sent:    Config{"endpoint": "postgres://u:****@h/db"},
+			wantErr: errMask("config.endpoint"),
+		},
+		{
+			name:   "a webhook URL masked whole under its sensitive key",
+			stored: stored,
+			sent:   Config{"webhookUrl": "****:****"},
+			want:   Config{"webhookUrl": "https://discord.com/api/webhooks/1/abc"},
+		},
+		{
+			name:   "URLs in an array, by position",
+			stored: stored,
+			sent:   Config{"mirrors": []any{"https://a/?key=****", "https://c/?key=KC"}},
+			want:   Config{"mirrors": []any{"https://a/?key=KA", "https://c/?key=KC"}},
+		},
+		{
+			name:    "URLs in a reordered array keep nothing",
+			stored:  stored,
+			sent:    Config{"mirrors": []any{"https://b/?key=****", "https://a/?key=****"}},
+			wantErr: errMask("config.mirrors[0]"),
+		},
+		{
+			name:    "URLs in a shorter array keep nothing",
+			stored:  stored,
+			sent:    Config{"mirrors": []any{"https://b/?key=****"}},
+			wantErr: errMask("config.mirrors[0]"),
+		},
+		{
+			name:   "a URL that was stored with a mask in it",
+			stored: Config{"url": "https://u:****@h/"},
+			sent:   Config{"url": "https://u:****@h/"},
+			want:   Config{"url": "https://u:****@h/"},
+		},
+		{
+			name:   "a mask outside a credential is data",
+			stored: stored,
+			sent:   Config{"url": "https://h/****?page=****"},
+			want:   Config{"url": "https://h/****?page=****"},
+		},
+	}
+	runRestoreCases(t, tests)
 }
