@@ -441,7 +441,8 @@ func (p *Policy) secretParam(name string) bool {
 // or a removal, an object without an identity field keeps no secret.
 //
 // If there is no stored value to keep for a mask, Restore returns an error
-// wrapping [ErrInvalidConfig] that names the path of the mask
+// wrapping [ErrInvalidConfig] that names the path of the mask (of several,
+// the first in the order of object keys and array indexes)
 // ("config.accounts[0].botToken: redaction mask with no stored secret to
 // keep"), so that a mask is never saved as a secret nor a secret moved to
 // another element. Neither cfg nor stored is changed, and the result
@@ -471,13 +472,23 @@ func (p *Policy) restore(v, old any, has, secret bool) (any, *pathError) {
 		}
 		oldMap, _ := old.(map[string]any)
 		out := make(map[string]any, len(v))
+		// Of several problems, the one under the first key is reported,
+		// so that the error does not depend on the order of the map.
+		var first *pathError
+		var firstKey string
 		for k, e := range v {
 			o, ok := oldMap[k]
 			r, err := p.restore(e, o, ok, secret || p.IsSensitive(k))
 			if err != nil {
-				return nil, err.at("." + k)
+				if first == nil || k < firstKey {
+					first, firstKey = err, k
+				}
+				continue
 			}
 			out[k] = r
+		}
+		if first != nil {
+			return nil, first.at("." + firstKey)
 		}
 		return out, nil
 	case []any:

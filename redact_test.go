@@ -3,9 +3,12 @@
 package connectors
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -1155,4 +1158,419 @@ func TestRestoreURL(t *testing.T) {
 		},
 	}
 	runRestoreCases(t, tests)
+}
+
+// account is an element of an accounts array.
+func account(fields ...any) map[string]any {
+	m := make(map[string]any)
+	for i := 0; i < len(fields); i += 2 {
+		m[fields[i].(string)] = fields[i+1]
+	}
+	return m
+}
+
+// TestRestoreArrays checks that a mask in an array element keeps only the
+// secret of the same element: matched by identity, or by an unchanged
+// position and unchanged non-secret fields; never another element's.
+func TestRestoreArrays(t *testing.T) {
+	alice := account("name", "alice", "botToken", "111:ALICE")
+	bob := account("name", "bob", "botToken", "222:BOB")
+	aliceSent := account("name", "alice", "botToken", "****:****")
+	bobSent := account("name", "bob", "botToken", "****:****")
+	withIDs := Config{"accounts": []any{alice, bob}}
+
+	// Elements without an identity field.
+	anon := Config{"accounts": []any{
+		account("botToken", "111:A", "port", int64(1)),
+		account("botToken", "222:B", "port", int64(2)),
+	}}
+
+	tests := []restoreCase{
+		// Identity.
+		{
+			name:   "unchanged",
+			stored: withIDs,
+			sent:   Config{"accounts": []any{aliceSent, bobSent}},
+			want:   withIDs,
+		},
+		{
+			name:   "removal: the remaining element keeps its own secret",
+			stored: withIDs,
+			sent:   Config{"accounts": []any{bobSent}},
+			want:   Config{"accounts": []any{bob}},
+		},
+		{
+			name:   "reorder: the secret follows the element",
+			stored: withIDs,
+			sent:   Config{"accounts": []any{bobSent, aliceSent}},
+			want:   Config{"accounts": []any{bob, alice}},
+		},
+		{
+			name:   "insert at the front",
+			stored: withIDs,
+			sent: Config{"accounts": []any{
+				account("name", "carol", "botToken", "333:CAROL"), aliceSent, bobSent,
+			}},
+			want: Config{"accounts": []any{
+				account("name", "carol", "botToken", "333:CAROL"), alice, bob,
+			}},
+		},
+		{
+			name:    "a new element with a mask",
+			stored:  withIDs,
+			sent:    Config{"accounts": []any{account("name", "carol", "botToken", "****:****"), aliceSent}},
+			wantErr: errMask("config.accounts[0].botToken"),
+		},
+		{
+			name:    "a renamed element is another element",
+			stored:  withIDs,
+			sent:    Config{"accounts": []any{account("name", "alicia", "botToken", "****:****"), bobSent}},
+			wantErr: errMask("config.accounts[0].botToken"),
+		},
+		{
+			name:   "other fields change, identity kept",
+			stored: withIDs,
+			sent: Config{"accounts": []any{
+				bobSent, account("name", "alice", "botToken", "****", "dmPolicy", "open"),
+			}},
+			want: Config{"accounts": []any{
+				bob, account("name", "alice", "botToken", "111:ALICE", "dmPolicy", "open"),
+			}},
+		},
+		{
+			name: "integer identity, and the best identity field counts",
+			stored: Config{"bots": []any{
+				account("id", int64(1), "name", "same", "token", "T1"),
+				account("id", int64(2), "name", "same", "token", "T2"),
+			}},
+			sent: Config{"bots": []any{
+				account("id", int64(2), "name", "same", "token", "****"),
+			}},
+			want: Config{"bots": []any{
+				account("id", int64(2), "name", "same", "token", "T2"),
+			}},
+		},
+		{
+			name: "identity fields are folded like keys",
+			stored: Config{"accounts": []any{
+				account("account_id", "a1", "apiKey", "K1"),
+				account("account_id", "a2", "apiKey", "K2"),
+			}},
+			sent: Config{"accounts": []any{account("ACCOUNT-ID", "a2", "apiKey", "****")}},
+			want: Config{"accounts": []any{account("ACCOUNT-ID", "a2", "apiKey", "K2")}},
+		},
+		{
+			name: "an identity of another type does not match",
+			stored: Config{"bots": []any{
+				account("id", int64(1), "token", "T1"), account("id", int64(2), "token", "T2"),
+			}},
+			sent:    Config{"bots": []any{account("id", "2", "token", "****")}},
+			wantErr: errMask("config.bots[0].token"),
+		},
+
+		// Duplicate identities are ambiguous.
+		{
+			name: "duplicate identity in the stored array",
+			stored: Config{"accounts": []any{
+				account("name", "x", "token", "A", "port", int64(1)),
+				account("name", "x", "token", "B", "port", int64(2)),
+			}},
+			sent:    Config{"accounts": []any{account("name", "x", "token", "****", "port", int64(2))}},
+			wantErr: errMask("config.accounts[0].token"),
+		},
+		{
+			name:   "duplicate identity in the sent array",
+			stored: withIDs,
+			sent: Config{"accounts": []any{
+				bobSent, account("name", "bob", "botToken", "****:****", "enabled", false),
+			}},
+			wantErr: errMask("config.accounts[0].botToken"),
+		},
+		{
+			name: "duplicate identities written back unchanged",
+			stored: Config{"accounts": []any{
+				account("name", "x", "token", "A"), account("name", "x", "token", "B"),
+			}},
+			sent: Config{"accounts": []any{
+				account("name", "x", "token", "****"), account("name", "x", "token", "****"),
+			}},
+			want: Config{"accounts": []any{
+				account("name", "x", "token", "A"), account("name", "x", "token", "B"),
+			}},
+		},
+
+		// No identity: same position, same length, same non-secret fields.
+		{
+			name:   "no identity, unchanged",
+			stored: anon,
+			sent:   Redact(anon),
+			want:   anon,
+		},
+		{
+			name:   "no identity, one secret replaced, the other kept",
+			stored: anon,
+			sent: Config{"accounts": []any{
+				account("botToken", "999:NEW", "port", int64(1)),
+				account("botToken", "****:****", "port", int64(2)),
+			}},
+			want: Config{"accounts": []any{
+				account("botToken", "999:NEW", "port", int64(1)),
+				account("botToken", "222:B", "port", int64(2)),
+			}},
+		},
+		{
+			name:    "no identity, removal",
+			stored:  anon,
+			sent:    Config{"accounts": []any{account("botToken", "****:****", "port", int64(2))}},
+			wantErr: errMask("config.accounts[0].botToken"),
+		},
+		{
+			name:   "no identity, reorder",
+			stored: anon,
+			sent: Config{"accounts": []any{
+				account("botToken", "****:****", "port", int64(2)),
+				account("botToken", "****:****", "port", int64(1)),
+			}},
+			wantErr: errMask("config.accounts[0].botToken"),
+		},
+		{
+			name:   "no identity, insert at the front",
+			stored: anon,
+			sent: Config{"accounts": []any{
+				account("botToken", "333:C", "port", int64(3)),
+				account("botToken", "****:****", "port", int64(1)),
+				account("botToken", "****:****", "port", int64(2)),
+			}},
+			wantErr: errMask("config.accounts[1].botToken"),
+		},
+		{
+			name:   "no identity, a non-secret field changed",
+			stored: anon,
+			sent: Config{"accounts": []any{
+				account("botToken", "****:****", "port", int64(1)),
+				account("botToken", "****:****", "port", int64(3)),
+			}},
+			wantErr: errMask("config.accounts[1].botToken"),
+		},
+		{
+			name:   "no identity, a non-secret field added",
+			stored: anon,
+			sent: Config{"accounts": []any{
+				account("botToken", "****:****", "port", int64(1), "enabled", true),
+				account("botToken", "****:****", "port", int64(2)),
+			}},
+			wantErr: errMask("config.accounts[0].botToken"),
+		},
+		{
+			name:   "no identity, a sensitive field dropped is not a change",
+			stored: Config{"accounts": []any{account("token", "A", "password", "P", "port", int64(1))}},
+			sent:   Config{"accounts": []any{account("token", "****", "port", int64(1))}},
+			want:   Config{"accounts": []any{account("token", "A", "port", int64(1))}},
+		},
+		{
+			name:   "no identity, elements without secrets may change freely",
+			stored: anon,
+			sent:   Config{"accounts": []any{account("port", int64(9)), account("port", int64(8)), account("port", int64(7))}},
+			want:   Config{"accounts": []any{account("port", int64(9)), account("port", int64(8)), account("port", int64(7))}},
+		},
+		{
+			name: "key is a secret, not an identity",
+			stored: Config{"keys": []any{
+				account("key", "K1", "label", "a"), account("key", "K2", "label", "b"),
+			}},
+			sent:    Config{"keys": []any{account("key", "****", "label", "b")}},
+			wantErr: errMask("config.keys[0].key"),
+		},
+		{
+			name:   "an identity field the policy makes secret is no identity",
+			policy: &Policy{Keys: []string{"email"}},
+			stored: Config{"accounts": []any{
+				account("email", "a@x", "password", "PA"), account("email", "b@x", "password", "PB"),
+			}},
+			sent:    Config{"accounts": []any{account("email", "****", "password", "****")}},
+			wantErr: errMask("config.accounts[0].email"),
+		},
+
+		// Arrays of plain secrets, under a sensitive key.
+		{
+			name:   "secret strings, unchanged",
+			stored: Config{"apiKeys": []any{"K1", "K2"}},
+			sent:   Config{"apiKeys": []any{"****", "****"}},
+			want:   Config{"apiKeys": []any{"K1", "K2"}},
+		},
+		{
+			name:   "secret strings, one replaced",
+			stored: Config{"apiKeys": []any{"K1", "K2"}},
+			sent:   Config{"apiKeys": []any{"K3", "****"}},
+			want:   Config{"apiKeys": []any{"K3", "K2"}},
+		},
+		{
+			name:    "secret strings, one removed",
+			stored:  Config{"apiKeys": []any{"K1", "K2"}},
+			sent:    Config{"apiKeys": []any{"****"}},
+			wantErr: errMask("config.apiKeys[0]"),
+		},
+		{
+			name:    "secret strings, one added",
+			stored:  Config{"apiKeys": []any{"K1", "K2"}},
+			sent:    Config{"apiKeys": []any{"K0", "****", "****"}},
+			wantErr: errMask("config.apiKeys[1]"),
+		},
+		{
+			name:    "objects under a sensitive key have no identity",
+			stored:  Config{"credentials": []any{account("name", "a", "value", "A"), account("name", "b", "value", "B")}},
+			sent:    Config{"credentials": []any{account("name", "****", "value", "B")}},
+			wantErr: errMask("config.credentials[0].name"),
+		},
+
+		// Nested arrays.
+		{
+			name: "nested: inner elements matched by identity inside an outer match",
+			stored: Config{"accounts": []any{
+				account("name", "a", "webhooks", []any{
+					account("id", "w1", "secret", "S1"), account("id", "w2", "secret", "S2"),
+				}),
+				account("name", "b", "webhooks", []any{account("id", "w1", "secret", "S3")}),
+			}},
+			sent: Config{"accounts": []any{
+				account("name", "b", "webhooks", []any{account("id", "w1", "secret", "****")}),
+				account("name", "a", "webhooks", []any{account("id", "w2", "secret", "****")}),
+			}},
+			want: Config{"accounts": []any{
+				account("name", "b", "webhooks", []any{account("id", "w1", "secret", "S3")}),
+				account("name", "a", "webhooks", []any{account("id", "w2", "secret", "S2")}),
+			}},
+		},
+		{
+			name: "nested: an outer element with no match keeps nothing inside",
+			stored: Config{"accounts": []any{
+				account("webhooks", []any{account("secret", "S1")}),
+			}},
+			sent: Config{"accounts": []any{
+				account("webhooks", []any{account("secret", "****")}),
+				account("webhooks", []any{account("secret", "****")}),
+			}},
+			wantErr: errMask("config.accounts[0].webhooks[0].secret"),
+		},
+		{
+			name:   "nested: arrays of arrays of secrets, by position",
+			stored: Config{"apiKeyPairs": []any{[]any{"a1", "a2"}, []any{"b1", "b2"}}},
+			sent:   Config{"apiKeyPairs": []any{[]any{"****", "****"}, []any{"n1", "****"}}},
+			want:   Config{"apiKeyPairs": []any{[]any{"a1", "a2"}, []any{"n1", "b2"}}},
+		},
+		{
+			name:    "nested: a shorter inner array of secrets",
+			stored:  Config{"apiKeyPairs": []any{[]any{"a1", "a2"}, []any{"b1", "b2"}}},
+			sent:    Config{"apiKeyPairs": []any{[]any{"****", "****"}, []any{"****"}}},
+			wantErr: errMask("config.apiKeyPairs[1][0]"),
+		},
+		{
+			name: "nested: an element's non-secret content includes its inner arrays",
+			stored: Config{"groups": []any{
+				account("members", []any{"u1", "u2"}, "token", "T1"),
+				account("members", []any{"u3"}, "token", "T2"),
+			}},
+			sent: Config{"groups": []any{
+				account("members", []any{"u3"}, "token", "****"),
+				account("members", []any{"u1", "u2"}, "token", "****"),
+			}},
+			wantErr: errMask("config.groups[0].token"),
+		},
+		{
+			name: "a redacted URL is unchanged content",
+			stored: Config{"relays": []any{
+				account("url", "https://u:p1@r1/", "token", "T1"),
+				account("url", "https://u:p2@r2/", "token", "T2"),
+			}},
+			sent: Config{"relays": []any{
+				account("url", "https://u:****@r1/", "token", "****"),
+				account("url", "https://u:****@r2/", "token", "****"),
+			}},
+			want: Config{"relays": []any{
+				account("url", "https://u:p1@r1/", "token", "T1"),
+				account("url", "https://u:p2@r2/", "token", "T2"),
+			}},
+		},
+	}
+	runRestoreCases(t, tests)
+}
+
+// TestRestoreRoundTrip checks the write-back rule on realistic configs:
+// what a client reads, sent back as it is, restores what is stored.
+func TestRestoreRoundTrip(t *testing.T) {
+	configs := []Config{
+		sampleConfig(),
+		{
+			"accounts": []any{
+				account("name", "x", "botToken", "1:A", "proxy", "http://u:p@proxy:3128"),
+				account("name", "x", "botToken", "2:B"),
+				account("botToken", "3:C"),
+				account("id", int64(7), "apiKeys", []any{"k1", "k2"}),
+			},
+			"webhook":     map[string]any{"url": "https://agent.example.com/tg?secret=S", "secretToken": "st"},
+			"mirrors":     []any{"https://a/?key=KA", "https://a/?key=KB"},
+			"apiKeyPairs": []any{[]any{"a1", "a2"}},
+		},
+	}
+	for i, stored := range configs {
+		got, err := Restore(Redact(stored), stored)
+		if err != nil {
+			t.Fatalf("config %d: Restore(Redact(c), c): %v", i, err)
+		}
+		if diff := cmp.Diff(stored, got); diff != "" {
+			t.Errorf("config %d: Restore(Redact(c), c) != c (-want +got):\n%s", i, diff)
+		}
+	}
+}
+
+// TestHandlerRefusesMovedSecret checks the issue's case end to end: after
+// a client drops the first of two accounts that have no identity field,
+// the masks it sends back are refused with a 400 naming the place, and
+// the store keeps what it had.
+func TestHandlerRefusesMovedSecret(t *testing.T) {
+	s := new(MemoryStore)
+	stored := Config{"accounts": []any{
+		account("botToken", "111:ALICE", "dmPolicy", "open"),
+		account("botToken", "222:BOB", "dmPolicy", "pairing"),
+	}}
+	if err := s.Put(context.Background(), "telegram", stored); err != nil {
+		t.Fatal(err)
+	}
+	h := NewHandler(s, HandlerOptions{})
+	body := `{"name": "telegram", "config": {"accounts": [{"botToken": "****:****", "dmPolicy": "pairing"}]}}`
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400; body %s", rec.Code, rec.Body)
+	}
+	if !strings.Contains(rec.Body.String(), "config.accounts[0].botToken") {
+		t.Errorf("body %s does not name config.accounts[0].botToken", rec.Body)
+	}
+	got, err := s.Get(context.Background(), "telegram")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(stored, got); diff != "" {
+		t.Errorf("store changed (-want +got):\n%s", diff)
+	}
+}
+
+// TestRestoreErrorPathIsFirst checks that of several masks with nothing
+// to keep, the error names the first in key and index order, whatever
+// the order of the maps.
+func TestRestoreErrorPathIsFirst(t *testing.T) {
+	sent := Config{
+		"zToken":   "****",
+		"accounts": []any{account("name", "n", "port", int64(1)), account("token", "****", "apiKey", "****")},
+		"botToken": "****",
+		"b":        map[string]any{"secret": "****", "password": "****"},
+	}
+	for range 50 {
+		_, err := Restore(sent, Config{"accounts": []any{}})
+		if want := errMask("config.accounts[1].apiKey"); err == nil || err.Error() != want {
+			t.Fatalf("Restore error = %v, want %s", err, want)
+		}
+	}
 }
