@@ -60,10 +60,14 @@ type Policy struct {
 var (
 	defaultContains = []string{
 		"password", "passwd", "passphrase", "secret", "credential", "cookie",
-		"authorization", "connectionstring", "apikey", "privatekey", "privkey",
-		"seedphrase", "mnemonic", "accesskey", "authkey", "sessionkey",
-		"signingkey", "encryptkey", "encryptionkey", "aeskey", "masterkey",
-		"hmackey", "consumerkey",
+		"authorization", "connectionstring", "seedphrase", "mnemonic",
+	}
+	// keyWords are the rest of the fragments, each without its final
+	// "key": they are looked for only before a "key", which most keys
+	// do not contain.
+	keyWords = []string{
+		"api", "private", "priv", "access", "auth", "session", "signing",
+		"encrypt", "encryption", "aes", "master", "hmac", "consumer",
 	}
 	defaultSuffixes = []string{"token", "pass", "pwd", "dsn", "jwt", "webhookurl", "databaseurl"}
 	defaultKeys     = map[string]bool{
@@ -137,6 +141,18 @@ func (p *Policy) sensitiveFolded(f []byte) bool {
 	for _, s := range defaultContains {
 		if bytes.Contains(f, []byte(s)) {
 			return true
+		}
+	}
+	for i := 0; ; i += len("key") {
+		j := bytes.Index(f[i:], []byte("key"))
+		if j < 0 {
+			break
+		}
+		i += j
+		for _, w := range keyWords {
+			if bytes.HasSuffix(f[:i], []byte(w)) {
+				return true
+			}
 		}
 	}
 	for _, s := range defaultSuffixes {
