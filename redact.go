@@ -45,7 +45,8 @@ const Mask = "****"
 // keyboard and keyword are not. A key that names where a secret is, such
 // as apiKeyEnv or passwordFile, is treated as a secret all the same: the
 // rules have no exceptions beyond those above. Hosts add the secrets of
-// their own configs with Keys and Contains.
+// their own configs with Keys and Contains. The same rules decide which
+// URL parameters hold secrets (see [Policy.Redact]).
 type Policy struct {
 	// Keys are extra key names that hold secrets, matched as whole keys
 	// with the same folding as the default rules ("pinCode" matches
@@ -445,24 +446,24 @@ func (p *Policy) secretParam(name string) bool {
 //     sensitive keys, with a redacted URL equal to the stored one); this
 //     is the only rule for an array under a sensitive key, such as
 //     apiKeys: ["****", "****"];
-//   - otherwise, for an object, the stored object with the same identity:
-//     the value of its first identity field in the order "id", "name",
-//     "accountId", "account", "username", "phone", "phoneNumber", "email",
-//     "channelId", "guildId", "botId", "clientId", "appId", "userId",
-//     "uid" (folded like keys), a non-empty string or an integer under a
-//     key that is not sensitive. An identity that is not exactly once in
-//     each array is ambiguous and matches nothing.
+//   - otherwise, for an object outside sensitive keys, the one stored
+//     object with the same identity. An object's identity is the value of
+//     the first of these fields (folded like keys) that it has, is not
+//     sensitive and holds a non-empty string or an integer: "id", "name",
+//     "accountId", "account", "username", "phone", "phoneNumber",
+//     "email", "channelId", "guildId", "botId", "clientId", "appId",
+//     "userId", "uid". An identity that is not exactly once in each array
+//     is ambiguous and matches nothing.
 //
 // Any other element has no stored counterpart: after a reorder, an insert
 // or a removal, an object without an identity field keeps no secret.
 //
-// If there is no stored value to keep for a mask, Restore returns an error
-// wrapping [ErrInvalidConfig] that names the path of the mask (of several,
-// the first in the order of object keys and array indexes)
-// ("config.accounts[0].botToken: redaction mask with no stored secret to
-// keep"), so that a mask is never saved as a secret nor a secret moved to
-// another element. Neither cfg nor stored is changed, and the result
-// shares nothing with them.
+// If a mask has no stored value to keep, Restore returns an error wrapping
+// [ErrInvalidConfig] that names its path, such as
+// "config.accounts[0].botToken: redaction mask with no stored secret to
+// keep" (of several, the first in key and index order), so that a mask is
+// never saved as a secret nor a secret moved to another element. Neither
+// cfg nor stored is changed, and the result shares nothing with them.
 func Restore(cfg, stored Config) (Config, error) {
 	return (*Policy)(nil).Restore(cfg, stored)
 }
