@@ -34,8 +34,8 @@ const Mask = "****"
 //     "webhookurl" (a Discord or Slack webhook URL carries its token) or
 //     "databaseurl";
 //   - is one of "key", "nsec", "streamkey", "rtmpkey", "serviceaccount",
-//     "serviceaccountkey", "serviceaccountjson", "sessionstring" and
-//     "signeruuid";
+//     "serviceaccountkey", "serviceaccountjson", "sessionstring",
+//     "signeruuid" and "apihash" (a Telegram app's MTProto secret);
 //   - is one of "tokens", "apitokens", "bottokens", "accesstokens",
 //     "authtokens", "refreshtokens" and "sessiontokens". Any other key
 //     ending in "tokens" counts tokens (maxTokens, totalTokens,
@@ -74,7 +74,7 @@ var (
 	defaultKeys     = map[string]bool{
 		"key": true, "nsec": true, "streamkey": true, "rtmpkey": true,
 		"serviceaccount": true, "serviceaccountkey": true, "serviceaccountjson": true,
-		"sessionstring": true, "signeruuid": true,
+		"sessionstring": true, "signeruuid": true, "apihash": true,
 		// Lists of tokens; other keys ending in "tokens" are counts.
 		"tokens": true, "apitokens": true, "bottokens": true, "accesstokens": true,
 		"authtokens": true, "refreshtokens": true, "sessiontokens": true,

@@ -24,7 +24,8 @@ func TestDefaultRules(t *testing.T) {
 		{"telegram webhook", "webhookSecret", true},
 		{"telegram webhook", "secretToken", true},
 		{"telegram webhook", "webhookPath", false},
-		{"telegram userbot", "apiHash", false}, // add it with Policy.Keys where it is one
+		{"telegram userbot", "apiId", false},
+		{"telegram userbot", "apiHash", true},
 		{"telegram userbot", "sessionString", true},
 		{"telegram", "dmPolicy", false},
 		{"telegram", "allowFrom", false},
