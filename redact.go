@@ -1,16 +1,21 @@
-// This file decides which config keys hold secrets and masks their values.
+// This file decides which config keys hold secrets, masks their values and
+// the credentials of URLs, and puts stored secrets back where a client
+// returned masks.
 
 package connectors
 
 import (
 	"bytes"
+	"net/url"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
 // Mask is what one ":"-separated part of a secret string reads as after
-// redaction: a Telegram token "123456:ABC-DEF" reads "****:****".
+// redaction: a Telegram token "123456:ABC-DEF" reads "****:****". It is
+// also what the credentials of a URL read as ("https://user:****@host/").
 const Mask = "****"
 
 // A Policy decides which config keys hold secrets. The zero Policy (and a
@@ -20,33 +25,59 @@ const Mask = "****"
 //
 // The default rules: a key is sensitive when, ignoring case and the
 // separators "_", "-", "." and " ", it
-//   - contains "password", "secret", "apikey", "privatekey", "seedphrase",
-//     "passphrase", "authorization", "connectionstring", "credential" or
-//     "cookie";
-//   - ends with "token", or with "tokens" unless it starts with "max" or
-//     "min" (maxTokens, max_output_tokens and the like count tokens, they
-//     are not secrets);
-//   - is one of "nsec", "streamkey", "rtmpkey", "serviceaccount",
-//     "serviceaccountkey", "sessionstring".
+//   - contains "password", "passwd", "passphrase", "secret", "credential",
+//     "cookie", "authorization", "connectionstring", "apikey",
+//     "privatekey", "privkey", "seedphrase", "mnemonic", "accesskey",
+//     "authkey", "sessionkey", "signingkey", "encryptkey",
+//     "encryptionkey", "aeskey", "masterkey", "hmackey" or "consumerkey";
+//   - ends with "token", "pass" (but not "bypass"), "pwd", "dsn", "jwt",
+//     "webhookurl" (a Discord or Slack webhook URL carries its token) or
+//     "databaseurl";
+//   - is one of "key", "nsec", "streamkey", "rtmpkey", "serviceaccount",
+//     "serviceaccountkey", "serviceaccountjson", "sessionstring",
+//     "signeruuid" and "apihash" (a Telegram app's MTProto secret);
+//   - is one of "tokens", "apitokens", "bottokens", "accesstokens",
+//     "authtokens", "refreshtokens" and "sessiontokens". Any other key
+//     ending in "tokens" counts tokens (maxTokens, totalTokens,
+//     promptTokens, max_output_tokens) and is not a secret.
+//
+// So "key" is a secret only as a whole key: publicKey, primaryKey, hotkey,
+// keyboard and keyword are not. A key that names where a secret is, such
+// as apiKeyEnv or passwordFile, is treated as a secret all the same: the
+// rules have no exceptions beyond those above. Hosts add the secrets of
+// their own configs with Keys and Contains. The same rules decide which
+// URL parameters hold secrets (see [Policy.Redact]).
 type Policy struct {
 	// Keys are extra key names that hold secrets, matched as whole keys
-	// with the same folding as the default rules ("signingKey" matches
-	// "signing_key" and "SIGNINGKEY").
+	// with the same folding as the default rules ("pinCode" matches
+	// "pin_code" and "PINCODE").
 	Keys []string
 	// Contains are extra fragments: a key holds a secret when it contains
 	// one of them, with the same folding.
 	Contains []string
 }
 
-// defaultContains and defaultKeys are the default rules, already folded.
+// The default rules, already folded (see foldKey).
 var (
 	defaultContains = []string{
-		"password", "secret", "apikey", "privatekey", "seedphrase",
-		"passphrase", "authorization", "connectionstring", "credential", "cookie",
+		"password", "passwd", "passphrase", "secret", "credential", "cookie",
+		"authorization", "connectionstring", "seedphrase", "mnemonic",
 	}
-	defaultKeys = map[string]bool{
-		"nsec": true, "streamkey": true, "rtmpkey": true,
-		"serviceaccount": true, "serviceaccountkey": true, "sessionstring": true,
+	// keyWords are the rest of the fragments, each without its final
+	// "key": they are looked for only before a "key", which most keys
+	// do not contain.
+	keyWords = []string{
+		"api", "private", "priv", "access", "auth", "session", "signing",
+		"encrypt", "encryption", "aes", "master", "hmac", "consumer",
+	}
+	defaultSuffixes = []string{"token", "pass", "pwd", "dsn", "jwt", "webhookurl", "databaseurl"}
+	defaultKeys     = map[string]bool{
+		"key": true, "nsec": true, "streamkey": true, "rtmpkey": true,
+		"serviceaccount": true, "serviceaccountkey": true, "serviceaccountjson": true,
+		"sessionstring": true, "signeruuid": true, "apihash": true,
+		// Lists of tokens; other keys ending in "tokens" are counts.
+		"tokens": true, "apitokens": true, "bottokens": true, "accesstokens": true,
+		"authtokens": true, "refreshtokens": true, "sessiontokens": true,
 	}
 )
 
@@ -60,52 +91,6 @@ func foldKey(k string) string {
 		}
 		return unicode.ToLower(r)
 	}, k)
-}
-
-// IsSensitive reports whether values under key are secrets by the default
-// rules (see [Policy]).
-func IsSensitive(key string) bool {
-	return (*Policy)(nil).IsSensitive(key)
-}
-
-// IsSensitive reports whether values under key are secrets under p.
-func (p *Policy) IsSensitive(key string) bool {
-	// Keys are short and mostly ASCII: fold them on the stack.
-	var buf [64]byte
-	f, ok := foldASCII(key, buf[:0])
-	if !ok {
-		f = []byte(foldKey(key))
-	}
-	if defaultKeys[string(f)] { // no allocation for a map lookup
-		return true
-	}
-	for _, s := range defaultContains {
-		if bytes.Contains(f, []byte(s)) {
-			return true
-		}
-	}
-	if bytes.HasSuffix(f, []byte("token")) {
-		return true
-	}
-	if bytes.HasSuffix(f, []byte("tokens")) && !bytes.HasPrefix(f, []byte("max")) && !bytes.HasPrefix(f, []byte("min")) {
-		return true
-	}
-	if p == nil {
-		return false
-	}
-	for _, k := range p.Keys {
-		if string(f) == foldKey(k) {
-			return true
-		}
-	}
-	for _, s := range p.Contains {
-		// A fragment of only separators folds to "" and would match
-		// every key; it is ignored.
-		if s := foldKey(s); s != "" && bytes.Contains(f, []byte(s)) {
-			return true
-		}
-	}
-	return false
 }
 
 // foldASCII is foldKey for an ASCII key, appended to dst. It reports false
@@ -126,6 +111,78 @@ func foldASCII(k string, dst []byte) ([]byte, bool) {
 	return dst, true
 }
 
+// IsSensitive reports whether values under key are secrets by the default
+// rules (see [Policy]).
+func IsSensitive(key string) bool {
+	return (*Policy)(nil).IsSensitive(key)
+}
+
+// IsSensitive reports whether values under key are secrets under p. It
+// does not allocate for an ASCII key of up to 64 bytes.
+func (p *Policy) IsSensitive(key string) bool {
+	// Keys are short and mostly ASCII: fold them on the stack.
+	var buf [64]byte
+	return p.sensitiveFolded(fold(key, buf[:0]))
+}
+
+// fold is foldKey appended to dst, without allocating for an ASCII key
+// that fits in dst's capacity.
+func fold(k string, dst []byte) []byte {
+	if f, ok := foldASCII(k, dst); ok {
+		return f
+	}
+	return append(dst, foldKey(k)...)
+}
+
+// sensitiveFolded is IsSensitive for a key already folded.
+func (p *Policy) sensitiveFolded(f []byte) bool {
+	if defaultKeys[string(f)] { // no allocation for a map lookup
+		return true
+	}
+	for _, s := range defaultContains {
+		if bytes.Contains(f, []byte(s)) {
+			return true
+		}
+	}
+	for i := 0; ; i += len("key") {
+		j := bytes.Index(f[i:], []byte("key"))
+		if j < 0 {
+			break
+		}
+		i += j
+		for _, w := range keyWords {
+			if bytes.HasSuffix(f[:i], []byte(w)) {
+				return true
+			}
+		}
+	}
+	for _, s := range defaultSuffixes {
+		if bytes.HasSuffix(f, []byte(s)) {
+			if s == "pass" && bytes.HasSuffix(f, []byte("bypass")) {
+				continue
+			}
+			return true
+		}
+	}
+	if p == nil {
+		return false
+	}
+	var buf [64]byte
+	for _, k := range p.Keys {
+		if bytes.Equal(f, fold(k, buf[:0])) {
+			return true
+		}
+	}
+	for _, s := range p.Contains {
+		// A fragment of only separators folds to "" and would match
+		// every key; it is ignored.
+		if s := fold(s, buf[:0]); len(s) > 0 && bytes.Contains(f, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // Redact returns a deep copy of cfg with every secret masked by the default
 // rules; see [Policy.Redact]. Redact(nil) is nil.
 func Redact(cfg Config) Config {
@@ -140,6 +197,23 @@ func Redact(cfg Config) Config {
 //   - an empty string stays empty, so a reader can tell "not set";
 //   - a number or boolean becomes [Mask];
 //   - arrays and objects keep their shape with each leaf masked.
+//
+// Under any other key, a string is kept, except for the credentials of a
+// URL in it, which are each replaced by [Mask]:
+//   - after the first scheme and "://" in a string, the password of the
+//     user information ("https://user:****@host/",
+//     "postgres://u:****@h/db"), or the whole user information when it has
+//     no password, because a token is often sent as the user name
+//     ("https://****@github.com/...");
+//   - in a string that holds a "?" (or, after a scheme, a "#"), the value
+//     of each parameter after it whose name is sensitive under p or is
+//     "sig", "auth" or ends with "signature": "?token=****&page=2",
+//     "?api_key=****", "?X-Amz-Signature=****". Parameters are separated
+//     by "&", "?" and "#", and their names are URL-decoded; a name with a
+//     space is prose, not a parameter.
+//
+// An empty credential, or one that is a whole environment reference, is
+// kept. The rest of the string is kept byte for byte.
 //
 // Redact never changes cfg. p.Redact(nil) is nil.
 func (p *Policy) Redact(cfg Config) Config {
@@ -180,6 +254,9 @@ func (p *Policy) redactValue(v any, secret bool) any {
 	case string:
 		if secret {
 			return maskString(x)
+		}
+		if m, _ := p.maskURL(x); m != x {
+			return m
 		}
 		return v // the same interface value: no new allocation
 	case bool, int64, float64:
@@ -238,18 +315,155 @@ func isEnvRef(s string) bool {
 	return true
 }
 
+// maskURL returns s with the credentials of a URL in it replaced by Mask,
+// as [Policy.Redact] describes, or s itself if it has none to mask.
+// masked reports whether a credential of s already is Mask: s is then a
+// URL that was redacted.
+func (p *Policy) maskURL(s string) (out string, masked bool) {
+	// Most strings are not URLs: they cost two scans and no allocation.
+	scheme := schemeEnd(s)
+	params := strings.IndexByte(s, '?')
+	if scheme > 0 {
+		if i := strings.IndexAny(s[scheme:], "?#"); i >= 0 {
+			params = scheme + i
+		}
+	}
+	if scheme < 0 && params < 0 {
+		return s, false
+	}
+
+	var b strings.Builder
+	done := 0 // s[:done] is in b, or needs no change if b is empty
+	mask := func(start, end int) {
+		v := s[start:end]
+		switch {
+		case v == "" || isEnvRef(v):
+		case v == Mask:
+			masked = true
+		default:
+			if b.Len() == 0 {
+				b.Grow(len(s))
+			}
+			b.WriteString(s[done:start])
+			b.WriteString(Mask)
+			done = end
+		}
+	}
+
+	if scheme > 0 {
+		// The authority runs to the first "/", "?" or "#"; its user
+		// information, to the last "@" in it.
+		auth := s[scheme:]
+		if i := strings.IndexAny(auth, "/?#"); i >= 0 {
+			auth = auth[:i]
+		}
+		if at := strings.LastIndexByte(auth, '@'); at >= 0 {
+			if colon := strings.IndexByte(auth[:at], ':'); colon >= 0 {
+				mask(scheme+colon+1, scheme+at)
+			} else {
+				mask(scheme, scheme+at)
+			}
+		}
+	}
+
+	for i := params; i >= 0 && i < len(s); {
+		// s[i] is a separator; the parameter runs to the next one.
+		start := i + 1
+		end := len(s)
+		if j := strings.IndexAny(s[start:], "&?#"); j >= 0 {
+			end = start + j
+		}
+		if eq := strings.IndexByte(s[start:end], '='); eq >= 0 && p.secretParam(s[start:start+eq]) {
+			mask(start+eq+1, end)
+		}
+		i = end
+	}
+
+	if b.Len() == 0 {
+		return s, masked
+	}
+	b.WriteString(s[done:])
+	return b.String(), masked
+}
+
+// schemeEnd returns the index just past the first "://" in s if a URL
+// scheme (a letter, then letters, digits, "+", "-" and ".") ends there,
+// or -1.
+func schemeEnd(s string) int {
+	i := strings.Index(s, "://")
+	start := i
+	for start > 0 && isSchemeByte(s[start-1]) {
+		start--
+	}
+	for start < i && !('a' <= s[start]|0x20 && s[start]|0x20 <= 'z') {
+		start++ // a scheme starts with a letter
+	}
+	if start >= i {
+		return -1
+	}
+	return i + len("://")
+}
+
+func isSchemeByte(c byte) bool {
+	return 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'
+}
+
+// secretParam reports whether the value of the URL parameter name, as
+// written in a URL, is a secret.
+func (p *Policy) secretParam(name string) bool {
+	if strings.IndexByte(name, ' ') >= 0 {
+		return false // prose with a "?", not a URL
+	}
+	if strings.ContainsAny(name, "%+") {
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+	}
+	var buf [64]byte
+	f := fold(name, buf[:0])
+	return string(f) == "sig" || string(f) == "auth" ||
+		bytes.HasSuffix(f, []byte("signature")) || p.sensitiveFolded(f)
+}
+
 // Restore returns a copy of cfg, a config a client sent back after reading
-// it redacted, in which every mask under a sensitive key is replaced by the
-// value stored at the same path in stored: a string made only of [Mask]
-// parts ("****", "****:****", ...) or "[REDACTED]" means "keep what is
-// there". Paths follow object keys and array indexes, at any depth. Values
-// that are not masks, and masks under keys that are not sensitive, are
-// kept as sent.
+// it redacted, in which the masks that [Policy.Redact] writes are replaced
+// by the stored values they stand for. stored is the config as stored;
+// Restore never takes a value from it except as follows.
 //
-// If stored has no value at the path of a mask, Restore returns an error
-// wrapping [ErrInvalidConfig] that names the path ("config.botToken"), so
-// that a mask is never saved as a secret. Neither cfg nor stored is
-// changed, and the result shares nothing with them.
+// Under a sensitive key, a string made only of [Mask] parts ("****",
+// "****:****", ...) or "[REDACTED]" means "keep the value stored at this
+// place". Under any key, a string whose URL credentials hold a Mask (see
+// [Policy.Redact]) means "keep the stored string" if it equals the
+// redacted form of the string stored at this place; a URL with a new
+// credential and another one masked does not. Other values, and masks
+// under keys that are not sensitive, are kept as sent.
+//
+// The place of a value is its path of object keys, with one rule for
+// arrays, so that a mask never takes the secret of another element: an
+// element of a sent array is the stored element
+//   - at the same index, if both arrays have the same length and the
+//     element's non-secret content is unchanged (its values outside
+//     sensitive keys, with a redacted URL equal to the stored one); this
+//     is the only rule for an array under a sensitive key, such as
+//     apiKeys: ["****", "****"];
+//   - otherwise, for an object outside sensitive keys, the one stored
+//     object with the same identity. An object's identity is the value of
+//     the first of these fields (folded like keys) that it has, is not
+//     sensitive and holds a non-empty string or an integer: "id", "name",
+//     "accountId", "account", "username", "phone", "phoneNumber",
+//     "email", "channelId", "guildId", "botId", "clientId", "appId",
+//     "userId", "uid". An identity that is not exactly once in each array
+//     is ambiguous and matches nothing.
+//
+// Any other element has no stored counterpart: after a reorder, an insert
+// or a removal, an object without an identity field keeps no secret.
+//
+// If a mask has no stored value to keep, Restore returns an error wrapping
+// [ErrInvalidConfig] that names its path, such as
+// "config.accounts[0].botToken: redaction mask with no stored secret to
+// keep" (of several, the first in key and index order), so that a mask is
+// never saved as a secret nor a secret moved to another element. Neither
+// cfg nor stored is changed, and the result shares nothing with them.
 func Restore(cfg, stored Config) (Config, error) {
 	return (*Policy)(nil).Restore(cfg, stored)
 }
@@ -264,6 +478,8 @@ func (p *Policy) Restore(cfg, stored Config) (Config, error) {
 	return out, nil
 }
 
+const noStoredSecret = "redaction mask with no stored secret to keep"
+
 // restore walks v (sent) beside old (stored at the same place, if has).
 func (p *Policy) restore(v, old any, has, secret bool) (any, *pathError) {
 	switch v := v.(type) {
@@ -273,24 +489,31 @@ func (p *Policy) restore(v, old any, has, secret bool) (any, *pathError) {
 		}
 		oldMap, _ := old.(map[string]any)
 		out := make(map[string]any, len(v))
+		// Of several problems, the one under the first key is reported,
+		// so that the error does not depend on the order of the map.
+		var first *pathError
+		var firstKey string
 		for k, e := range v {
 			o, ok := oldMap[k]
 			r, err := p.restore(e, o, ok, secret || p.IsSensitive(k))
 			if err != nil {
-				return nil, err.at("." + k)
+				if first == nil || k < firstKey {
+					first, firstKey = err, k
+				}
+				continue
 			}
 			out[k] = r
+		}
+		if first != nil {
+			return nil, first.at("." + firstKey)
 		}
 		return out, nil
 	case []any:
 		oldArr, _ := old.([]any)
+		m := elementMatcher{p: p, sent: v, stored: oldArr, secret: secret}
 		out := make([]any, len(v))
 		for i, e := range v {
-			var o any
-			ok := i < len(oldArr)
-			if ok {
-				o = oldArr[i]
-			}
+			o, ok := m.match(i)
 			r, err := p.restore(e, o, ok, secret)
 			if err != nil {
 				return nil, err.atIndex(i)
@@ -299,13 +522,21 @@ func (p *Policy) restore(v, old any, has, secret bool) (any, *pathError) {
 		}
 		return out, nil
 	case string:
-		if !secret || !isMask(v) {
-			return v, nil
+		if secret && isMask(v) {
+			if !has {
+				return nil, problem(noStoredSecret)
+			}
+			return cloneValue(old), nil
 		}
-		if !has {
-			return nil, problem("redaction mask with no stored secret to keep")
+		if _, masked := p.maskURL(v); masked {
+			if o, ok := old.(string); ok {
+				if r, _ := p.maskURL(o); r == v {
+					return o, nil
+				}
+			}
+			return nil, problem(noStoredSecret)
 		}
-		return cloneValue(old), nil
+		return v, nil
 	default:
 		return v, nil
 	}
@@ -323,4 +554,174 @@ func isMask(s string) bool {
 		}
 	}
 	return true
+}
+
+// identityFields are the keys that identify an object in an array, folded,
+// best first. "key" is not one: it is a secret.
+var identityFields = []string{
+	"id", "name", "accountid", "account", "username", "phone", "phonenumber",
+	"email", "channelid", "guildid", "botid", "clientid", "appid", "userid", "uid",
+}
+
+// An elementID is the value of one identity field of an object in an
+// array: a string or an int64.
+type elementID struct {
+	field int // index in identityFields
+	value any
+}
+
+// elementMatcher finds, for each element of a sent array, the stored
+// element it stands for, by the rules of [Restore].
+type elementMatcher struct {
+	p            *Policy
+	sent, stored []any
+	secret       bool // the arrays are under a sensitive key
+
+	// How often each identity occurs in sent and in stored, and where in
+	// stored; built on first use.
+	sentIDs, storedIDs map[elementID]idCount
+}
+
+type idCount struct{ n, last int }
+
+// match returns the stored element that sent[i] stands for, if any.
+func (m *elementMatcher) match(i int) (any, bool) {
+	if len(m.sent) == len(m.stored) && m.p.sameButSecrets(m.sent[i], m.stored[i], m.secret) {
+		return m.stored[i], true
+	}
+	if m.secret || len(m.stored) == 0 {
+		return nil, false
+	}
+	id, ok := m.p.identityOf(m.sent[i])
+	if !ok {
+		return nil, false
+	}
+	if m.sentIDs == nil {
+		m.sentIDs = m.p.identities(m.sent)
+		m.storedIDs = m.p.identities(m.stored)
+	}
+	s, o := m.sentIDs[id], m.storedIDs[id]
+	if s.n != 1 || o.n != 1 {
+		return nil, false
+	}
+	return m.stored[o.last], true
+}
+
+// identityOf returns the identity of e, an object with an identity field;
+// of two spellings of the best field ("accountId", "account_id") the first
+// in byte order counts.
+func (p *Policy) identityOf(e any) (elementID, bool) {
+	obj, _ := e.(map[string]any)
+	best, bestKey := elementID{field: len(identityFields)}, ""
+	for k, v := range obj {
+		id, ok := p.fieldIdentity(k, v)
+		if ok && (id.field < best.field || id.field == best.field && k < bestKey) {
+			best, bestKey = id, k
+		}
+	}
+	return best, best.field < len(identityFields)
+}
+
+// fieldIdentity returns the identity that the member k: v gives an object,
+// if k is an identity field and v can identify.
+func (p *Policy) fieldIdentity(k string, v any) (elementID, bool) {
+	if len(k) > 32 { // longer than any spelling of an identity field
+		return elementID{}, false
+	}
+	var buf [32]byte
+	f, ok := foldASCII(k, buf[:0])
+	if !ok {
+		return elementID{}, false
+	}
+	field := slices.Index(identityFields, string(f))
+	if field < 0 || p.IsSensitive(k) {
+		return elementID{}, false
+	}
+	switch v := v.(type) {
+	case string:
+		if v == "" {
+			return elementID{}, false
+		}
+	case int64:
+	default:
+		return elementID{}, false
+	}
+	return elementID{field, v}, true
+}
+
+// identities counts the identities of the objects in arr.
+func (p *Policy) identities(arr []any) map[elementID]idCount {
+	ids := make(map[elementID]idCount)
+	for i, e := range arr {
+		obj, _ := e.(map[string]any)
+		for k, v := range obj {
+			id, ok := p.fieldIdentity(k, v)
+			if !ok {
+				continue
+			}
+			// Two spellings of one field with one value count once.
+			if o := ids[id]; o.n == 0 || o.last != i {
+				ids[id] = idCount{n: o.n + 1, last: i}
+			}
+		}
+	}
+	return ids
+}
+
+// sameButSecrets reports whether sent, a value a client sent back, has the
+// non-secret content of stored: equal values outside sensitive keys,
+// where a sent string may be the redacted form of a stored URL. Under a
+// sensitive key (secret) everything is secret, so anything is the same.
+func (p *Policy) sameButSecrets(sent, stored any, secret bool) bool {
+	if secret {
+		return true
+	}
+	switch s := sent.(type) {
+	case map[string]any:
+		o, ok := stored.(map[string]any)
+		if !ok {
+			return false
+		}
+		n := 0
+		for k, e := range s {
+			if p.IsSensitive(k) {
+				continue
+			}
+			n++
+			if oe, ok := o[k]; !ok || !p.sameButSecrets(e, oe, false) {
+				return false
+			}
+		}
+		for k := range o {
+			if !p.IsSensitive(k) {
+				n--
+			}
+		}
+		return n == 0
+	case []any:
+		o, ok := stored.([]any)
+		if !ok || len(o) != len(s) {
+			return false
+		}
+		for i := range s {
+			if !p.sameButSecrets(s[i], o[i], false) {
+				return false
+			}
+		}
+		return true
+	case string:
+		o, ok := stored.(string)
+		if !ok {
+			return false
+		}
+		if s == o {
+			return true
+		}
+		r, _ := p.maskURL(o)
+		return r == s
+	case int64, float64, bool:
+		return sent == stored
+	default:
+		return false
+	}
 }

@@ -3,8 +3,12 @@
 package connectors
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -92,12 +96,10 @@ func TestIsSensitive(t *testing.T) {
 		{name: "port", key: "port", want: false},
 		{name: "enabled", key: "enabled", want: false},
 		{name: "name", key: "name", want: false},
-		{name: "webhookUrl", key: "webhookUrl", want: false},
+		{name: "serverUrl", key: "serverUrl", want: false},
 		{name: "dmPolicy", key: "dmPolicy", want: false},
 		{name: "publicKey", key: "publicKey", want: false},
-		{name: "key alone", key: "key", want: false},
 		{name: "api alone", key: "api", want: false},
-		{name: "pass alone", key: "pass", want: false},
 		{name: "empty key", key: "", want: false},
 		{name: "accountSid", key: "accountSid", want: false},
 
@@ -124,15 +126,15 @@ func TestIsSensitive(t *testing.T) {
 		{name: "zero policy token", key: "botToken", policy: &Policy{}, want: true},
 		{name: "zero policy port", key: "port", policy: &Policy{}, want: false},
 		{name: "zero policy maxTokens", key: "maxTokens", policy: &Policy{}, want: false},
-		{name: "keys exact", key: "signingKey", policy: &Policy{Keys: []string{"signingKey"}}, want: true},
-		{name: "keys folded snake", key: "signing_key", policy: &Policy{Keys: []string{"signingKey"}}, want: true},
-		{name: "keys folded upper", key: "SIGNINGKEY", policy: &Policy{Keys: []string{"signingKey"}}, want: true},
-		{name: "keys folded kebab", key: "Signing-Key", policy: &Policy{Keys: []string{"signingKey"}}, want: true},
-		{name: "keys whole key only", key: "signingKeyId", policy: &Policy{Keys: []string{"signingKey"}}, want: false},
-		{name: "keys leave defaults", key: "botToken", policy: &Policy{Keys: []string{"signingKey"}}, want: true},
-		{name: "keys leave known fields", key: "nsec", policy: &Policy{Keys: []string{"signingKey"}}, want: true},
-		{name: "keys leave others", key: "port", policy: &Policy{Keys: []string{"signingKey"}}, want: false},
-		{name: "default misses signingKey", key: "signing_key", want: false},
+		{name: "keys exact", key: "pinCode", policy: &Policy{Keys: []string{"pinCode"}}, want: true},
+		{name: "keys folded snake", key: "pin_code", policy: &Policy{Keys: []string{"pinCode"}}, want: true},
+		{name: "keys folded upper", key: "PINCODE", policy: &Policy{Keys: []string{"pinCode"}}, want: true},
+		{name: "keys folded kebab", key: "Pin-Code", policy: &Policy{Keys: []string{"pinCode"}}, want: true},
+		{name: "keys whole key only", key: "pinCodeLength", policy: &Policy{Keys: []string{"pinCode"}}, want: false},
+		{name: "keys leave defaults", key: "botToken", policy: &Policy{Keys: []string{"pinCode"}}, want: true},
+		{name: "keys leave known fields", key: "nsec", policy: &Policy{Keys: []string{"pinCode"}}, want: true},
+		{name: "keys leave others", key: "port", policy: &Policy{Keys: []string{"pinCode"}}, want: false},
+		{name: "default misses pinCode", key: "pin_code", want: false},
 		{name: "contains fragment", key: "pinCode", policy: &Policy{Contains: []string{"pin"}}, want: true},
 		{name: "contains whole", key: "PIN", policy: &Policy{Contains: []string{"pin"}}, want: true},
 		{name: "contains snake", key: "user_pin", policy: &Policy{Contains: []string{"pin"}}, want: true},
@@ -311,26 +313,26 @@ func TestRedact(t *testing.T) {
 		{
 			name: "non-sensitive values unchanged with their types",
 			in: Config{
-				"port":       int64(8080),
-				"ratio":      0.5,
-				"big":        float64(1e300),
-				"enabled":    true,
-				"name":       "bot",
-				"webhookUrl": "https://example.com:8443/hook",
-				"maxTokens":  int64(4096),
-				"tags":       []any{"a", int64(2), 2.5, false},
-				"limits":     map[string]any{"maxOutputTokens": int64(1024), "tokenizer": "cl100k"},
+				"port":      int64(8080),
+				"ratio":     0.5,
+				"big":       float64(1e300),
+				"enabled":   true,
+				"name":      "bot",
+				"serverUrl": "https://example.com:8443/hook",
+				"maxTokens": int64(4096),
+				"tags":      []any{"a", int64(2), 2.5, false},
+				"limits":    map[string]any{"maxOutputTokens": int64(1024), "tokenizer": "cl100k"},
 			},
 			want: Config{
-				"port":       int64(8080),
-				"ratio":      0.5,
-				"big":        float64(1e300),
-				"enabled":    true,
-				"name":       "bot",
-				"webhookUrl": "https://example.com:8443/hook",
-				"maxTokens":  int64(4096),
-				"tags":       []any{"a", int64(2), 2.5, false},
-				"limits":     map[string]any{"maxOutputTokens": int64(1024), "tokenizer": "cl100k"},
+				"port":      int64(8080),
+				"ratio":     0.5,
+				"big":       float64(1e300),
+				"enabled":   true,
+				"name":      "bot",
+				"serverUrl": "https://example.com:8443/hook",
+				"maxTokens": int64(4096),
+				"tags":      []any{"a", int64(2), 2.5, false},
+				"limits":    map[string]any{"maxOutputTokens": int64(1024), "tokenizer": "cl100k"},
 			},
 		},
 		{
@@ -342,9 +344,9 @@ func TestRedact(t *testing.T) {
 		// Policies.
 		{
 			name:   "policy keys add to the defaults",
-			policy: &Policy{Keys: []string{"signingKey"}},
-			in:     Config{"signing_key": "abc:def", "botToken": "1:x", "port": int64(1)},
-			want:   Config{"signing_key": "****:****", "botToken": "****:****", "port": int64(1)},
+			policy: &Policy{Keys: []string{"pinCode"}},
+			in:     Config{"pin_code": "abc:def", "botToken": "1:x", "port": int64(1)},
+			want:   Config{"pin_code": "****:****", "botToken": "****:****", "port": int64(1)},
 		},
 		{
 			name:   "policy contains nested",
@@ -355,8 +357,8 @@ func TestRedact(t *testing.T) {
 		{
 			name:   "zero policy is the defaults",
 			policy: &Policy{},
-			in:     Config{"token": "t", "signing_key": "k"},
-			want:   Config{"token": "****", "signing_key": "k"},
+			in:     Config{"token": "t", "pin_code": "k"},
+			want:   Config{"token": "****", "pin_code": "k"},
 		},
 
 		// A realistic config for each connector the contract names.
@@ -674,13 +676,13 @@ func TestRedactAll(t *testing.T) {
 	in := map[string]Config{
 		"telegram": {"botToken": "123456:ABC-DEF", "enabled": true},
 		"discord":  {"token": "MTAx.abc.def"},
-		"custom":   {"signingKey": "k", "port": int64(1)},
+		"custom":   {"pinCode": "k", "port": int64(1)},
 		"empty":    {},
 	}
 	inCopy := map[string]Config{
 		"telegram": {"botToken": "123456:ABC-DEF", "enabled": true},
 		"discord":  {"token": "MTAx.abc.def"},
-		"custom":   {"signingKey": "k", "port": int64(1)},
+		"custom":   {"pinCode": "k", "port": int64(1)},
 		"empty":    {},
 	}
 	tests := []struct {
@@ -693,17 +695,17 @@ func TestRedactAll(t *testing.T) {
 			want: map[string]Config{
 				"telegram": {"botToken": "****:****", "enabled": true},
 				"discord":  {"token": "****"},
-				"custom":   {"signingKey": "k", "port": int64(1)},
+				"custom":   {"pinCode": "k", "port": int64(1)},
 				"empty":    {},
 			},
 		},
 		{
 			name:   "policy",
-			policy: &Policy{Keys: []string{"signing_key"}},
+			policy: &Policy{Keys: []string{"pin_code"}},
 			want: map[string]Config{
 				"telegram": {"botToken": "****:****", "enabled": true},
 				"discord":  {"token": "****"},
-				"custom":   {"signingKey": "****", "port": int64(1)},
+				"custom":   {"pinCode": "****", "port": int64(1)},
 				"empty":    {},
 			},
 		},
@@ -745,7 +747,7 @@ var randomKeys = []struct {
 	{"credentials", true}, {"nsec", true}, {"streamKey", true}, {"refreshTokens", true},
 	{"cookie", true}, {"serviceAccount", true},
 	{"port", false}, {"name", false}, {"maxTokens", false}, {"tokenizer", false},
-	{"enabled", false}, {"webhookUrl", false}, {"accounts", false}, {"settings", false},
+	{"enabled", false}, {"serverUrl", false}, {"accounts", false}, {"settings", false},
 	{"dmPolicy", false}, {"tags", false},
 }
 
@@ -893,6 +895,682 @@ func TestRedactRandomConfigs(t *testing.T) {
 		}
 		if t.Failed() {
 			t.Fatalf("case %d: input %#v", i, in)
+		}
+	}
+}
+
+// TestRedactURLCredentials checks that the credentials of a URL are masked
+// under any key, and only they: the rest of the string stays as it was.
+func TestRedactURLCredentials(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		// User information.
+		{name: "password", in: "https://user:pass@host/x", want: "https://user:****@host/x"},
+		{name: "postgres", in: "postgres://u:p@h/db?sslmode=require", want: "postgres://u:****@h/db?sslmode=require"},
+		{name: "no user name", in: "redis://:s3cret@localhost:6379/0", want: "redis://:****@localhost:6379/0"},
+		{name: "token as user name", in: "https://ghp_abc123@github.com/o/r.git", want: "https://****@github.com/o/r.git"},
+		{name: "password with @ and :", in: "amqp://u:p@s:s@host:5672/", want: "amqp://u:****@host:5672/"},
+		{name: "IPv6 host and port", in: "http://u:p@[::1]:8080/x", want: "http://u:****@[::1]:8080/x"},
+		{name: "upper-case scheme", in: "HTTPS://U:P@HOST", want: "HTTPS://U:****@HOST"},
+		{name: "URL inside text", in: "dsn postgres://u:p@h/db", want: "dsn postgres://u:****@h/db"},
+		{name: "@ in the path is not user information", in: "https://host/@user:x", want: "https://host/@user:x"},
+
+		// Query and fragment parameters.
+		{name: "token", in: "https://host/x?token=abc", want: "https://host/x?token=****"},
+		{name: "among others", in: "https://h/p?page=2&api_key=abc&x=1", want: "https://h/p?page=2&api_key=****&x=1"},
+		{name: "case and separators ignored", in: "https://h/?Token=a&API-KEY=b&ApiKey=c&X_Access_Token=d", want: "https://h/?Token=****&API-KEY=****&ApiKey=****&X_Access_Token=****"},
+		{
+			name: "every secret name",
+			in:   "https://h/?key=1&secret=2&password=3&access_token=4&sig=5&signature=6&auth=7&client_secret=8&apikey=9",
+			want: "https://h/?key=****&secret=****&password=****&access_token=****&sig=****&signature=****&auth=****&client_secret=****&apikey=****",
+		},
+		{
+			name: "presigned S3 URL",
+			in:   "https://b.s3.amazonaws.com/o?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F20250101&X-Amz-Date=20250101T000000Z&X-Amz-Security-Token=tok&X-Amz-Signature=abc",
+			want: "https://b.s3.amazonaws.com/o?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=****&X-Amz-Date=20250101T000000Z&X-Amz-Security-Token=****&X-Amz-Signature=****",
+		},
+		{name: "encoded name", in: "https://h/?api%5Fkey=abc&api+key=b", want: "https://h/?api%5Fkey=****&api+key=****"},
+		{name: "value with = and :", in: "https://h/?token=a=b:c&n=1", want: "https://h/?token=****&n=1"},
+		{name: "fragment", in: "https://app/cb#access_token=abc&state=xyz", want: "https://app/cb#access_token=****&state=xyz"},
+		{name: "query in a hash route", in: "https://app/#/cb?token=abc", want: "https://app/#/cb?token=****"},
+		{name: "query then fragment", in: "https://h/?token=a#sig=b", want: "https://h/?token=****#sig=****"},
+		{name: "relative reference", in: "/hook?secret=abc", want: "/hook?secret=****"},
+		{name: "both", in: "https://u:p@h/?token=t", want: "https://u:****@h/?token=****"},
+
+		// Kept.
+		{name: "environment references", in: "https://u:${DB_PASS}@h/db?token=${TOKEN}", want: "https://u:${DB_PASS}@h/db?token=${TOKEN}"},
+		{name: "empty credentials", in: "https://u:@h/?token=&key", want: "https://u:@h/?token=&key"},
+		{name: "already masked", in: "https://u:****@h/?token=****", want: "https://u:****@h/?token=****"},
+		{name: "no credentials", in: "https://example.com:8443/hook", want: "https://example.com:8443/hook"},
+		{name: "websocket relay", in: "wss://relay.damus.io", want: "wss://relay.damus.io"},
+		{name: "harmless parameters", in: "https://h/p?q=token&page=2&max_tokens=5", want: "https://h/p?q=token&page=2&max_tokens=5"},
+		{name: "Slack channel", in: "#general", want: "#general"},
+		{name: "question", in: "Are you sure? key=value", want: "Are you sure? key=value"},
+		{name: "scp-style git address", in: "git@github.com:o/r.git", want: "git@github.com:o/r.git"},
+		{name: "no scheme", in: "://u:p@h", want: "://u:p@h"},
+		{name: "plain text", in: "hello: world", want: "hello: world"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := Config{
+				"url":      tt.in,
+				"nested":   map[string]any{"endpoint": tt.in},
+				"list":     []any{tt.in},
+				"botToken": tt.in, // a sensitive key masks the whole string
+			}
+			want := Config{
+				"url":      tt.want,
+				"nested":   map[string]any{"endpoint": tt.want},
+				"list":     []any{tt.want},
+				"botToken": maskString(tt.in),
+			}
+			if diff := cmp.Diff(want, Redact(in)); diff != "" {
+				t.Errorf("Redact (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRedactURLWebhooks checks that Discord and Slack webhook URLs, whose
+// path is the token, are masked whole under the keys they are kept in.
+func TestRedactURLWebhooks(t *testing.T) {
+	in := Config{
+		"webhookUrl":   "https://discord.com/api/webhooks/123/abcDEF",
+		"webhook_url":  "https://hooks.slack.com/services/T0/B0/xyz",
+		"alerts":       map[string]any{"slackWebhookUrl": "https://hooks.slack.com/services/T1/B1/uvw"},
+		"webhookPath":  "/discord",
+		"callback_url": "https://agent.example.com/hook",
+	}
+	want := Config{
+		"webhookUrl":   "****:****",
+		"webhook_url":  "****:****",
+		"alerts":       map[string]any{"slackWebhookUrl": "****:****"},
+		"webhookPath":  "/discord",
+		"callback_url": "https://agent.example.com/hook",
+	}
+	if diff := cmp.Diff(want, Redact(in)); diff != "" {
+		t.Errorf("Redact (-want +got):\n%s", diff)
+	}
+}
+
+// TestRedactURLPolicy checks that a Policy's keys also name secret URL
+// parameters.
+func TestRedactURLPolicy(t *testing.T) {
+	p := &Policy{Keys: []string{"pin"}}
+	in := Config{"url": "https://h/?pin=1234&page=2"}
+	want := Config{"url": "https://h/?pin=****&page=2"}
+	if diff := cmp.Diff(want, p.Redact(in)); diff != "" {
+		t.Errorf("Redact (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(in, Redact(in)); diff != "" {
+		t.Errorf("default rules masked pin (-want +got):\n%s", diff)
+	}
+}
+
+// restoreCase is one write-back: a client read stored redacted and sent
+// back sent. Either want is the config Restore keeps, or wantErr is the
+// whole error it returns.
+type restoreCase struct {
+	name    string
+	policy  *Policy
+	stored  Config
+	sent    Config
+	want    Config
+	wantErr string
+}
+
+func runRestoreCases(t *testing.T, tests []restoreCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stored, sent := deepCopy(tt.stored), deepCopy(tt.sent)
+			got, err := tt.policy.Restore(tt.sent, tt.stored)
+			if tt.wantErr != "" {
+				if !errors.Is(err, ErrInvalidConfig) || err.Error() != tt.wantErr {
+					t.Fatalf("Restore error = %v, want %q wrapping ErrInvalidConfig", err, tt.wantErr)
+				}
+				if got != nil {
+					t.Errorf("Restore returned %v with its error, want nil", got)
+				}
+			} else {
+				if err != nil {
+					t.Fatalf("Restore: %v", err)
+				}
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("Restore (-want +got):\n%s", diff)
+				}
+			}
+			if diff := cmp.Diff(stored, any(tt.stored)); tt.stored != nil && diff != "" {
+				t.Errorf("Restore changed the stored config (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(sent, any(tt.sent)); diff != "" {
+				t.Errorf("Restore changed the sent config (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// errMask is the error for a mask with nothing to keep, at path.
+func errMask(path string) string {
+	return "invalid connector config: " + path + ": redaction mask with no stored secret to keep"
+}
+
+func TestRestoreURL(t *testing.T) {
+	stored := Config{
+		"url":        "https://user:pw@db.example.com/x?token=T0&page=2",
+		"endpoint":   "postgres://u:p@h/db",
+		"webhookUrl": "https://discord.com/api/webhooks/1/abc",
+		"port":       int64(5432),
+		"mirrors":    []any{"https://a/?key=KA", "https://b/?key=KB"},
+	}
+	tests := []restoreCase{
+		{
+			name:   "redacted URLs keep the stored ones",
+			stored: stored,
+			sent:   Redact(stored),
+			want:   stored,
+		},
+		{
+			name:   "redacted URL kept while another field changes",
+			stored: stored,
+			sent:   Config{"url": "https://user:****@db.example.com/x?token=****&page=2", "port": int64(6543)},
+			want:   Config{"url": "https://user:pw@db.example.com/x?token=T0&page=2", "port": int64(6543)},
+		},
+		{
+			name:   "a new URL in clear replaces the stored one",
+			stored: stored,
+			sent:   Config{"url": "https://user:new@db.example.com/x?token=T1&page=2"},
+			want:   Config{"url": "https://user:new@db.example.com/x?token=T1&page=2"},
+		},
+		{
+			name:    "a masked URL with another host",
+			stored:  stored,
+			sent:    Config{"url": "https://user:****@other.example.com/x?token=****&page=2"},
+			wantErr: errMask("config.url"),
+		},
+		{
+			name:    "a masked URL with another non-secret parameter",
+			stored:  stored,
+			sent:    Config{"url": "https://user:****@db.example.com/x?token=****&page=3"},
+			wantErr: errMask("config.url"),
+		},
+		{
+			name:    "one credential new, another masked",
+			stored:  stored,
+			sent:    Config{"url": "https://user:new@db.example.com/x?token=****&page=2"},
+			wantErr: errMask("config.url"),
+		},
+		{
+			name:    "a masked URL where nothing is stored",
+			stored:  stored,
+			sent:    Config{"dsnLink": "postgres://u:****@h/db"},
+			wantErr: errMask("config.dsnLink"),
+		},
+		{
+			name:    "a masked URL where a number is stored",
+			stored:  stored,
+			sent:    Config{"port": "https://h/?token=****"},
+			wantErr: errMask("config.port"),
+		},
+		{
+			name:    "a masked URL with nothing stored at all",
+			sent:    Config{"endpoint": "postgres://u:****@h/db"},
+			wantErr: errMask("config.endpoint"),
+		},
+		{
+			name:   "a webhook URL masked whole under its sensitive key",
+			stored: stored,
+			sent:   Config{"webhookUrl": "****:****"},
+			want:   Config{"webhookUrl": "https://discord.com/api/webhooks/1/abc"},
+		},
+		{
+			name:   "URLs in an array, by position",
+			stored: stored,
+			sent:   Config{"mirrors": []any{"https://a/?key=****", "https://c/?key=KC"}},
+			want:   Config{"mirrors": []any{"https://a/?key=KA", "https://c/?key=KC"}},
+		},
+		{
+			name:    "URLs in a reordered array keep nothing",
+			stored:  stored,
+			sent:    Config{"mirrors": []any{"https://b/?key=****", "https://a/?key=****"}},
+			wantErr: errMask("config.mirrors[0]"),
+		},
+		{
+			name:    "URLs in a shorter array keep nothing",
+			stored:  stored,
+			sent:    Config{"mirrors": []any{"https://b/?key=****"}},
+			wantErr: errMask("config.mirrors[0]"),
+		},
+		{
+			name:   "a URL that was stored with a mask in it",
+			stored: Config{"url": "https://u:****@h/"},
+			sent:   Config{"url": "https://u:****@h/"},
+			want:   Config{"url": "https://u:****@h/"},
+		},
+		{
+			name:   "a mask outside a credential is data",
+			stored: stored,
+			sent:   Config{"url": "https://h/****?page=****"},
+			want:   Config{"url": "https://h/****?page=****"},
+		},
+	}
+	runRestoreCases(t, tests)
+}
+
+// account is an element of an accounts array.
+func account(fields ...any) map[string]any {
+	m := make(map[string]any)
+	for i := 0; i < len(fields); i += 2 {
+		m[fields[i].(string)] = fields[i+1]
+	}
+	return m
+}
+
+// TestRestoreArrays checks that a mask in an array element keeps only the
+// secret of the same element: matched by identity, or by an unchanged
+// position and unchanged non-secret fields; never another element's.
+func TestRestoreArrays(t *testing.T) {
+	alice := account("name", "alice", "botToken", "111:ALICE")
+	bob := account("name", "bob", "botToken", "222:BOB")
+	aliceSent := account("name", "alice", "botToken", "****:****")
+	bobSent := account("name", "bob", "botToken", "****:****")
+	withIDs := Config{"accounts": []any{alice, bob}}
+
+	// Elements without an identity field.
+	anon := Config{"accounts": []any{
+		account("botToken", "111:A", "port", int64(1)),
+		account("botToken", "222:B", "port", int64(2)),
+	}}
+
+	tests := []restoreCase{
+		// Identity.
+		{
+			name:   "unchanged",
+			stored: withIDs,
+			sent:   Config{"accounts": []any{aliceSent, bobSent}},
+			want:   withIDs,
+		},
+		{
+			name:   "removal: the remaining element keeps its own secret",
+			stored: withIDs,
+			sent:   Config{"accounts": []any{bobSent}},
+			want:   Config{"accounts": []any{bob}},
+		},
+		{
+			name:   "reorder: the secret follows the element",
+			stored: withIDs,
+			sent:   Config{"accounts": []any{bobSent, aliceSent}},
+			want:   Config{"accounts": []any{bob, alice}},
+		},
+		{
+			name:   "insert at the front",
+			stored: withIDs,
+			sent: Config{"accounts": []any{
+				account("name", "carol", "botToken", "333:CAROL"), aliceSent, bobSent,
+			}},
+			want: Config{"accounts": []any{
+				account("name", "carol", "botToken", "333:CAROL"), alice, bob,
+			}},
+		},
+		{
+			name:    "a new element with a mask",
+			stored:  withIDs,
+			sent:    Config{"accounts": []any{account("name", "carol", "botToken", "****:****"), aliceSent}},
+			wantErr: errMask("config.accounts[0].botToken"),
+		},
+		{
+			name:    "a renamed element is another element",
+			stored:  withIDs,
+			sent:    Config{"accounts": []any{account("name", "alicia", "botToken", "****:****"), bobSent}},
+			wantErr: errMask("config.accounts[0].botToken"),
+		},
+		{
+			name:   "other fields change, identity kept",
+			stored: withIDs,
+			sent: Config{"accounts": []any{
+				bobSent, account("name", "alice", "botToken", "****", "dmPolicy", "open"),
+			}},
+			want: Config{"accounts": []any{
+				bob, account("name", "alice", "botToken", "111:ALICE", "dmPolicy", "open"),
+			}},
+		},
+		{
+			name: "integer identity, and the best identity field counts",
+			stored: Config{"bots": []any{
+				account("id", int64(1), "name", "same", "token", "T1"),
+				account("id", int64(2), "name", "same", "token", "T2"),
+			}},
+			sent: Config{"bots": []any{
+				account("id", int64(2), "name", "same", "token", "****"),
+			}},
+			want: Config{"bots": []any{
+				account("id", int64(2), "name", "same", "token", "T2"),
+			}},
+		},
+		{
+			name: "identity fields are folded like keys",
+			stored: Config{"accounts": []any{
+				account("account_id", "a1", "apiKey", "K1"),
+				account("account_id", "a2", "apiKey", "K2"),
+			}},
+			sent: Config{"accounts": []any{account("ACCOUNT-ID", "a2", "apiKey", "****")}},
+			want: Config{"accounts": []any{account("ACCOUNT-ID", "a2", "apiKey", "K2")}},
+		},
+		{
+			name: "an identity of another type does not match",
+			stored: Config{"bots": []any{
+				account("id", int64(1), "token", "T1"), account("id", int64(2), "token", "T2"),
+			}},
+			sent:    Config{"bots": []any{account("id", "2", "token", "****")}},
+			wantErr: errMask("config.bots[0].token"),
+		},
+
+		// Duplicate identities are ambiguous.
+		{
+			name: "duplicate identity in the stored array",
+			stored: Config{"accounts": []any{
+				account("name", "x", "token", "A", "port", int64(1)),
+				account("name", "x", "token", "B", "port", int64(2)),
+			}},
+			sent:    Config{"accounts": []any{account("name", "x", "token", "****", "port", int64(2))}},
+			wantErr: errMask("config.accounts[0].token"),
+		},
+		{
+			name:   "duplicate identity in the sent array",
+			stored: withIDs,
+			sent: Config{"accounts": []any{
+				bobSent, account("name", "bob", "botToken", "****:****", "enabled", false),
+			}},
+			wantErr: errMask("config.accounts[0].botToken"),
+		},
+		{
+			name: "duplicate identities written back unchanged",
+			stored: Config{"accounts": []any{
+				account("name", "x", "token", "A"), account("name", "x", "token", "B"),
+			}},
+			sent: Config{"accounts": []any{
+				account("name", "x", "token", "****"), account("name", "x", "token", "****"),
+			}},
+			want: Config{"accounts": []any{
+				account("name", "x", "token", "A"), account("name", "x", "token", "B"),
+			}},
+		},
+
+		// No identity: same position, same length, same non-secret fields.
+		{
+			name:   "no identity, unchanged",
+			stored: anon,
+			sent:   Redact(anon),
+			want:   anon,
+		},
+		{
+			name:   "no identity, one secret replaced, the other kept",
+			stored: anon,
+			sent: Config{"accounts": []any{
+				account("botToken", "999:NEW", "port", int64(1)),
+				account("botToken", "****:****", "port", int64(2)),
+			}},
+			want: Config{"accounts": []any{
+				account("botToken", "999:NEW", "port", int64(1)),
+				account("botToken", "222:B", "port", int64(2)),
+			}},
+		},
+		{
+			name:    "no identity, removal",
+			stored:  anon,
+			sent:    Config{"accounts": []any{account("botToken", "****:****", "port", int64(2))}},
+			wantErr: errMask("config.accounts[0].botToken"),
+		},
+		{
+			name:   "no identity, reorder",
+			stored: anon,
+			sent: Config{"accounts": []any{
+				account("botToken", "****:****", "port", int64(2)),
+				account("botToken", "****:****", "port", int64(1)),
+			}},
+			wantErr: errMask("config.accounts[0].botToken"),
+		},
+		{
+			name:   "no identity, insert at the front",
+			stored: anon,
+			sent: Config{"accounts": []any{
+				account("botToken", "333:C", "port", int64(3)),
+				account("botToken", "****:****", "port", int64(1)),
+				account("botToken", "****:****", "port", int64(2)),
+			}},
+			wantErr: errMask("config.accounts[1].botToken"),
+		},
+		{
+			name:   "no identity, a non-secret field changed",
+			stored: anon,
+			sent: Config{"accounts": []any{
+				account("botToken", "****:****", "port", int64(1)),
+				account("botToken", "****:****", "port", int64(3)),
+			}},
+			wantErr: errMask("config.accounts[1].botToken"),
+		},
+		{
+			name:   "no identity, a non-secret field added",
+			stored: anon,
+			sent: Config{"accounts": []any{
+				account("botToken", "****:****", "port", int64(1), "enabled", true),
+				account("botToken", "****:****", "port", int64(2)),
+			}},
+			wantErr: errMask("config.accounts[0].botToken"),
+		},
+		{
+			name:   "no identity, a sensitive field dropped is not a change",
+			stored: Config{"accounts": []any{account("token", "A", "password", "P", "port", int64(1))}},
+			sent:   Config{"accounts": []any{account("token", "****", "port", int64(1))}},
+			want:   Config{"accounts": []any{account("token", "A", "port", int64(1))}},
+		},
+		{
+			name:   "no identity, elements without secrets may change freely",
+			stored: anon,
+			sent:   Config{"accounts": []any{account("port", int64(9)), account("port", int64(8)), account("port", int64(7))}},
+			want:   Config{"accounts": []any{account("port", int64(9)), account("port", int64(8)), account("port", int64(7))}},
+		},
+		{
+			name: "key is a secret, not an identity",
+			stored: Config{"keys": []any{
+				account("key", "K1", "label", "a"), account("key", "K2", "label", "b"),
+			}},
+			sent:    Config{"keys": []any{account("key", "****", "label", "b")}},
+			wantErr: errMask("config.keys[0].key"),
+		},
+		{
+			name:   "an identity field the policy makes secret is no identity",
+			policy: &Policy{Keys: []string{"email"}},
+			stored: Config{"accounts": []any{
+				account("email", "a@x", "password", "PA"), account("email", "b@x", "password", "PB"),
+			}},
+			sent:    Config{"accounts": []any{account("email", "****", "password", "****")}},
+			wantErr: errMask("config.accounts[0].email"),
+		},
+
+		// Arrays of plain secrets, under a sensitive key.
+		{
+			name:   "secret strings, unchanged",
+			stored: Config{"apiKeys": []any{"K1", "K2"}},
+			sent:   Config{"apiKeys": []any{"****", "****"}},
+			want:   Config{"apiKeys": []any{"K1", "K2"}},
+		},
+		{
+			name:   "secret strings, one replaced",
+			stored: Config{"apiKeys": []any{"K1", "K2"}},
+			sent:   Config{"apiKeys": []any{"K3", "****"}},
+			want:   Config{"apiKeys": []any{"K3", "K2"}},
+		},
+		{
+			name:    "secret strings, one removed",
+			stored:  Config{"apiKeys": []any{"K1", "K2"}},
+			sent:    Config{"apiKeys": []any{"****"}},
+			wantErr: errMask("config.apiKeys[0]"),
+		},
+		{
+			name:    "secret strings, one added",
+			stored:  Config{"apiKeys": []any{"K1", "K2"}},
+			sent:    Config{"apiKeys": []any{"K0", "****", "****"}},
+			wantErr: errMask("config.apiKeys[1]"),
+		},
+		{
+			name:    "objects under a sensitive key have no identity",
+			stored:  Config{"credentials": []any{account("name", "a", "value", "A"), account("name", "b", "value", "B")}},
+			sent:    Config{"credentials": []any{account("name", "****", "value", "B")}},
+			wantErr: errMask("config.credentials[0].name"),
+		},
+
+		// Nested arrays.
+		{
+			name: "nested: inner elements matched by identity inside an outer match",
+			stored: Config{"accounts": []any{
+				account("name", "a", "webhooks", []any{
+					account("id", "w1", "secret", "S1"), account("id", "w2", "secret", "S2"),
+				}),
+				account("name", "b", "webhooks", []any{account("id", "w1", "secret", "S3")}),
+			}},
+			sent: Config{"accounts": []any{
+				account("name", "b", "webhooks", []any{account("id", "w1", "secret", "****")}),
+				account("name", "a", "webhooks", []any{account("id", "w2", "secret", "****")}),
+			}},
+			want: Config{"accounts": []any{
+				account("name", "b", "webhooks", []any{account("id", "w1", "secret", "S3")}),
+				account("name", "a", "webhooks", []any{account("id", "w2", "secret", "S2")}),
+			}},
+		},
+		{
+			name: "nested: an outer element with no match keeps nothing inside",
+			stored: Config{"accounts": []any{
+				account("webhooks", []any{account("secret", "S1")}),
+			}},
+			sent: Config{"accounts": []any{
+				account("webhooks", []any{account("secret", "****")}),
+				account("webhooks", []any{account("secret", "****")}),
+			}},
+			wantErr: errMask("config.accounts[0].webhooks[0].secret"),
+		},
+		{
+			name:   "nested: arrays of arrays of secrets, by position",
+			stored: Config{"apiKeyPairs": []any{[]any{"a1", "a2"}, []any{"b1", "b2"}}},
+			sent:   Config{"apiKeyPairs": []any{[]any{"****", "****"}, []any{"n1", "****"}}},
+			want:   Config{"apiKeyPairs": []any{[]any{"a1", "a2"}, []any{"n1", "b2"}}},
+		},
+		{
+			name:    "nested: a shorter inner array of secrets",
+			stored:  Config{"apiKeyPairs": []any{[]any{"a1", "a2"}, []any{"b1", "b2"}}},
+			sent:    Config{"apiKeyPairs": []any{[]any{"****", "****"}, []any{"****"}}},
+			wantErr: errMask("config.apiKeyPairs[1][0]"),
+		},
+		{
+			name: "nested: an element's non-secret content includes its inner arrays",
+			stored: Config{"groups": []any{
+				account("members", []any{"u1", "u2"}, "token", "T1"),
+				account("members", []any{"u3"}, "token", "T2"),
+			}},
+			sent: Config{"groups": []any{
+				account("members", []any{"u3"}, "token", "****"),
+				account("members", []any{"u1", "u2"}, "token", "****"),
+			}},
+			wantErr: errMask("config.groups[0].token"),
+		},
+		{
+			name: "a redacted URL is unchanged content",
+			stored: Config{"relays": []any{
+				account("url", "https://u:p1@r1/", "token", "T1"),
+				account("url", "https://u:p2@r2/", "token", "T2"),
+			}},
+			sent: Config{"relays": []any{
+				account("url", "https://u:****@r1/", "token", "****"),
+				account("url", "https://u:****@r2/", "token", "****"),
+			}},
+			want: Config{"relays": []any{
+				account("url", "https://u:p1@r1/", "token", "T1"),
+				account("url", "https://u:p2@r2/", "token", "T2"),
+			}},
+		},
+	}
+	runRestoreCases(t, tests)
+}
+
+// TestRestoreRoundTrip checks the write-back rule on realistic configs:
+// what a client reads, sent back as it is, restores what is stored.
+func TestRestoreRoundTrip(t *testing.T) {
+	configs := []Config{
+		sampleConfig(),
+		{
+			"accounts": []any{
+				account("name", "x", "botToken", "1:A", "proxy", "http://u:p@proxy:3128"),
+				account("name", "x", "botToken", "2:B"),
+				account("botToken", "3:C"),
+				account("id", int64(7), "apiKeys", []any{"k1", "k2"}),
+			},
+			"webhook":     map[string]any{"url": "https://agent.example.com/tg?secret=S", "secretToken": "st"},
+			"mirrors":     []any{"https://a/?key=KA", "https://a/?key=KB"},
+			"apiKeyPairs": []any{[]any{"a1", "a2"}},
+		},
+	}
+	for i, stored := range configs {
+		got, err := Restore(Redact(stored), stored)
+		if err != nil {
+			t.Fatalf("config %d: Restore(Redact(c), c): %v", i, err)
+		}
+		if diff := cmp.Diff(stored, got); diff != "" {
+			t.Errorf("config %d: Restore(Redact(c), c) != c (-want +got):\n%s", i, diff)
+		}
+	}
+}
+
+// TestHandlerRefusesMovedSecret checks the issue's case end to end: after
+// a client drops the first of two accounts that have no identity field,
+// the masks it sends back are refused with a 400 naming the place, and
+// the store keeps what it had.
+func TestHandlerRefusesMovedSecret(t *testing.T) {
+	s := new(MemoryStore)
+	stored := Config{"accounts": []any{
+		account("botToken", "111:ALICE", "dmPolicy", "open"),
+		account("botToken", "222:BOB", "dmPolicy", "pairing"),
+	}}
+	if err := s.Put(context.Background(), "telegram", stored); err != nil {
+		t.Fatal(err)
+	}
+	h := NewHandler(s, HandlerOptions{})
+	body := `{"name": "telegram", "config": {"accounts": [{"botToken": "****:****", "dmPolicy": "pairing"}]}}`
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400; body %s", rec.Code, rec.Body)
+	}
+	if !strings.Contains(rec.Body.String(), "config.accounts[0].botToken") {
+		t.Errorf("body %s does not name config.accounts[0].botToken", rec.Body)
+	}
+	got, err := s.Get(context.Background(), "telegram")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(stored, got); diff != "" {
+		t.Errorf("store changed (-want +got):\n%s", diff)
+	}
+}
+
+// TestRestoreErrorPathIsFirst checks that of several masks with nothing
+// to keep, the error names the first in key and index order, whatever
+// the order of the maps.
+func TestRestoreErrorPathIsFirst(t *testing.T) {
+	sent := Config{
+		"zToken":   "****",
+		"accounts": []any{account("name", "n", "port", int64(1)), account("token", "****", "apiKey", "****")},
+		"botToken": "****",
+		"b":        map[string]any{"secret": "****", "password": "****"},
+	}
+	for range 50 {
+		_, err := Restore(sent, Config{"accounts": []any{}})
+		if want := errMask("config.accounts[1].apiKey"); err == nil || err.Error() != want {
+			t.Fatalf("Restore error = %v, want %s", err, want)
 		}
 	}
 }
