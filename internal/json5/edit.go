@@ -35,7 +35,8 @@ var ErrNotObject = errors.New("json5: not an object")
 // the file's indentation (two spaces, four, a tab: whatever the top-level
 // members use) and line endings (CRLF if the file uses it), or on one
 // line inside an object written on one line. Strings are escaped as
-// encoding/json does, without HTML escaping; floats are written in the
+// encoding/json does, without HTML escaping (invalid UTF-8 becomes
+// U+FFFD); floats are written in the
 // shortest form that reads back as the same float and always has a '.'
 // or an exponent.
 //
@@ -44,10 +45,14 @@ var ErrNotObject = errors.New("json5: not an object")
 //
 // SetMember returns a *SyntaxError if src does not parse, an error
 // wrapping ErrNotObject if table holds something other than an object,
-// and an error for a value it cannot write (a type outside the list
+// and an error for a table or name that is not valid UTF-8 or a value it
+// cannot write (a type outside the list
 // above, a NaN or infinite float). It never returns a document that does
 // not parse.
 func SetMember(src []byte, table, name string, value any) ([]byte, error) {
+	if !utf8.ValidString(table) || !utf8.ValidString(name) {
+		return nil, errors.New("json5: a member name is not valid UTF-8")
+	}
 	if value == nil {
 		return deleteMember(src, table, name)
 	}
