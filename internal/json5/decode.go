@@ -122,15 +122,21 @@ func parse(src []byte) (*object, error) {
 	return top, nil
 }
 
-// errorf returns a *SyntaxError at byte offset off. Its line counting
-// follows JSON5's line terminators: LF, CR, CRLF, U+2028 and U+2029.
+// errorf returns a *SyntaxError at byte offset off.
 func (p *parser) errorf(off int, format string, args ...any) error {
-	line, col := 1, 1
+	line, col := position(p.src, off)
+	return &SyntaxError{Line: line, Column: col, Offset: off, msg: fmt.Sprintf(format, args...)}
+}
+
+// position returns the line and column of byte offset off, both 1-based.
+// Lines end as JSON5 says: LF, CR, CRLF, U+2028 or U+2029.
+func position(src []byte, off int) (line, col int) {
+	line, col = 1, 1
 	for i := 0; i < off; {
-		r, size := utf8.DecodeRune(p.src[i:])
+		r, size := utf8.DecodeRune(src[i:])
 		i += size
 		switch {
-		case r == '\r' && i < len(p.src) && p.src[i] == '\n':
+		case r == '\r' && i < len(src) && src[i] == '\n':
 			// Counted at the '\n'.
 		case isLineTerminator(r):
 			line, col = line+1, 1
@@ -138,7 +144,7 @@ func (p *parser) errorf(off int, format string, args ...any) error {
 			col++
 		}
 	}
-	return &SyntaxError{Line: line, Column: col, Offset: off, msg: fmt.Sprintf(format, args...)}
+	return line, col
 }
 
 // checkUTF8 finds the first invalid UTF-8 sequence, if any, up front, so

@@ -36,19 +36,17 @@ var ErrNotObject = errors.New("json5: not an object")
 // members use) and line endings (CRLF if the file uses it), or on one
 // line inside an object written on one line. Strings are escaped as
 // encoding/json does, without HTML escaping (invalid UTF-8 becomes
-// U+FFFD); floats are written in the
-// shortest form that reads back as the same float and always has a '.'
-// or an exponent.
+// U+FFFD); floats are written in the shortest form that reads back as
+// the same float, always with a '.' or an exponent.
 //
 // If a key appears more than once, the last one counts, as in Decode:
 // a replace changes the last one and a delete removes them all.
 //
 // SetMember returns a *SyntaxError if src does not parse, an error
 // wrapping ErrNotObject if table holds something other than an object,
-// and an error for a table or name that is not valid UTF-8 or a value it
-// cannot write (a type outside the list
-// above, a NaN or infinite float). It never returns a document that does
-// not parse.
+// and an error for a table or name that is not valid UTF-8 or for a value
+// it cannot write (a type outside the list above, a NaN or infinite
+// float). It never returns a document that does not parse.
 func SetMember(src []byte, table, name string, value any) ([]byte, error) {
 	if !utf8.ValidString(table) || !utf8.ValidString(name) {
 		return nil, errors.New("json5: a member name is not valid UTF-8")
@@ -83,17 +81,26 @@ func SetMember(src []byte, table, name string, value any) ([]byte, error) {
 	}
 	out := apply(src, edits)
 	if _, err := parse(out); err != nil {
-		return nil, fmt.Errorf("json5: internal error: the edited document does not parse: %w", err)
+		return nil, errBadEdit(err)
 	}
 	return out, nil
+}
+
+// errBadEdit reports a bug: an edit that broke the document. Checking
+// costs a parse and spares a user's config file.
+func errBadEdit(err error) error {
+	return fmt.Errorf("json5: internal error: the edited document does not parse: %w", err)
 }
 
 // deleteMember deletes every member name of table, one at a time,
 // parsing again after each: duplicates are rare and positions shift.
 func deleteMember(src []byte, table, name string) ([]byte, error) {
-	for {
+	for edited := false; ; edited = true {
 		top, err := parse(src)
 		if err != nil {
+			if edited {
+				return nil, errBadEdit(err)
+			}
 			return nil, err
 		}
 		if top == nil {
@@ -118,7 +125,7 @@ func deleteMember(src []byte, table, name string) ([]byte, error) {
 }
 
 func notObject(src []byte, table string, t *member) error {
-	line := (&parser{src: src}).errorf(t.valStart, "").(*SyntaxError).Line
+	line, _ := position(src, t.valStart)
 	return fmt.Errorf("%w: top-level member %q (line %d)", ErrNotObject, table, line)
 }
 
@@ -275,9 +282,14 @@ func deleteEdits(src []byte, o *object, i int) []edit {
 	if s, e, ok := ownLines(src, gap, m); ok {
 		start, end = s, e
 	} else if m.comma >= 0 {
-		start, end = m.keyStart, m.end()
-		for end < o.close && (src[end] == ' ' || src[end] == '\t') {
-			end++
+		// Take the blanks after m, or before it if m ends its line, so
+		// that no line is left with trailing blanks.
+		start, end = m.keyStart, skipHorizontal(src, m.end())
+		if breakAt(src, end) > 0 || hasPrefix(src, end, "//") {
+			end = m.end()
+			for start > gap && (src[start-1] == ' ' || src[start-1] == '\t') {
+				start--
+			}
 		}
 	} else if prev != nil {
 		start, end = prev.comma, m.valEnd
@@ -306,22 +318,7 @@ func ownLines(src []byte, gap int, m *member) (start, end int, ok bool) {
 	if !horizontal(src, start, m.keyStart) {
 		return 0, 0, false
 	}
-	q := m.end()
-	for {
-		q = skipHorizontal(src, q)
-		if hasPrefix(src, q, "//") {
-			q = lineCommentEnd(src, q)
-			break
-		}
-		if !hasPrefix(src, q, "/*") {
-			break
-		}
-		e := blockCommentEnd(src, q)
-		if hasBreak(src[q:e]) {
-			return 0, 0, false
-		}
-		q = e
-	}
+	q := skipHorizontal(src, lineRest(src, m.end()))
 	n := breakAt(src, q)
 	if n == 0 {
 		return 0, 0, false

@@ -314,6 +314,11 @@ var setMemberTests = []struct {
 		want: "{\n  connectors: {\n    b: 2,\n    c: 3\n  }\n}",
 	},
 	{
+		name: "delete a member ending a line it shares",
+		src:  "{\n  connectors: {\n    a: 1, b: 2, // b\n    c: 3\n  }\n}", table: "connectors", key: "b",
+		want: "{\n  connectors: {\n    a: 1, // b\n    c: 3\n  }\n}",
+	},
+	{
 		name: "delete the last member before a closing brace on its line",
 		src:  "{\n  connectors: {\n    a: 1,\n    b: 2 }\n}", table: "connectors", key: "b",
 		want: "{\n  connectors: {\n    a: 1 }\n}",
