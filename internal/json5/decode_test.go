@@ -47,6 +47,21 @@ var decodeTests = []struct {
 		"backwardsCompatible": "with JSON",
 	}},
 
+	// The examples of the specification's sections.
+	{"spec: objects", "{\n  image: {\n    width: 1920,\n    height: 1080,\n    'aspect-ratio': '16:9',\n  }\n}",
+		map[string]any{"image": map[string]any{"width": num("1920"), "height": num("1080"), "aspect-ratio": "16:9"}}},
+	{"spec: arrays", "{a: [\n  { name: 'Joe', age: 27 },\n  { name: 'Jane', age: 32 },\n]}",
+		map[string]any{"a": []any{map[string]any{"name": "Joe", "age": num("27")}, map[string]any{"name": "Jane", "age": num("32")}}}},
+	{"spec: strings", "{a: 'Lorem ipsum dolor sit amet, \\\nconsectetur adipiscing elit.', b: 'I can\\'t wait', c: '\\A\\C\\/\\D\\C'}",
+		map[string]any{"a": "Lorem ipsum dolor sit amet, consectetur adipiscing elit.", "b": "I can't wait", "c": "AC/DC"}},
+	{"spec: numbers", "{\n  integer: 123,\n  withFractionPart: 123.456,\n  onlyFractionPart: .456,\n  withExponent: 123e-456,\n}",
+		map[string]any{"integer": num("123"), "withFractionPart": num("123.456"), "onlyFractionPart": num("0.456"), "withExponent": num("123e-456")}},
+	{"spec: hexadecimal", "{\n  positiveHex: 0xdecaf,\n  negativeHex: -0xC0FFEE,\n}",
+		map[string]any{"positiveHex": num("912559"), "negativeHex": num("-12648430")}},
+	{"spec: non-finite", "{\n  positiveInfinity: Infinity,\n  negativeInfinity: -Infinity,\n  notANumber: NaN,\n}",
+		map[string]any{"positiveInfinity": num("Infinity"), "negativeInfinity": num("-Infinity"), "notANumber": num("NaN")}},
+	{"spec: comments", "/* This is a multi-line\n   comment. It can span many lines. */\n// This is a single-line comment.\n{}", map[string]any{}},
+
 	// Keys.
 	{"double-quoted key", `{"a b": 1}`, map[string]any{"a b": num("1")}},
 	{"single-quoted key", `{'a"b': 1}`, map[string]any{`a"b`: num("1")}},
