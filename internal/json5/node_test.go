@@ -1,0 +1,246 @@
+package json5
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// nodeScript parses each base64 document of a JSON array on stdin with
+// the json5 npm package and prints one JSON line per document: the value
+// with numbers as {"n": text}, or the error's line and column.
+const nodeScript = `
+const JSON5 = require('json5');
+const docs = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const conv = v => {
+  if (typeof v === 'number') return {n: Object.is(v, -0) ? '-0' : String(v)};
+  if (Array.isArray(v)) return v.map(conv);
+  if (v !== null && typeof v === 'object') {
+    const o = {};
+    for (const k of Object.keys(v)) o[k] = conv(v[k]);
+    return o;
+  }
+  return v;
+};
+for (const d of docs) {
+  try {
+    const v = JSON5.parse(Buffer.from(d, 'base64').toString('utf8'));
+    process.stdout.write(JSON.stringify({ok: true, object: v !== null && typeof v === 'object' && !Array.isArray(v), v: conv(v)}) + '\n');
+  } catch (e) {
+    process.stdout.write(JSON.stringify({ok: false, line: e.lineNumber, col: e.columnNumber}) + '\n');
+  }
+}
+`
+
+// TestAgainstNode compares Decode with the json5 npm package, the
+// reference implementation, on the documents of the other tests and on
+// generated JSON5. It runs only when JSON5_NODE_CHECK=1, with node on the
+// PATH and the package where node finds it, such as:
+//
+//	npm install --prefix "$dir" json5
+//	JSON5_NODE_CHECK=1 NODE_PATH="$dir/node_modules" go test -run Node ./internal/json5/
+func TestAgainstNode(t *testing.T) {
+	if os.Getenv("JSON5_NODE_CHECK") != "1" {
+		t.Skip("set JSON5_NODE_CHECK=1 to compare with the json5 npm package")
+	}
+	var docs []string
+	for _, tt := range decodeTests {
+		docs = append(docs, tt.src)
+	}
+	for _, tt := range invalidTests {
+		docs = append(docs, tt.src)
+	}
+	docs = append(docs, strictDocs...)
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 2000 {
+		var b strings.Builder
+		genJSON5Object(&b, r, 0)
+		docs = append(docs, b.String())
+	}
+
+	var in []string
+	for _, d := range docs {
+		in = append(in, base64.StdEncoding.EncodeToString([]byte(d)))
+	}
+	stdin, _ := json.Marshal(in)
+	cmd := exec.Command("node", "-e", nodeScript)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var stderr bytes.Buffer // json5 warns about raw U+2028 there
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node: %v\n%s", err, stderr.Bytes())
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != len(docs) {
+		t.Fatalf("node answered %d documents of %d", len(lines), len(docs))
+	}
+	for i, doc := range docs {
+		var node struct {
+			OK, Object bool
+			V          any
+			Line, Col  int
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &node); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Decode([]byte(doc))
+		switch {
+		case !utf8.ValidString(doc):
+			// node reads invalid UTF-8 as U+FFFD; Decode refuses it.
+		case node.OK && !node.Object:
+			if err == nil {
+				t.Errorf("%q: Decode accepted a top-level value that is not an object", doc)
+			}
+		case node.OK && err != nil:
+			t.Errorf("%q: json5 accepts, Decode: %v", doc, err)
+		case node.OK:
+			if diff := cmp.Diff(fromNode(node.V), normalize(got), cmpopts.EquateNaNs()); diff != "" {
+				t.Errorf("%q (-json5 +Decode):\n%s", doc, diff)
+			}
+		case err == nil:
+			if blank(stripComments(doc), 0, len(stripComments(doc))) {
+				break // an empty document: json5 refuses it, Decode reads {}
+			}
+			t.Errorf("%q: json5 refuses, Decode accepts", doc)
+		default:
+			// Both refuse. Decode points at the start of the bad
+			// construct, json5 at the character it stopped on, and
+			// json5 does not count U+2028 as a line break: shown, not
+			// judged.
+			se := err.(*SyntaxError)
+			if se.Line != node.Line || se.Column != node.Col {
+				t.Logf("%q: error at %d:%d, json5 says %d:%d", doc, se.Line, se.Column, node.Line, node.Col)
+			}
+		}
+	}
+}
+
+// fromNode turns the script's {"n": text} numbers into float64.
+func fromNode(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		if n, ok := v["n"].(string); ok && len(v) == 1 {
+			f, _ := strconv.ParseFloat(n, 64)
+			return f
+		}
+		m := map[string]any{}
+		for k, e := range v {
+			m[k] = fromNode(e)
+		}
+		return m
+	case []any:
+		for i, e := range v {
+			v[i] = fromNode(e)
+		}
+	}
+	return v
+}
+
+func stripComments(doc string) []byte {
+	p := &parser{src: []byte(doc)}
+	var out []byte
+	for p.pos < len(p.src) {
+		start := p.pos
+		if p.skipSpace() != nil {
+			return []byte(doc)
+		}
+		if p.pos == start {
+			out = append(out, p.src[p.pos])
+			p.pos++
+		}
+	}
+	return out
+}
+
+// genJSON5Object writes a JSON5 object using the syntax JSON does not
+// have.
+func genJSON5Object(b *strings.Builder, r *rand.Rand, depth int) {
+	b.WriteByte('{')
+	n := r.IntN(5)
+	for i := range n {
+		genJSON5Space(b, r)
+		switch r.IntN(4) {
+		case 0:
+			b.WriteString([]string{"a", "$b", "_c1", "ünï", "\\u0061x", "null", "Infinity", "a\u0301"}[r.IntN(8)])
+		default:
+			genJSON5String(b, r)
+		}
+		genJSON5Space(b, r)
+		b.WriteByte(':')
+		genJSON5Space(b, r)
+		genJSON5Value(b, r, depth+1)
+		genJSON5Space(b, r)
+		if i < n-1 || r.IntN(2) == 0 {
+			b.WriteByte(',')
+		}
+	}
+	genJSON5Space(b, r)
+	b.WriteByte('}')
+}
+
+func genJSON5Value(b *strings.Builder, r *rand.Rand, depth int) {
+	n := 6
+	if depth > 4 {
+		n = 4
+	}
+	switch r.IntN(n) {
+	case 0:
+		b.WriteString([]string{"true", "false", "null", "Infinity", "-Infinity", "+Infinity", "NaN", "-NaN"}[r.IntN(8)])
+	case 1:
+		b.WriteString([]string{"", "+", "-"}[r.IntN(3)])
+		switch r.IntN(4) {
+		case 0:
+			fmt.Fprintf(b, "0x%X", r.Uint64())
+		case 1:
+			fmt.Fprintf(b, ".%d", r.IntN(1000))
+		case 2:
+			fmt.Fprintf(b, "%d.", r.IntN(1000))
+		default:
+			fmt.Fprintf(b, "%d.%de%+d", r.IntN(1000), r.IntN(1000), r.IntN(40)-20)
+		}
+	case 2, 3:
+		genJSON5String(b, r)
+	case 4:
+		genJSON5Object(b, r, depth)
+	case 5:
+		b.WriteByte('[')
+		for range r.IntN(4) {
+			genJSON5Space(b, r)
+			genJSON5Value(b, r, depth+1)
+			b.WriteByte(',')
+		}
+		b.WriteByte(']')
+	}
+}
+
+var json5Pieces = []string{
+	"a", " ", "é", "😀", "\u2028", "\t", `\'`, `\"`, `\\`, `\v`, `\0`, `\x41`, `\u00e9`,
+	`\ud83d\ude00`, `\ud800`, "\\\n", "\\\r\n", "\\\u2029", `\q`, "\x01",
+}
+
+func genJSON5String(b *strings.Builder, r *rand.Rand) {
+	q := []string{"'", `"`}[r.IntN(2)]
+	b.WriteString(q)
+	for range r.IntN(6) {
+		b.WriteString(json5Pieces[r.IntN(len(json5Pieces))])
+	}
+	b.WriteString(q)
+}
+
+func genJSON5Space(b *strings.Builder, r *rand.Rand) {
+	for range r.IntN(3) {
+		b.WriteString([]string{" ", "\n", "\r\n", "\u00a0", "\ufeff", "\u2028", "\u3000", "\v", "// c\n", "/* c\n*/"}[r.IntN(10)])
+	}
+}
