@@ -1,0 +1,227 @@
+// This file holds Set: decode, plan the edit, apply it, and check the
+// result against the document the caller asked for.
+
+package tomledit
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// ErrVerify is returned by Set when no edit it can make gives the
+// expected document; src is then left as it is. It wraps no detail of
+// the document, which may hold secrets.
+var ErrVerify = errors.New("tomledit: the edited document does not read back as expected")
+
+var bom = []byte("\xef\xbb\xbf")
+
+// Set returns src with the entry name of the top-level table table set to
+// cfg, or removed when cfg is nil. src is not modified.
+//
+// cfg holds only string, bool, int64, float64, []any and map[string]any
+// values; any other type, an invalid UTF-8 string or a nil inside it is an
+// error naming where it is. Removing an absent name, or setting a name to
+// the config it already has, returns src itself.
+//
+// The result decodes (with github.com/BurntSushi/toml) to exactly the
+// document of src with only table.name changed; if table becomes empty it
+// may be left out. Set checks this by decoding the result, and returns
+// [ErrVerify] rather than anything else. It is an error for src not to
+// parse, or for table to be something other than a table.
+func Set(src []byte, table, name string, cfg map[string]any) ([]byte, error) {
+	if cfg != nil {
+		if err := validate(cfg, name); err != nil {
+			return nil, fmt.Errorf("tomledit: %w", err)
+		}
+	}
+	doc, err := decode(src)
+	if err != nil {
+		return nil, err
+	}
+	var old map[string]any
+	if t, ok := doc[table]; ok {
+		if old, ok = t.(map[string]any); !ok {
+			return nil, fmt.Errorf("tomledit: %s is not a table", table)
+		}
+	}
+	prev, present := old[name]
+	if cfg == nil && !present || cfg != nil && present && equal(prev, cfg) {
+		return src, nil
+	}
+	next := maps.Clone(old)
+	if next == nil {
+		next = make(map[string]any)
+	}
+	if cfg == nil {
+		delete(next, name)
+	} else {
+		next[name] = cfg
+	}
+	want := maps.Clone(doc)
+	want[table] = next
+
+	body, hasBOM := bytes.CutPrefix(src, bom)
+	exprs, err := scan(body)
+	if err != nil {
+		return nil, fmt.Errorf("tomledit: %w", err)
+	}
+	i := bytes.IndexByte(body, '\n')
+	crlf := i > 0 && body[i-1] == '\r'
+	q := []string{table}
+	ps := pieces(exprs, q)
+
+	// First the precise edit; if it does not read back as it should,
+	// rewrite the whole table in place.
+	try := func(plan func(ed *editor) error) ([]byte, error) {
+		ed := &editor{src: body, crlf: crlf}
+		if err := plan(ed); err != nil {
+			return nil, err
+		}
+		out, err := ed.apply()
+		if err != nil {
+			return nil, err
+		}
+		if hasBOM {
+			out = append(slices.Clip(bom), out...)
+		}
+		if !verify(out, want, table) {
+			return nil, ErrVerify
+		}
+		return out, nil
+	}
+	out, err := try(func(ed *editor) error {
+		if !present && !inline(ps) {
+			// A new entry: a [table.name] section after the table's last
+			// section, or at the end.
+			text, err := appendSection(nil, []string{table, name}, cfg)
+			if err != nil {
+				return err
+			}
+			pos := len(body)
+			for _, p := range ps {
+				if p.header {
+					pos = p.bodyEnd()
+				}
+			}
+			ed.insertSection(pos, text)
+			return nil
+		}
+		_, err := ed.set(q, old, next, ps)
+		return err
+	})
+	if errors.Is(err, ErrVerify) && len(ps) > 0 {
+		out, err = try(func(ed *editor) error {
+			_, err := ed.rewrite(q, next, ps)
+			return err
+		})
+	}
+	if err != nil && !errors.Is(err, ErrVerify) {
+		err = fmt.Errorf("tomledit: %w", err)
+	}
+	return out, err
+}
+
+// inline reports whether the table is written as one inline value
+// (table = { ... }), which a new section cannot extend.
+func inline(ps []*expr) bool {
+	for _, p := range ps {
+		if !p.header && len(p.path()) == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// decode decodes a TOML document. Its errors give a line number only:
+// the decoder's message can quote the document, which holds secrets.
+func decode(src []byte) (map[string]any, error) {
+	doc := make(map[string]any)
+	if _, err := toml.Decode(string(src), &doc); err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return nil, fmt.Errorf("tomledit: TOML syntax error at line %d", perr.Position.Line)
+		}
+		return nil, errors.New("tomledit: TOML syntax error")
+	}
+	return doc, nil
+}
+
+// verify reports whether out decodes to want, where an empty table is
+// the same as none.
+func verify(out []byte, want map[string]any, table string) bool {
+	got, err := decode(out)
+	if err != nil {
+		return false
+	}
+	for _, d := range []map[string]any{got, want} {
+		if t, ok := d[table].(map[string]any); ok && len(t) == 0 {
+			delete(d, table)
+		}
+	}
+	return equal(got, want)
+}
+
+// equal reports whether two decoded values are the same TOML value. NaN
+// equals NaN; an array of tables equals the same tables in a []any.
+func equal(a, b any) bool {
+	switch a := a.(type) {
+	case map[string]any:
+		b, ok := b.(map[string]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for k, av := range a {
+			bv, ok := b[k]
+			if !ok || !equal(av, bv) {
+				return false
+			}
+		}
+		return true
+	case []any, []map[string]any:
+		as, bs := elems(a), elems(b)
+		if as == nil || bs == nil || len(as) != len(bs) {
+			return false
+		}
+		for i := range as {
+			if !equal(as[i], bs[i]) {
+				return false
+			}
+		}
+		return true
+	case float64:
+		b, ok := b.(float64)
+		return ok && (a == b || math.IsNaN(a) && math.IsNaN(b))
+	case time.Time:
+		b, ok := b.(time.Time)
+		return ok && formatTime(a) == formatTime(b)
+	case string, bool, int64:
+		return a == b
+	}
+	return false
+}
+
+// elems returns the elements of an array as []any, or nil if v is not an
+// array.
+func elems(v any) []any {
+	switch v := v.(type) {
+	case []any:
+		if v == nil {
+			return []any{}
+		}
+		return v
+	case []map[string]any:
+		es := make([]any, len(v))
+		for i, m := range v {
+			es[i] = m
+		}
+		return es
+	}
+	return nil
+}
