@@ -219,9 +219,13 @@ func (ed *editor) remove(p *expr) {
 	end := p.end
 	if p.header {
 		end = p.bodyEnd()
-		if start > p.prevEnd {
-			ls := lineStart(src, start-1)
-			if isBlank(src[ls:start]) && (end == len(src) || isBlank(src[end:lineEnd(src, end)])) {
+		blankAfter := end == len(src) || isBlank(src[end:lineEnd(src, end)])
+		switch {
+		case start == 0 && end < len(src) && blankAfter:
+			// The document would start with a blank line.
+			end = lineEnd(src, end)
+		case start > p.prevEnd && blankAfter:
+			if ls := lineStart(src, start-1); isBlank(src[ls:start]) {
 				start = ls
 			}
 		}
@@ -254,8 +258,9 @@ func (ed *editor) insertSection(pos int, sections []byte) {
 	ed.insert(pos, b)
 }
 
-// apply returns the document with the changes made. Changes may not
-// overlap; two at one position are applied in the order they were made.
+// apply returns the document with the changes made. Only removals may
+// overlap; two changes at one position are applied in the order they
+// were made.
 func (ed *editor) apply() ([]byte, error) {
 	cs := slices.Clone(ed.changes)
 	slices.SortStableFunc(cs, func(a, b change) int {
@@ -272,7 +277,12 @@ func (ed *editor) apply() ([]byte, error) {
 	pos := 0
 	for _, c := range cs {
 		if c.start < pos {
-			return nil, errors.New("overlapping changes")
+			// Two removals may share the blank line between them.
+			if len(c.text) > 0 {
+				return nil, errors.New("overlapping changes")
+			}
+			c.start = pos
+			c.end = max(c.end, pos)
 		}
 		out = append(out, ed.src[pos:c.start]...)
 		// A document may end without a line break; text added after its
