@@ -11,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 )
@@ -26,9 +27,10 @@ var bom = []byte("\xef\xbb\xbf")
 // cfg, or removed when cfg is nil. src is not modified.
 //
 // cfg holds only string, bool, int64, float64, []any and map[string]any
-// values; any other type, an invalid UTF-8 string or a nil inside it is an
-// error naming where it is. Removing an absent name, or setting a name to
-// the config it already has, returns src itself.
+// values; any other type, an invalid UTF-8 string or a nil inside it is
+// an error naming where it is, as is a name that is not valid UTF-8.
+// Removing an absent name, or setting a name to the config it already
+// has, returns src itself.
 //
 // The result decodes (with github.com/BurntSushi/toml) to exactly the
 // document of src with only table.name changed; if table becomes empty it
@@ -36,6 +38,48 @@ var bom = []byte("\xef\xbb\xbf")
 // [ErrVerify] rather than anything else. It is an error for src not to
 // parse, or for table to be something other than a table.
 func Set(src []byte, table, name string, cfg map[string]any) ([]byte, error) {
+	j, err := newJob(src, table, name, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if j == nil {
+		return src, nil
+	}
+	// First the precise edit; if it does not read back as it should,
+	// rewrite the whole table in place.
+	out, err := j.try(j.precise)
+	if errors.Is(err, ErrVerify) && len(j.ps) > 0 {
+		out, err = j.try(j.whole)
+	}
+	if err != nil {
+		if !errors.Is(err, ErrVerify) {
+			err = fmt.Errorf("tomledit: %w", err)
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// A job is one call of Set, with what each way of making its edit needs.
+type job struct {
+	table, name string
+	cfg         map[string]any
+	present     bool           // name is in the table
+	old, next   map[string]any // the table before and after
+	want        map[string]any // the document after
+
+	body   []byte // src without its byte-order mark
+	hasBOM bool
+	crlf   bool    // the document breaks lines with CRLF
+	ps     []*expr // the pieces of the table
+}
+
+// newJob returns the job of Set(src, table, name, cfg), or nil if there
+// is nothing to do.
+func newJob(src []byte, table, name string, cfg map[string]any) (*job, error) {
+	if !utf8.ValidString(table) || !utf8.ValidString(name) {
+		return nil, errors.New("tomledit: table or entry name is not valid UTF-8")
+	}
 	if cfg != nil {
 		if err := validate(cfg, name); err != nil {
 			return nil, fmt.Errorf("tomledit: %w", err)
@@ -45,87 +89,87 @@ func Set(src []byte, table, name string, cfg map[string]any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var old map[string]any
+	j := &job{table: table, name: name, cfg: cfg}
 	if t, ok := doc[table]; ok {
-		if old, ok = t.(map[string]any); !ok {
+		if j.old, ok = t.(map[string]any); !ok {
 			return nil, fmt.Errorf("tomledit: %s is not a table", table)
 		}
 	}
-	prev, present := old[name]
+	prev, present := j.old[name]
 	if cfg == nil && !present || cfg != nil && present && equal(prev, cfg) {
-		return src, nil
+		return nil, nil
 	}
-	next := maps.Clone(old)
-	if next == nil {
-		next = make(map[string]any)
+	j.present = present
+	j.next = maps.Clone(j.old)
+	if j.next == nil {
+		j.next = make(map[string]any)
 	}
 	if cfg == nil {
-		delete(next, name)
+		delete(j.next, name)
 	} else {
-		next[name] = cfg
+		j.next[name] = cfg
 	}
-	want := maps.Clone(doc)
-	want[table] = next
+	j.want = maps.Clone(doc)
+	j.want[table] = j.next
 
-	body, hasBOM := bytes.CutPrefix(src, bom)
-	exprs, err := scan(body)
+	j.body, j.hasBOM = bytes.CutPrefix(src, bom)
+	exprs, err := scan(j.body)
 	if err != nil {
 		return nil, fmt.Errorf("tomledit: %w", err)
 	}
-	i := bytes.IndexByte(body, '\n')
-	crlf := i > 0 && body[i-1] == '\r'
-	q := []string{table}
-	ps := pieces(exprs, q)
+	i := bytes.IndexByte(j.body, '\n')
+	j.crlf = i > 0 && j.body[i-1] == '\r'
+	j.ps = pieces(exprs, []string{table})
+	return j, nil
+}
 
-	// First the precise edit; if it does not read back as it should,
-	// rewrite the whole table in place.
-	try := func(plan func(ed *editor) error) ([]byte, error) {
-		ed := &editor{src: body, crlf: crlf}
-		if err := plan(ed); err != nil {
-			return nil, err
-		}
-		out, err := ed.apply()
+// try makes the edit that plan plans and checks that the result reads
+// back as it should.
+func (j *job) try(plan func(ed *editor) error) ([]byte, error) {
+	ed := &editor{src: j.body, crlf: j.crlf}
+	if err := plan(ed); err != nil {
+		return nil, err
+	}
+	out, err := ed.apply()
+	if err != nil {
+		return nil, err
+	}
+	if j.hasBOM {
+		out = append(slices.Clip(bom), out...)
+	}
+	if !verify(out, j.want, j.table) {
+		return nil, ErrVerify
+	}
+	return out, nil
+}
+
+// precise plans the edit that changes only the entry's pieces.
+func (j *job) precise(ed *editor) error {
+	if !j.present && !inline(j.ps) {
+		// A new entry: a [table.name] section after the table's last
+		// section, or at the end.
+		text, err := appendSection(nil, []string{j.table, j.name}, j.cfg)
 		if err != nil {
-			return nil, err
-		}
-		if hasBOM {
-			out = append(slices.Clip(bom), out...)
-		}
-		if !verify(out, want, table) {
-			return nil, ErrVerify
-		}
-		return out, nil
-	}
-	out, err := try(func(ed *editor) error {
-		if !present && !inline(ps) {
-			// A new entry: a [table.name] section after the table's last
-			// section, or at the end.
-			text, err := appendSection(nil, []string{table, name}, cfg)
-			if err != nil {
-				return err
-			}
-			pos := len(body)
-			for _, p := range ps {
-				if p.header {
-					pos = p.bodyEnd()
-				}
-			}
-			ed.insertSection(pos, text)
-			return nil
-		}
-		_, err := ed.set(q, old, next, ps)
-		return err
-	})
-	if errors.Is(err, ErrVerify) && len(ps) > 0 {
-		out, err = try(func(ed *editor) error {
-			_, err := ed.rewrite(q, next, ps)
 			return err
-		})
+		}
+		pos := len(j.body)
+		for _, p := range j.ps {
+			if p.header {
+				pos = p.bodyEnd()
+			}
+		}
+		ed.insertSection(pos, text)
+		return nil
 	}
-	if err != nil && !errors.Is(err, ErrVerify) {
-		err = fmt.Errorf("tomledit: %w", err)
-	}
-	return out, err
+	_, err := ed.set([]string{j.table}, j.old, j.next, j.ps)
+	return err
+}
+
+// whole plans the edit that writes the whole table again at the place of
+// its first piece.
+func (j *job) whole(ed *editor) error {
+	_, err := ed.rewrite([]string{j.table}, j.next, j.ps)
+	return err
 }
 
 // inline reports whether the table is written as one inline value
@@ -160,12 +204,17 @@ func verify(out []byte, want map[string]any, table string) bool {
 	if err != nil {
 		return false
 	}
-	for _, d := range []map[string]any{got, want} {
-		if t, ok := d[table].(map[string]any); ok && len(t) == 0 {
-			delete(d, table)
-		}
+	if emptyTable(got[table]) && emptyTable(want[table]) {
+		got, want = maps.Clone(got), maps.Clone(want)
+		delete(got, table)
+		delete(want, table)
 	}
 	return equal(got, want)
+}
+
+func emptyTable(v any) bool {
+	m, ok := v.(map[string]any)
+	return v == nil || ok && len(m) == 0
 }
 
 // equal reports whether two decoded values are the same TOML value. NaN
