@@ -3,8 +3,11 @@ package tomledit
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/BurntSushi/toml"
@@ -32,8 +35,15 @@ func FuzzSet(f *testing.F) {
 	if b, err := os.ReadFile("testdata/agent.toml"); err == nil {
 		seeds = append(seeds, string(b))
 	}
+	suite, _ := filepath.Glob("testdata/toml-test/valid/*/*.toml")
+	for _, path := range suite {
+		if b, err := os.ReadFile(path); err == nil {
+			seeds = append(seeds, string(b))
+		}
+	}
 	for i, s := range seeds {
 		f.Add([]byte(s), "telegram", uint64(i), uint8(i))
+		f.Add([]byte(s), "", uint64(i), uint8(i)|0x40)
 	}
 	f.Fuzz(func(t *testing.T, src []byte, name string, seed uint64, op uint8) {
 		var doc map[string]any
@@ -41,8 +51,21 @@ func FuzzSet(f *testing.F) {
 			t.Skip()
 		}
 		table := "connectors"
-		if op&0x80 != 0 {
+		switch {
+		case op&0x80 != 0:
 			table = "channels"
+		case op&0x40 != 0:
+			// A table of the document, and one of its entries if name is
+			// not one: most seeds have no connectors.
+			for _, k := range slices.Sorted(maps.Keys(doc)) {
+				if tab, ok := doc[k].(map[string]any); ok && len(tab) > 0 {
+					table = k
+					if _, ok := tab[name]; !ok {
+						name = slices.Sorted(maps.Keys(tab))[int(seed%uint64(len(tab)))]
+					}
+					break
+				}
+			}
 		}
 		var cfg map[string]any
 		if op%4 != 0 {
