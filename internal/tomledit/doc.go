@@ -24,10 +24,12 @@
 //     an unchanged key keeps its bytes and the comment beside it, a changed
 //     plain value has only its value's bytes replaced, a removed key goes
 //     with the comment lines directly above it, and new keys are added at
-//     the end of the section (new sub-tables after it). Sub-tables
-//     ([table.name.x]) are merged the same way wherever they are in the
-//     file; an array of tables ([[table.name.x]]) that changed is written
-//     again at the place of its first element.
+//     the end of the section (new sub-tables after its last sub-table).
+//     Sub-tables ([table.name.x]) are merged the same way wherever they
+//     are in the file; an array of tables ([[table.name.x]]) that changed
+//     is written again at the place of its first element. An entry
+//     written only as sub-tables is written again as a whole at the place
+//     of its first one when it needs a [table.name] section.
 //   - An entry written as dotted keys (table.name.key = ..., at the top
 //     level, or name.key = ... under [table]) is merged the same way, new
 //     keys added as dotted keys after the last one.
@@ -59,7 +61,11 @@
 // dotted keys if that is a top-level key), and checks that; if that
 // fails too it returns [ErrVerify]. A wrong document is never returned.
 //
+// Set is a function of its arguments only: it is safe for concurrent use
+// and changes neither src nor the config it is given.
+//
 // The positions of the document's expressions come from the parser of
 // github.com/pelletier/go-toml/v2/unstable. A document the BurntSushi
-// decoder accepts but that parser does not is an error.
+// decoder accepts but that parser does not (a UTF-16 byte-order mark) is
+// an error; both read all of the TOML test suite's valid documents.
 package tomledit

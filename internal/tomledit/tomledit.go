@@ -16,9 +16,9 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// ErrVerify is returned by Set when no edit it can make gives the
-// expected document; src is then left as it is. It wraps no detail of
-// the document, which may hold secrets.
+// ErrVerify is returned by Set when no edit it can make reads back as
+// the expected document. Like every error of Set, it says nothing about
+// the document's contents, which may hold secrets.
 var ErrVerify = errors.New("tomledit: the edited document does not read back as expected")
 
 var bom = []byte("\xef\xbb\xbf")

@@ -17,6 +17,7 @@ func TestWholeTable(t *testing.T) {
 		{"entries under [connectors]", "n = 1\n[connectors]\ntelegram = { botToken = \"x\" }\ndiscord.token = \"d\"\n[agent]\nx = 1\n"},
 		{"tables in any order", "[connectors.telegram.webhook]\nurl = \"u\"\n\n[connectors]\ndiscord = { token = \"d\" }\n\n[agent]\nname = \"a\"\n\n[connectors.telegram]\nbotToken = \"x\"\n"},
 		{"arrays of tables", "[[connectors.telegram.accounts]]\nid = 1\n[connectors.telegram.accounts.opts]\nx = true\n[[connectors.telegram.accounts]]\nid = 2\n[connectors.discord]\ntoken = 'd'\n"},
+		{"values of every type", "[connectors.telegram]\nbotToken = \"x\"\n[connectors.discord]\nday = 1979-05-27\nat = 07:32:00.5\nts = 1979-05-27T07:32:00-08:00\nutc = 1979-05-27T07:32:00Z\nlocal = 1979-05-27T07:32:00.999999\nr = nan\ni = -inf\nf = 1.0\nx = 0xff\n"},
 		{"CRLF and a byte-order mark", "\ufeff# host\r\n[connectors.telegram]\r\nbotToken = \"x\"\r\n\r\n[connectors.discord]\r\ntoken = \"d\"\r\n"},
 	}
 	ops := []struct {
