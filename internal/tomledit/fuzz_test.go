@@ -1,0 +1,87 @@
+package tomledit
+
+import (
+	"bytes"
+	"errors"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/BurntSushi/toml"
+)
+
+// FuzzSet sets a connector in arbitrary documents the decoder accepts.
+// Set may refuse (an error), but whatever it returns must read back as
+// the document with only that connector changed, and its input must
+// stay as it was.
+func FuzzSet(f *testing.F) {
+	seeds := []string{
+		"",
+		"name = \"agent\"",
+		"[connectors.telegram]\nbotToken = \"x\" # c\n\n[agent]\nx = 1\n",
+		"connectors = { telegram = { botToken = \"x\" } }\n",
+		"connectors.telegram.botToken = \"x\"\nname = 1\n[other]\na = 1\n",
+		"[connectors]\ntelegram = { botToken = \"x\" }\ndiscord.token = \"y\"\n",
+		"[connectors.telegram.webhook]\nurl = 'u'\n[connectors]\ndiscord = {}\n[connectors.telegram]\na = [\n 1, # one\n 2,\n]\n",
+		"[[connectors.telegram.accounts]]\nid = 1\n[connectors.telegram.accounts.opts]\nx = true\n[[connectors.telegram.accounts]]\nid = 2\n",
+		"\ufeff# bom\r\n[connectors.telegram]\r\nbotToken = \"x\"\r\n",
+		"s = \"\"\"\n[connectors.telegram]\n\"\"\"\n[connectors.\"team/bot\"]\nt = '''\n# x\n'''\n",
+		"[channels.telegram]\nbotToken = \"old\"\n# c\n[connectors.telegram]\nbotToken = \"x\"\n",
+		"connectors = { telegram = {\n  botToken = \"x\", # TOML 1.1\n} }\n",
+	}
+	if b, err := os.ReadFile("testdata/agent.toml"); err == nil {
+		seeds = append(seeds, string(b))
+	}
+	suite, _ := filepath.Glob("testdata/toml-test/valid/*/*.toml")
+	for _, path := range suite {
+		if b, err := os.ReadFile(path); err == nil {
+			seeds = append(seeds, string(b))
+		}
+	}
+	for i, s := range seeds {
+		f.Add([]byte(s), "telegram", uint64(i), uint8(i))
+		f.Add([]byte(s), "", uint64(i), uint8(i)|0x40)
+	}
+	f.Fuzz(func(t *testing.T, src []byte, name string, seed uint64, op uint8) {
+		var doc map[string]any
+		if _, err := toml.Decode(string(src), &doc); err != nil {
+			t.Skip()
+		}
+		table := "connectors"
+		switch {
+		case op&0x80 != 0:
+			table = "channels"
+		case op&0x40 != 0:
+			// A table of the document, and one of its entries if name is
+			// not one: most seeds have no connectors.
+			for _, k := range slices.Sorted(maps.Keys(doc)) {
+				if tab, ok := doc[k].(map[string]any); ok && len(tab) > 0 {
+					table = k
+					if _, ok := tab[name]; !ok {
+						name = slices.Sorted(maps.Keys(tab))[int(seed%uint64(len(tab)))]
+					}
+					break
+				}
+			}
+		}
+		var cfg map[string]any
+		if op%4 != 0 {
+			cfg = randomConfig(rand.New(rand.NewPCG(seed, seed)), 0)
+		}
+		before := bytes.Clone(src)
+		out, err := Set(src, table, name, cfg)
+		if !bytes.Equal(src, before) {
+			t.Fatal("Set changed its input")
+		}
+		if err != nil {
+			if errors.Is(err, ErrVerify) {
+				t.Fatalf("no edit found for %q: %v\n%s", name, err, src)
+			}
+			return
+		}
+		checkDoc(t, src, out, table, name, cfg)
+	})
+}

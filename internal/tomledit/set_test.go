@@ -1,0 +1,768 @@
+package tomledit
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func crlf(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
+
+// TestSet pins the bytes Set writes for each shape a table can have in a
+// document: adding, replacing and removing an entry.
+func TestSet(t *testing.T) {
+	tg := map[string]any{"botToken": "y"}
+	tests := []struct {
+		name  string
+		src   string
+		table string // "connectors" if empty
+		entry string
+		cfg   map[string]any
+		want  string
+	}{
+		{
+			name:  "add to an empty document",
+			src:   "",
+			entry: "telegram",
+			cfg:   map[string]any{"botToken": "x"},
+			want:  "[connectors.telegram]\nbotToken = \"x\"\n",
+		},
+		{
+			name:  "add after a last line without a line break",
+			src:   `name = "agent"`,
+			entry: "telegram",
+			cfg:   map[string]any{"botToken": "x"},
+			want:  "name = \"agent\"\n\n[connectors.telegram]\nbotToken = \"x\"\n",
+		},
+		{
+			name: "add after the last section, before commented-out examples",
+			src: `model = "large"
+
+[connectors.telegram]
+botToken = "a"
+
+# [connectors.discord]
+# token = ""
+`,
+			entry: "slack",
+			cfg:   map[string]any{"token": "s"},
+			want: `model = "large"
+
+[connectors.telegram]
+botToken = "a"
+
+[connectors.slack]
+token = "s"
+
+# [connectors.discord]
+# token = ""
+`,
+		},
+		{
+			name: "add before a table that follows without a blank line",
+			src: `[connectors.telegram]
+botToken = "a"
+[agent]
+name = "x"
+`,
+			entry: "slack",
+			cfg:   map[string]any{"token": "s"},
+			want: `[connectors.telegram]
+botToken = "a"
+
+[connectors.slack]
+token = "s"
+
+[agent]
+name = "x"
+`,
+		},
+		{
+			name:  "add every kind of value",
+			src:   "",
+			entry: "team/bot",
+			cfg: map[string]any{
+				"s":          "q\"\\\n\t\x01é",
+				"i":          int64(-8080),
+				"f":          1.0,
+				"g":          0.25,
+				"big":        1e300,
+				"b":          true,
+				"list":       []any{"a", int64(1), 2.0, []any{}},
+				"empty":      []any{},
+				"with space": int64(1),
+				"sub":        map[string]any{"k": "v", "deeper": map[string]any{}},
+				"accounts":   []any{map[string]any{"id": "a"}, map[string]any{"id": "b", "opts": map[string]any{"x": false}}},
+				"mixed":      []any{map[string]any{"id": "a"}, "b"},
+			},
+			want: `[connectors."team/bot"]
+b = true
+big = 1e+300
+empty = []
+f = 1.0
+g = 0.25
+i = -8080
+list = ["a", 1, 2.0, []]
+mixed = [{ id = "a" }, "b"]
+s = "q\"\\\n\t\u0001é"
+"with space" = 1
+
+[[connectors."team/bot".accounts]]
+id = "a"
+
+[[connectors."team/bot".accounts]]
+id = "b"
+
+[connectors."team/bot".accounts.opts]
+x = false
+
+[connectors."team/bot".sub]
+k = "v"
+
+[connectors."team/bot".sub.deeper]
+`,
+		},
+		{
+			name: "replace keeps unchanged keys, their formats and comments",
+			src: `# Telegram bot
+[connectors.telegram]
+botToken = 'literal' # from BotFather
+# the port
+port = 0x1F90
+# allowed users
+allowFrom = [ "a" ]
+ratio = 1.5
+`,
+			entry: "telegram",
+			cfg:   map[string]any{"botToken": "literal", "port": int64(8080), "allowFrom": []any{"a", "b"}, "mode": "polling"},
+			want: `# Telegram bot
+[connectors.telegram]
+botToken = 'literal' # from BotFather
+# the port
+port = 0x1F90
+# allowed users
+allowFrom = ["a", "b"]
+mode = "polling"
+`,
+		},
+		{
+			name: "replace removes a key with the comment lines above it",
+			src: `[connectors.telegram]
+botToken = "x"
+
+# the port
+# (default 8080)
+port = 1
+mode = "m"
+`,
+			entry: "telegram",
+			cfg:   map[string]any{"botToken": "x", "mode": "m"},
+			want: `[connectors.telegram]
+botToken = "x"
+
+mode = "m"
+`,
+		},
+		{
+			name: "replace a float with an integer and a string with a table",
+			src: `[connectors.telegram]
+ratio = 1.0 # kept as a float until changed
+owner = "me"
+`,
+			entry: "telegram",
+			cfg:   map[string]any{"ratio": int64(1), "owner": map[string]any{"id": "me"}},
+			want: `[connectors.telegram]
+ratio = 1 # kept as a float until changed
+owner = { id = "me" }
+`,
+		},
+		{
+			name: "replace a sub-table elsewhere in the file",
+			src: `[connectors.telegram]
+botToken = "a"
+
+[agent]
+name = "x"
+
+# webhook
+[connectors.telegram.webhook]
+url = "https://a" # public
+`,
+			entry: "telegram",
+			cfg:   map[string]any{"botToken": "a", "webhook": map[string]any{"url": "https://b"}},
+			want: `[connectors.telegram]
+botToken = "a"
+
+[agent]
+name = "x"
+
+# webhook
+[connectors.telegram.webhook]
+url = "https://b" # public
+`,
+		},
+		{
+			name: "replace removes a sub-table elsewhere in the file",
+			src: `[connectors.telegram]
+botToken = "a"
+
+[agent]
+name = "x"
+
+# webhook
+[connectors.telegram.webhook]
+url = "https://a"
+`,
+			entry: "telegram",
+			cfg:   map[string]any{"botToken": "a"},
+			want: `[connectors.telegram]
+botToken = "a"
+
+[agent]
+name = "x"
+`,
+		},
+		{
+			name: "replace adds a sub-table after the section",
+			src: `[connectors.telegram]
+botToken = "a"
+[agent]
+name = "x"
+`,
+			entry: "telegram",
+			cfg:   map[string]any{"botToken": "a", "dm": true, "webhook": map[string]any{"url": "u"}},
+			want: `[connectors.telegram]
+botToken = "a"
+dm = true
+
+[connectors.telegram.webhook]
+url = "u"
+
+[agent]
+name = "x"
+`,
+		},
+		{
+			name: "replace an array of tables",
+			src: `[connectors.telegram]
+botToken = "a"
+
+[[connectors.telegram.accounts]]
+id = "1" # first
+
+[[connectors.telegram.accounts]]
+id = "2"
+
+[agent]
+x = 1
+`,
+			entry: "telegram",
+			cfg:   map[string]any{"botToken": "a", "accounts": []any{map[string]any{"id": "1"}, map[string]any{"id": "3"}}},
+			want: `[connectors.telegram]
+botToken = "a"
+
+[[connectors.telegram.accounts]]
+id = "1"
+
+[[connectors.telegram.accounts]]
+id = "3"
+
+[agent]
+x = 1
+`,
+		},
+		{
+			name: "replace an entry written as sub-tables only",
+			src: `[connectors.telegram.webhook]
+url = "u"
+
+[agent]
+x = 1
+`,
+			entry: "telegram",
+			cfg:   map[string]any{"botToken": "t", "webhook": map[string]any{"url": "u"}},
+			want: `[connectors.telegram]
+botToken = "t"
+
+[connectors.telegram.webhook]
+url = "u"
+
+[agent]
+x = 1
+`,
+		},
+		{
+			name: "remove with the comment block above, not the example after a blank line",
+			src: `model = "large"
+
+# [connectors.discord]
+# token = ""
+
+# Telegram bot
+# (from BotFather)
+[connectors.telegram]
+botToken = "a"
+
+[connectors.telegram.webhook]
+url = "u"
+
+# Slack
+[connectors.slack]
+token = "s"
+`,
+			entry: "telegram",
+			want: `model = "large"
+
+# [connectors.discord]
+# token = ""
+
+# Slack
+[connectors.slack]
+token = "s"
+`,
+		},
+		{
+			name:  "remove the last section",
+			src:   "a = 1\n\n[connectors.telegram]\nbotToken = \"a\"\n",
+			entry: "telegram",
+			want:  "a = 1\n",
+		},
+		{
+			name:  "remove the first section",
+			src:   "[connectors.telegram]\nbotToken = \"a\"\n\n[agent]\nx = 1\n",
+			entry: "telegram",
+			want:  "[agent]\nx = 1\n",
+		},
+		{
+			name:  "remove an absent entry",
+			src:   "# nothing\n[connectors.telegram]\nbotToken = \"a\"\n",
+			entry: "discord",
+			want:  "# nothing\n[connectors.telegram]\nbotToken = \"a\"\n",
+		},
+		{
+			name:  "write back an unchanged entry",
+			src:   "[connectors.telegram]\nbotToken = 'a'   # same\nport = 0o17\n",
+			entry: "telegram",
+			cfg:   map[string]any{"botToken": "a", "port": int64(15)},
+			want:  "[connectors.telegram]\nbotToken = 'a'   # same\nport = 0o17\n",
+		},
+		{
+			name:  "inline table at the top level: replace",
+			src:   "connectors = { telegram = { botToken = \"x\" } } # all\n\n[agent]\nname = \"a\"\n",
+			entry: "telegram",
+			cfg:   tg,
+			want:  "connectors = { telegram = { botToken = \"y\" } } # all\n\n[agent]\nname = \"a\"\n",
+		},
+		{
+			name:  "inline table at the top level: add",
+			src:   "connectors = {telegram = {botToken = \"x\"}}\n[agent]\nname = \"a\"\n",
+			entry: "discord",
+			cfg:   map[string]any{"token": "d"},
+			want:  "connectors = { discord = { token = \"d\" }, telegram = { botToken = \"x\" } }\n[agent]\nname = \"a\"\n",
+		},
+		{
+			name:  "inline table at the top level: remove",
+			src:   "connectors = {telegram = {botToken = \"x\"}}\n[agent]\nname = \"a\"\n",
+			entry: "telegram",
+			want:  "connectors = {}\n[agent]\nname = \"a\"\n",
+		},
+		{
+			name: "dotted keys at the top level: replace",
+			src: `# connectors
+connectors.telegram.botToken = "x"
+connectors.telegram.port = 1 # port
+model = "large"
+
+[agent]
+name = "a"
+`,
+			entry: "telegram",
+			cfg:   map[string]any{"botToken": "y", "port": int64(1), "mode": "m"},
+			want: `# connectors
+connectors.telegram.botToken = "y"
+connectors.telegram.port = 1 # port
+connectors.telegram.mode = "m"
+model = "large"
+
+[agent]
+name = "a"
+`,
+		},
+		{
+			name: "dotted keys at the top level: remove",
+			src: `# connectors
+connectors.telegram.botToken = "x"
+connectors.discord.token = "d"
+connectors.telegram.port = 1 # port
+model = "large"
+`,
+			entry: "telegram",
+			want: `connectors.discord.token = "d"
+model = "large"
+`,
+		},
+		{
+			name:  "dotted keys at the top level: add",
+			src:   "connectors.telegram.botToken = \"x\"\n\n[agent]\nname = \"a\"\n",
+			entry: "slack",
+			cfg:   map[string]any{"token": "s"},
+			want:  "connectors.telegram.botToken = \"x\"\n\n[agent]\nname = \"a\"\n\n[connectors.slack]\ntoken = \"s\"\n",
+		},
+		{
+			name: "inline entries under [connectors]: replace",
+			src: `[connectors]
+telegram = { botToken = "x" } # inline
+discord = { token = "d" }
+
+[agent]
+name = "a"
+`,
+			entry: "telegram",
+			cfg:   tg,
+			want: `[connectors]
+telegram = { botToken = "y" } # inline
+discord = { token = "d" }
+
+[agent]
+name = "a"
+`,
+		},
+		{
+			name: "inline entries under [connectors]: add",
+			src: `[connectors]
+telegram = { botToken = "x" }
+
+[agent]
+name = "a"
+`,
+			entry: "slack",
+			cfg:   map[string]any{"token": "s"},
+			want: `[connectors]
+telegram = { botToken = "x" }
+
+[connectors.slack]
+token = "s"
+
+[agent]
+name = "a"
+`,
+		},
+		{
+			name: "inline entries under [connectors]: remove",
+			src: `[connectors]
+# the bot
+telegram = { botToken = "x" } # inline
+discord = { token = "d" }
+`,
+			entry: "telegram",
+			want: `[connectors]
+discord = { token = "d" }
+`,
+		},
+		{
+			name: "dotted entries under [connectors]: replace",
+			src: `[connectors]
+telegram.botToken = "x"
+telegram.webhook.url = "u"
+discord.token = "d"
+`,
+			entry: "telegram",
+			cfg:   map[string]any{"botToken": "x", "webhook": map[string]any{"url": "v", "secret": "s"}},
+			want: `[connectors]
+telegram.botToken = "x"
+telegram.webhook.url = "v"
+telegram.webhook.secret = "s"
+discord.token = "d"
+`,
+		},
+		{
+			name: "dotted entries under [connectors]: remove",
+			src: `[connectors]
+telegram.botToken = "x"
+discord.token = "d"
+telegram.webhook.url = "u"
+`,
+			entry: "telegram",
+			want: `[connectors]
+discord.token = "d"
+`,
+		},
+		{
+			name: "dotted entry under [connectors] with a sub-table elsewhere",
+			src: `[connectors]
+telegram.botToken = "x"
+
+[agent]
+name = "a"
+
+[connectors.telegram.webhook]
+url = "u"
+`,
+			entry: "telegram",
+			cfg:   map[string]any{"botToken": "x", "webhook": map[string]any{"url": "v"}},
+			want: `[connectors]
+telegram.botToken = "x"
+
+[agent]
+name = "a"
+
+[connectors.telegram.webhook]
+url = "v"
+`,
+		},
+		{
+			name: "tables in any order: replace",
+			src: `[connectors.telegram.webhook]
+url = "u"
+
+[connectors]
+discord = { token = "d" }
+
+[agent]
+name = "a"
+
+[connectors.telegram]
+botToken = "x"
+`,
+			entry: "telegram",
+			cfg:   map[string]any{"botToken": "y", "webhook": map[string]any{"url": "u"}},
+			want: `[connectors.telegram.webhook]
+url = "u"
+
+[connectors]
+discord = { token = "d" }
+
+[agent]
+name = "a"
+
+[connectors.telegram]
+botToken = "y"
+`,
+		},
+		{
+			name: "tables in any order: add",
+			src: `[connectors.telegram]
+botToken = "x"
+
+[connectors]
+discord = { token = "d" }
+
+[agent]
+name = "a"
+`,
+			entry: "slack",
+			cfg:   map[string]any{"token": "s"},
+			want: `[connectors.telegram]
+botToken = "x"
+
+[connectors]
+discord = { token = "d" }
+
+[connectors.slack]
+token = "s"
+
+[agent]
+name = "a"
+`,
+		},
+		{
+			name: "tables in any order: remove",
+			src: `[connectors.telegram.webhook]
+url = "u"
+
+[connectors]
+discord = { token = "d" }
+
+[agent]
+name = "a"
+
+[connectors.telegram]
+botToken = "x"
+`,
+			entry: "telegram",
+			want: `[connectors]
+discord = { token = "d" }
+
+[agent]
+name = "a"
+`,
+		},
+		{
+			name:  "CRLF: add",
+			src:   crlf("# host\nname = \"a\"\n"),
+			entry: "telegram",
+			cfg:   map[string]any{"botToken": "x", "webhook": map[string]any{"url": "u"}},
+			want:  crlf("# host\nname = \"a\"\n\n[connectors.telegram]\nbotToken = \"x\"\n\n[connectors.telegram.webhook]\nurl = \"u\"\n"),
+		},
+		{
+			name:  "CRLF: replace",
+			src:   crlf("[connectors.telegram]\nbotToken = \"x\" # t\n[agent]\nname = \"a\"\n"),
+			entry: "telegram",
+			cfg:   map[string]any{"botToken": "y", "dm": true},
+			want:  crlf("[connectors.telegram]\nbotToken = \"y\" # t\ndm = true\n[agent]\nname = \"a\"\n"),
+		},
+		{
+			name:  "CRLF: remove",
+			src:   crlf("a = 1\n\n# bot\n[connectors.telegram]\nbotToken = \"x\"\n\n[agent]\nname = \"a\"\n"),
+			entry: "telegram",
+			want:  crlf("a = 1\n\n[agent]\nname = \"a\"\n"),
+		},
+		{
+			name:  "byte-order mark: add",
+			src:   "\ufeffname = \"a\"\n",
+			entry: "telegram",
+			cfg:   tg,
+			want:  "\ufeffname = \"a\"\n\n[connectors.telegram]\nbotToken = \"y\"\n",
+		},
+		{
+			name:  "byte-order mark: add to a document with nothing else",
+			src:   "\ufeff",
+			entry: "telegram",
+			cfg:   tg,
+			want:  "\ufeff[connectors.telegram]\nbotToken = \"y\"\n",
+		},
+		{
+			name:  "byte-order mark: remove the first section",
+			src:   "\ufeff# bot\n[connectors.telegram]\nbotToken = \"x\"\n\n[agent]\nname = \"a\"\n",
+			entry: "telegram",
+			want:  "\ufeff[agent]\nname = \"a\"\n",
+		},
+		{
+			name: "multi-line strings that look like tables",
+			src: `prompt = """
+[connectors.fake]
+token = "not a key"
+"""
+notes = '''
+# [connectors.telegram]
+'''
+[connectors.telegram]
+botToken = "x"
+`,
+			entry: "fake",
+			cfg:   map[string]any{"token": "t"},
+			want: `prompt = """
+[connectors.fake]
+token = "not a key"
+"""
+notes = '''
+# [connectors.telegram]
+'''
+[connectors.telegram]
+botToken = "x"
+
+[connectors.fake]
+token = "t"
+`,
+		},
+		{
+			name: "remove after a multi-line string whose last line looks like a comment",
+			src: `notes = '''
+# looks like a comment'''
+[connectors.telegram]
+botToken = "x"
+[agent]
+x = 1
+`,
+			entry: "telegram",
+			want: `notes = '''
+# looks like a comment'''
+[agent]
+x = 1
+`,
+		},
+		{
+			name: "multi-line strings inside the entry",
+			src: `[connectors.telegram]
+greeting = """
+[connectors.other]
+hello"""
+botToken = "x"
+`,
+			entry: "telegram",
+			cfg:   map[string]any{"greeting": "[connectors.other]\nhello", "botToken": "y"},
+			want: `[connectors.telegram]
+greeting = """
+[connectors.other]
+hello"""
+botToken = "y"
+`,
+		},
+		{
+			name: "legacy channels table: remove",
+			src: `# old layout
+[channels.telegram]
+botToken = "old"
+
+[connectors.discord]
+token = "d"
+`,
+			table: "channels",
+			entry: "telegram",
+			want: `[connectors.discord]
+token = "d"
+`,
+		},
+		{
+			name: "legacy channels table is left alone by a connectors edit",
+			src: `[channels.telegram]
+botToken = "old" # keep
+
+[connectors.telegram]
+botToken = "x"
+`,
+			entry: "telegram",
+			want: `[channels.telegram]
+botToken = "old" # keep
+`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			table := tt.table
+			if table == "" {
+				table = "connectors"
+			}
+			got := mustSet(t, []byte(tt.src), table, tt.entry, tt.cfg)
+			if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+				t.Errorf("Set (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestSetErrors checks that Set refuses what it cannot do, and that its
+// messages quote nothing from the document or the config, which hold
+// secrets.
+func TestSetErrors(t *testing.T) {
+	const secret = "SECRET-123"
+	tests := []struct {
+		name string
+		src  string
+		cfg  map[string]any
+		want string // in the message
+	}{
+		{"document does not parse", "a = 1\ntoken = \"" + secret + "\n", map[string]any{}, "line 2"},
+		{"table is a value", "connectors = \"" + secret + "\"\n", map[string]any{}, "not a table"},
+		{"table is an array of tables", "[[connectors]]\nx = \"" + secret + "\"\n", map[string]any{}, "not a table"},
+		{"value outside the value model", "", map[string]any{"port": 8080}, "telegram.port: unsupported value of type int"},
+		{"nil value", "", map[string]any{"a": []any{nil}}, "telegram.a[0]: unsupported value of type <nil>"},
+		{"string not UTF-8", "", map[string]any{"token": secret + "\xff"}, "telegram.token: string is not valid UTF-8"},
+		{"key not UTF-8", "", map[string]any{"\xff": secret}, "telegram: key is not valid UTF-8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := Set([]byte(tt.src), "connectors", "telegram", tt.cfg)
+			if err == nil {
+				t.Fatalf("Set succeeded:\n%s", out)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not say %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("error %q quotes the input", err)
+			}
+		})
+	}
+}
