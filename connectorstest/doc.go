@@ -63,8 +63,16 @@
 //
 // A check that waits for a store (for an event, for a range loop to end)
 // gives up after five seconds; a passing store is never waited on longer
-// than it takes. To check that a write yields no event, the Watcher checks
-// then write a marker connector and read events up to the marker's, so
-// they expect the events of one write to arrive no later than those of a
-// later one.
+// than it takes.
+//
+// A Watcher may learn of changes after the writes return, by polling for
+// instance. To see every event that a store will yield for the writes so
+// far, and that it yields no other, the Watcher checks put a marker
+// connector (named "marker-" and a number) and read events up to the
+// marker's, twice. They expect that once the event of a write has been
+// received, the events of every earlier write come before those of any
+// later one; and that a change reaches all subscribers of a store
+// together, since the merging check reads with a second subscriber to
+// learn when the store has heard of the writes made while the first was
+// not reading.
 package connectorstest

@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -74,26 +76,40 @@ func (sub *subscription) receive() connectors.Event {
 	return connectors.Event{}
 }
 
+// markerPrefix begins the names of marker connectors, which the checks
+// put to learn that a subscriber has caught up with the writes before.
+const markerPrefix = "marker-"
+
 // markers numbers the marker connectors, so that each is a new name.
 var markers atomic.Int64
 
-// flush puts a marker connector and returns the events received before
-// the marker's own: those of every write made before it that has any.
+// flush returns the events of the writes made so far that the subscriber
+// has not yet read, leaving out those of markers. It puts a marker and
+// reads up to its event, then does so again: a store that learns of
+// several changes at once (by polling, say) may deliver them in any
+// order, so the events of writes before the first marker can come just
+// after its event, but not after the event of a marker put once it was
+// read.
 func (sub *subscription) flush(s connectors.Store) []connectors.Event {
 	sub.t.Helper()
-	marker := fmt.Sprintf("marker-%d", markers.Add(1))
-	mustPut(sub.t, s, marker, connectors.Config{})
 	var events []connectors.Event
-	for {
-		e := sub.receive()
-		if e.Name == marker {
-			if e.Op != connectors.Added {
-				sub.t.Errorf("marker %q: %v, want added", marker, e.Op)
+	for range 2 {
+		marker := markerPrefix + strconv.FormatInt(markers.Add(1), 10)
+		mustPut(sub.t, s, marker, connectors.Config{})
+		for {
+			e := sub.receive()
+			if e.Name == marker {
+				if e.Op != connectors.Added {
+					sub.t.Errorf("marker %q: %v, want added", marker, e.Op)
+				}
+				break
 			}
-			return events
+			if !strings.HasPrefix(e.Name, markerPrefix) {
+				events = append(events, e)
+			}
 		}
-		events = append(events, e)
 	}
+	return events
 }
 
 // wantEvents reports whether got holds the events of want, in any order:
@@ -169,9 +185,9 @@ func testStartsAtWatch(t *testing.T, s connectors.Watcher) {
 	wantEvents(t, []connectors.Event{{Name: "a", Op: connectors.Removed}}, sub.flush(s))
 }
 
-// testMerges makes changes while the subscriber is not reading: they must
-// not wait for it, and it then gets one event per changed connector, from
-// what it knew to what is stored.
+// testMerges makes changes while a subscriber is not reading: they must
+// not wait for it, and once the store has heard of them all it gets one
+// event per changed connector, from what it knew to what is stored.
 func testMerges(t *testing.T, s connectors.Watcher) {
 	v1 := connectors.Config{"v": int64(1)}
 	v2 := connectors.Config{"v": int64(2)}
@@ -225,6 +241,10 @@ func testMerges(t *testing.T, s connectors.Watcher) {
 				mustPut(t, s, name, cfg)
 			}
 			sub := subscribe(t, s)
+			// A second subscriber, which reads, tells when the store's
+			// watchers have learned of the writes, for a store that
+			// learns of them after they return (by polling, say).
+			probe := subscribe(t, s)
 			// The writes run beside the test, so that one that waits
 			// for the subscriber fails the check instead of hanging it.
 			done := make(chan error, 1)
@@ -251,6 +271,7 @@ func testMerges(t *testing.T, s connectors.Watcher) {
 			case <-time.After(waitLimit):
 				t.Fatalf("writes did not end within %v while a subscriber was not reading", waitLimit)
 			}
+			probe.flush(s)
 			wantEvents(t, tt.want, sub.flush(s))
 		})
 	}
