@@ -19,10 +19,10 @@ func TestConformance(t *testing.T) {
 		newStore func(t *testing.T) connectors.Store
 	}{
 		{"MemoryStore", func(*testing.T) connectors.Store { return new(connectors.MemoryStore) }},
-		{"FileStore.toml", newFileStore("connectors.toml")},
-		{"FileStore.json", newFileStore("connectors.json")},
-		{"ReopenedFileStore.toml", newReopenedStore("connectors.toml")},
-		{"ReopenedFileStore.json", newReopenedStore("connectors.json")},
+		{"FileStore.toml", fileStoreMaker("connectors.toml")},
+		{"FileStore.json", fileStoreMaker("connectors.json")},
+		{"ReopenedFileStore.toml", reopenedStoreMaker("connectors.toml")},
+		{"ReopenedFileStore.json", reopenedStoreMaker("connectors.json")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -32,7 +32,7 @@ func TestConformance(t *testing.T) {
 }
 
 // openFileStore opens a FileStore on path, closed when t ends.
-func openFileStore(t *testing.T, path string, opts connectors.FileOptions) *connectors.FileStore {
+func openFileStoreForTest(t *testing.T, path string, opts connectors.FileOptions) *connectors.FileStore {
 	t.Helper()
 	s, err := connectors.NewFileStore(path, opts)
 	if err != nil {
@@ -42,22 +42,22 @@ func openFileStore(t *testing.T, path string, opts connectors.FileOptions) *conn
 	return s
 }
 
-// newFileStore returns a function that opens a FileStore on a new file
+// fileStoreMaker returns a function that opens a FileStore on a new file
 // of the given name.
-func newFileStore(name string) func(t *testing.T) connectors.Store {
+func fileStoreMaker(name string) func(t *testing.T) connectors.Store {
 	return func(t *testing.T) connectors.Store {
-		return openFileStore(t, filepath.Join(t.TempDir(), name), connectors.FileOptions{})
+		return openFileStoreForTest(t, filepath.Join(t.TempDir(), name), connectors.FileOptions{})
 	}
 }
 
-// newReopenedStore returns a function that opens a reopenedStore on a new
+// reopenedStoreMaker returns a function that opens a reopenedStore on a new
 // file of the given name.
-func newReopenedStore(name string) func(t *testing.T) connectors.Store {
+func reopenedStoreMaker(name string) func(t *testing.T) connectors.Store {
 	return func(t *testing.T) connectors.Store {
 		path := filepath.Join(t.TempDir(), name)
 		return &reopenedStore{
-			FileStore: openFileStore(t, path, connectors.FileOptions{}),
-			watcher:   openFileStore(t, path, connectors.FileOptions{PollInterval: 10 * time.Millisecond}),
+			FileStore: openFileStoreForTest(t, path, connectors.FileOptions{}),
+			watcher:   openFileStoreForTest(t, path, connectors.FileOptions{PollInterval: 10 * time.Millisecond}),
 		}
 	}
 }

@@ -78,6 +78,7 @@ func testRevisionStableOnReads(t *testing.T, s connectors.Versioned) {
 	before := mustState(t, s).Revision
 	mustList(t, s)
 	mustGet(t, s, "a")
+	// Reads that fail are reads too.
 	s.Get(t.Context(), "missing")
 	s.Get(t.Context(), "")
 	mustState(t, s)
