@@ -31,7 +31,7 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-// openFileStore opens a FileStore on path, closed when t ends.
+// openFileStoreForTest opens a FileStore on path, closed when t ends.
 func openFileStoreForTest(t *testing.T, path string, opts connectors.FileOptions) *connectors.FileStore {
 	t.Helper()
 	s, err := connectors.NewFileStore(path, opts)
