@@ -55,7 +55,7 @@ func (s *Store) Watch(ctx context.Context) iter.Seq[connectors.Event] {
 // closed: it is the Hub's Poll function, run while anyone watches.
 func (s *Store) follow(quit <-chan struct{}) {
 	s.mu.Lock()
-	if s.closed {
+	if s.closed.Load() {
 		s.mu.Unlock()
 		return
 	}

@@ -106,6 +106,44 @@ func TestReplicaWatch(t *testing.T) {
 	}
 }
 
+// TestWatchStartsNow writes on a while b's snapshot is old, then watches
+// on b: the write made before Watch is no event, the one after is.
+func TestWatchStartsNow(t *testing.T) {
+	db := newTestDB(t)
+	opts := db.options()
+	opts.PollInterval = time.Hour
+	a := db.store(t, "a", opts)
+	b := db.store(t, "b", opts)
+	put(t, a, "before", connectors.Config{"v": "1"}) // b has not read it
+	next := watch(t, b)
+	put(t, a, "after", connectors.Config{"v": "2"})
+	if got := next(1); got[0].Name != "after" {
+		t.Errorf("first event %v, want the write after Watch", got[0])
+	}
+}
+
+// TestPollOnly watches on a store that does not listen: a's writes reach
+// b's watcher by polling, and b holds no listening connection.
+func TestPollOnly(t *testing.T) {
+	db := newTestDB(t)
+	a := db.store(t, "a", db.options())
+	opts := db.options()
+	opts.PollOnly = true
+	opts.PollInterval = 20 * time.Millisecond
+	app := uniqueAppName("b")
+	b := db.store(t, app, opts)
+	next := watch(t, b)
+	put(t, a, "telegram", connectors.Config{"v": "1"})
+	if got := next(1); got[0].Name != "telegram" {
+		t.Errorf("event %v, want telegram", got[0])
+	}
+	var n int
+	if err := db.admin.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`,
+		app+" listener").Scan(&n); err != nil || n != 0 {
+		t.Errorf("poll-only store: %d listening connections (%v), want 0", n, err)
+	}
+}
+
 // TestListenerResync kills the listening connection of b while a writes
 // three times: b's watcher still gets all three, from the resync of the
 // reconnected listener (the poller is too slow to be the one).

@@ -50,12 +50,11 @@ type Store struct {
 	loading chan struct{}
 
 	// mu orders replacements of snap, with their publishing, against
-	// Watch, and guards closed against the start of background work.
-	mu       sync.Mutex
-	closed   bool
-	isClosed atomic.Bool
-	wg       sync.WaitGroup // background goroutines
-	hub      connectors.Hub
+	// Watch, and Close against the start of background work.
+	mu     sync.Mutex
+	closed atomic.Bool    // set under mu
+	wg     sync.WaitGroup // background goroutines
+	hub    connectors.Hub
 }
 
 // A snapshot is the state of the store at one revision, never changed.
@@ -118,8 +117,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 // return an error wrapping connectors.ErrClosed. Close always returns nil.
 func (s *Store) Close() error {
 	s.mu.Lock()
-	s.closed = true
-	s.isClosed.Store(true)
+	s.closed.Store(true)
 	s.mu.Unlock()
 	s.hub.Close()
 	s.wg.Wait()
@@ -131,7 +129,7 @@ func (s *Store) Close() error {
 
 // usable returns the error a call must return before it starts, if any.
 func (s *Store) usable(ctx context.Context) error {
-	if s.isClosed.Load() {
+	if s.closed.Load() {
 		return connectors.ErrClosed
 	}
 	return ctx.Err()
@@ -263,7 +261,7 @@ func (s *Store) Edit(ctx context.Context, fn func(cur connectors.State) (map[str
 	if err != nil {
 		return connectors.State{}, dbError(ctx, "begin", err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) // after Commit, a no-op
+	defer tx.Rollback(ctx) // after Commit, a no-op; with ctx done, it drops the connection
 
 	var rev int64
 	if err := tx.QueryRow(ctx, s.t.lockRevision).Scan(&rev); err != nil {

@@ -299,16 +299,6 @@ func TestUpdate(t *testing.T) {
 	}
 }
 
-// TestUnavailable points a store at a port where no server listens.
-func TestUnavailable(t *testing.T) {
-	testURL(t) // the store never connects, but the test belongs with the others
-	ctx := t.Context()
-	_, err := Open(ctx, "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2", Options{Keys: []Key{keyA}})
-	if !errors.Is(err, connectors.ErrUnavailable) {
-		t.Errorf("Open on a closed port = %v, want ErrUnavailable", err)
-	}
-}
-
 func TestClosed(t *testing.T) {
 	db := newTestDB(t)
 	s := db.store(t, "a", db.options())
