@@ -110,8 +110,10 @@ func (s *Store) listen(ctx context.Context) {
 		}
 		if connected {
 			delay = minBackoff
+			s.opts.Logger.Warn("pgstore: listener disconnected; reconnecting", "err", err)
+		} else {
+			s.opts.Logger.Debug("pgstore: listener could not connect; retrying", "err", err, "after", delay)
 		}
-		s.opts.Logger.Warn("pgstore: listener disconnected; reconnecting", "err", err, "after", delay)
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

@@ -93,7 +93,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts Options) (*Store, error) 
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: %w", err) // pgx leaves the password out
+		return nil, fmt.Errorf("pgstore: %w", err) // pgx takes the password out, as best it can
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
