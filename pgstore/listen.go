@@ -5,6 +5,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"strconv"
 	"sync"
@@ -41,7 +42,7 @@ const (
 // database cannot be reached then, they start from the last state this
 // store read, and the changes since come as events when it returns.
 func (s *Store) Watch(ctx context.Context) iter.Seq[connectors.Event] {
-	if _, err := s.State(ctx); err != nil && ctx.Err() == nil {
+	if _, err := s.State(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, connectors.ErrClosed) {
 		s.opts.Logger.WarnContext(ctx, "pgstore: watch starts from the last state read", "err", err)
 	}
 	// Under the lock that publishing takes, so that the watcher starts
@@ -92,7 +93,7 @@ func (s *Store) poll(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := s.State(ctx); err != nil && ctx.Err() == nil {
+			if err := s.refresh(ctx, 0); err != nil && ctx.Err() == nil {
 				s.opts.Logger.Debug("pgstore: poll failed", "err", err)
 			}
 		}
@@ -126,8 +127,12 @@ func (s *Store) listen(ctx context.Context) {
 }
 
 // listenOnce connects, listens and handles notifications until the
-// connection fails or ctx ends. It reports whether it got as far as
-// listening.
+// connection fails, a read of the state fails, or ctx ends. It reports
+// whether it got as far as listening and reading the state.
+//
+// Every step has PingInterval to answer, so that a connection a network
+// has silently dropped is found and replaced: it would wait for
+// notifications forever.
 func (s *Store) listenOnce(ctx context.Context) (listening bool, err error) {
 	cfg := s.pool.Config().ConnConfig
 	if cfg.RuntimeParams == nil {
@@ -138,7 +143,11 @@ func (s *Store) listenOnce(ctx context.Context) (listening bool, err error) {
 		name = "pgstore"
 	}
 	cfg.RuntimeParams["application_name"] = name + " listener"
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	bounded := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, s.opts.PingInterval) }
+
+	cctx, cancel := bounded()
+	defer cancel()
+	conn, err := pgx.ConnectConfig(cctx, cfg)
 	if err != nil {
 		return false, err
 	}
@@ -147,30 +156,35 @@ func (s *Store) listenOnce(ctx context.Context) (listening bool, err error) {
 		defer cancel()
 		conn.Close(cctx)
 	}()
-	if _, err := conn.Exec(ctx, listenSQL(s.t.channel)); err != nil {
+	if _, err := conn.Exec(cctx, listenSQL(s.t.channel)); err != nil {
 		return false, err
 	}
 	// Notifications sent while nobody listened are lost; the revision
-	// shows whether there were any.
-	if _, err := s.State(ctx); err != nil && ctx.Err() == nil {
-		s.opts.Logger.Warn("pgstore: resync after connecting failed; the poller retries", "err", err)
+	// shows whether there were any. Until it is read, this connection
+	// does not make up for them.
+	if err := s.refresh(ctx, 0); err != nil {
+		return false, err
 	}
 	for {
-		wctx, cancel := context.WithTimeout(ctx, s.opts.PingInterval)
+		wctx, cancel := bounded()
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return true, ctx.Err()
 		case err == nil:
-			s.notified(ctx, n.Payload)
+			// The payload is the revision the write committed: writes
+			// this store has seen, its own among them, need no reading.
+			rev, _ := strconv.ParseInt(n.Payload, 10, 64)
+			if err := s.refresh(ctx, rev); err != nil {
+				return true, err // and read it again after reconnecting
+			}
 		case pgconn.Timeout(err):
-			// Silence: a connection that a network has dropped stays
-			// silent too. Ask it something.
-			pctx, cancel := context.WithTimeout(ctx, s.opts.PingInterval)
+			// Silence, which a dropped connection keeps too: ask it.
+			pctx, cancel := bounded()
 			err = conn.Ping(pctx)
 			cancel()
-			if err != nil && ctx.Err() == nil {
+			if err != nil {
 				return true, err
 			}
 		default:
@@ -179,17 +193,17 @@ func (s *Store) listenOnce(ctx context.Context) (listening bool, err error) {
 	}
 }
 
-// notified handles a notification: its payload is the revision a write
-// committed. Writes this store has seen, its own among them, need no
-// reading.
-func (s *Store) notified(ctx context.Context, payload string) {
-	rev, err := strconv.ParseInt(payload, 10, 64)
-	if err != nil {
-		_, err = s.State(ctx)
-	} else {
+// refresh brings the snapshot up to revision rev, or to the database's
+// revision if rev is not positive, within PingInterval. It is how the
+// listener and the poller read: changes it finds reach the watchers.
+func (s *Store) refresh(ctx context.Context, rev int64) error {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.PingInterval)
+	defer cancel()
+	var err error
+	if rev > 0 {
 		_, err = s.catchUp(ctx, rev)
+	} else {
+		_, err = s.State(ctx)
 	}
-	if err != nil && ctx.Err() == nil {
-		s.opts.Logger.Warn("pgstore: reading a change failed; the poller retries", "err", err)
-	}
+	return err
 }

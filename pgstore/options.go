@@ -75,9 +75,10 @@ type Options struct {
 	PollOnly bool
 
 	// PingInterval is how long the listening connection may stay silent
-	// before the store checks it with a ping, and how long the ping may
-	// take; a connection that fails it is replaced. Zero means
-	// DefaultPingInterval, 15s.
+	// before the store checks it with a ping, and how long the ping, and
+	// each read that the listener and the poller make, may take; a
+	// listening connection that fails a ping or a read is replaced. Zero
+	// means DefaultPingInterval, 15s.
 	PingInterval time.Duration
 
 	// Logger receives the listener's reconnections and the errors of

@@ -6,11 +6,13 @@ package pgstore
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/connectorkit/connectors"
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // eventWait bounds every wait for an event: a guard against a hang, not
@@ -176,6 +179,43 @@ func TestListenerResync(t *testing.T) {
 	want := map[string]connectors.Op{"c0": connectors.Added, "c1": connectors.Added, "c2": connectors.Added}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("b's events across reconnections (-want +got):\n%s", diff)
+	}
+}
+
+// TestListenerPing makes b's connections a black hole, as a network that
+// drops them silently does: the listener's ping finds it, and b's watcher
+// gets a's write through a new connection.
+func TestListenerPing(t *testing.T) {
+	db := newTestDB(t)
+	opts := db.options()
+	opts.PollInterval = time.Hour
+	opts.PingInterval = 100 * time.Millisecond
+	a := db.store(t, "a", opts)
+	cfg, err := pgxpool.ParseConfig(db.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProxy(t, net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port))))
+	cfg.ConnConfig.Host, cfg.ConnConfig.Port = p.host, p.port
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	defer p.setDown(true) // first: closing the pool would wait on the frozen connections
+	b, err := New(t.Context(), pool, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	next := watch(t, b)
+	put(t, a, "first", connectors.Config{})
+	next(1) // b listens now
+
+	p.freeze()
+	put(t, a, "second", connectors.Config{})
+	if got := next(1); got[0].Name != "second" {
+		t.Errorf("event %v, want second", got[0])
 	}
 }
 

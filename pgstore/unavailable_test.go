@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/connectorkit/connectors"
@@ -117,8 +118,10 @@ func TestUnavailableHandler(t *testing.T) {
 	}
 }
 
-// A proxy forwards TCP connections to a server until it is set down;
-// then it closes every connection it holds and every new one.
+// A proxy forwards TCP connections to a server. Set down, it closes
+// every connection it holds and every new one; frozen, it drops what
+// comes through the connections it holds without closing them, as a
+// network that has lost them does, and still forwards new ones.
 type proxy struct {
 	host   string
 	port   uint16
@@ -126,7 +129,13 @@ type proxy struct {
 
 	mu    sync.Mutex
 	down  bool
-	conns []net.Conn
+	links []*link
+}
+
+// A link is one forwarded connection: the client's and the server's.
+type link struct {
+	client, server net.Conn
+	frozen         atomic.Bool
 }
 
 func newProxy(t *testing.T, target string) *proxy {
@@ -168,17 +177,35 @@ func (p *proxy) forward(c net.Conn) {
 		c.Close()
 		return
 	}
-	p.conns = append(p.conns, c, s)
+	l := &link{client: c, server: s}
+	p.links = append(p.links, l)
 	p.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
-		io.Copy(s, c)
-		s.Close()
+		l.copy(s, c)
 		close(done)
 	}()
-	io.Copy(c, s)
-	c.Close()
+	l.copy(c, s)
 	<-done
+}
+
+// copy copies from src to dst, dropping what comes while l is frozen,
+// and closes both when either side ends.
+func (l *link) copy(dst, src net.Conn) {
+	defer l.client.Close()
+	defer l.server.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && !l.frozen.Load() {
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // setDown cuts every connection and refuses new ones, or lets them in.
@@ -187,9 +214,19 @@ func (p *proxy) setDown(down bool) {
 	defer p.mu.Unlock()
 	p.down = down
 	if down {
-		for _, c := range p.conns {
-			c.Close()
+		for _, l := range p.links {
+			l.client.Close()
+			l.server.Close()
 		}
-		p.conns = nil
+		p.links = nil
+	}
+}
+
+// freeze makes every connection the proxy holds a black hole.
+func (p *proxy) freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, l := range p.links {
+		l.frozen.Store(true)
 	}
 }
