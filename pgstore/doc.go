@@ -1,0 +1,97 @@
+// Package pgstore keeps connectors in PostgreSQL, so that many replicas of
+// an agent server share one set of connectors, with their secrets sealed
+// at rest.
+//
+// A host makes a key once, gives it to every replica, and opens the store
+// where it would open a connectors.FileStore:
+//
+//	key, err := pgstore.ParseKey(os.Getenv("CONNECTORS_KEY")) // head -c 32 /dev/urandom | base64
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	store, err := pgstore.Open(ctx, os.Getenv("DATABASE_URL"), pgstore.Options{
+//		Keys: []pgstore.Key{{ID: "2025-06", Secret: key}},
+//	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer store.Close()
+//	connectors.Mount(mux, "/api/connectors", connectors.NewHandler(store, connectors.HandlerOptions{}))
+//
+// [Open] makes its own pool and creates the tables. A host with a pool of
+// its own calls [Migrate] (or runs [MigrationSQL] with its migration tool)
+// and then [New].
+//
+// # Across replicas
+//
+// Every replica that opens the same tables (same database, Options.Schema
+// and Options.Table) serves one store:
+//
+//   - A read (State, List, Get, a GET) reflects every write acknowledged,
+//     on any replica, before the read began: it reads the revision each
+//     time, and the rows again when the revision has moved.
+//   - Writes are serialized by a row lock on the revision, so none is lost
+//     and an If-Match checked in one replica's Edit holds against writers
+//     on all of them. A write commits or not as a whole; one whose
+//     connection fails before the commit stores nothing.
+//   - Every replica answers the same revision, hence the same ETag, for
+//     the same state. The revision is a counter: two different databases
+//     (or a database restored from an older backup) may give one revision
+//     to different contents, so restart the replicas after a restore.
+//   - A watcher on any replica gets an event for every change, wherever it
+//     was made: from a notification sent with the commit, usually within
+//     milliseconds, or, if the notification was lost (the listening
+//     connection broke), when the listener reconnects and compares the
+//     revision, or at the latest at the next poll (Options.PollInterval).
+//     Changes that arrive together are merged per connector, as
+//     connectors.Watcher describes; nothing else is promised about their
+//     timing.
+//
+// What it does not do: it does not spread load over database replicas
+// (every read asks the primary for the revision), and rows changed by
+// hand in SQL are seen only when the revision is raised too, and must be
+// sealed by this package to be read.
+//
+// Errors that show the database cannot be reached (no connection, a
+// connection lost, a server shutting down) wrap connectors.ErrUnavailable,
+// which the Handler answers with 503.
+//
+// # Keys
+//
+// Each config is stored as AES-256-GCM ciphertext of its JSON, with the
+// id of the key that sealed it beside it and the connector's name bound
+// to it, so that a row copied under another name does not open. A key is
+// 32 random bytes, kept out of the database (an environment variable, a
+// secret manager) and given to every replica:
+//
+//	head -c 32 /dev/urandom | base64
+//
+// A row whose key is missing or wrong, or which was altered, makes reads
+// fail with an error wrapping [ErrUnreadable] that names the connector and
+// the key id, never with garbage. Options.Plaintext is the explicit
+// opt-out: secrets stored as plain JSON, for development.
+//
+// # Rotation
+//
+// To replace key A with key B, in order, each step on every replica:
+//
+//  1. Keys: [A, B]. Every replica can now read B, which none writes yet.
+//  2. Keys: [B, A]. Writes seal with B; rows sealed with A still open.
+//  3. Call [Store.Rewrap] once, on any replica: it seals every row still
+//     under A with B. It changes no connector, so the revision stays and
+//     no watcher hears of it.
+//  4. Keys: [B]. A can be destroyed.
+//
+// Skipping step 1 is safe only if every replica moves to step 2 at once:
+// a replica that does not have B cannot read what others sealed with it.
+// Moving from Plaintext to keys is the same with plaintext in A's place:
+// keep Plaintext set with the new Keys until Rewrap has run.
+//
+// # Poll-only mode
+//
+// A connection pooler in transaction mode (PgBouncer's default) cannot
+// keep a LISTEN. With Options.PollOnly the store does not listen; watchers
+// learn of other replicas' changes by reading the revision every
+// Options.PollInterval, so set it to the delay that is acceptable. Reads
+// and writes are not affected: they never depend on notifications.
+package pgstore

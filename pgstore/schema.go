@@ -1,0 +1,129 @@
+// This file holds the tables: their SQL, Migrate, and the statements the
+// store runs on them.
+
+package pgstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// revisionSuffix names the revision table after the connectors table.
+const revisionSuffix = "_revision"
+
+// migrateLockKey is the advisory lock that Migrate holds, so that
+// replicas starting together create the tables once. It is fixed, and
+// the same for every schema: migrations are rare and short.
+const migrateLockKey int64 = 0x636f6e6e_6b697431 // "connkit1"
+
+// MigrationSQL returns the SQL that creates the store's tables for opts
+// (only Schema and Table matter), for hosts that run migrations with
+// their own tool. It can be run any number of times; it creates nothing
+// that exists and never changes a row that exists. The schema must exist.
+// Run it in one transaction with others that run it excluded, as
+// [Migrate] does, or CREATE TABLE IF NOT EXISTS can fail when two run at
+// once.
+//
+// It makes two tables:
+//
+//	<table>_revision (singleton boolean, revision bigint): one row, the
+//	    store's revision, a counter raised by every write that changes
+//	    something; its row lock orders the writers.
+//	<table> (name text, key_id text, sealed bytea, updated_revision bigint):
+//	    one row per connector, its config sealed with the key key_id
+//	    ('' for plaintext), written at updated_revision.
+func MigrationSQL(opts Options) string {
+	t := newTables(opts.withDefaults())
+	return strings.NewReplacer("{revision}", t.revision, "{connectors}", t.connectors).Replace(`
+CREATE TABLE IF NOT EXISTS {revision} (
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	revision bigint NOT NULL
+);
+INSERT INTO {revision} (revision) VALUES (0) ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS {connectors} (
+	name text PRIMARY KEY,
+	key_id text NOT NULL,
+	sealed bytea NOT NULL,
+	updated_revision bigint NOT NULL
+);
+COMMENT ON TABLE {revision} IS 'Revision of the connectors of github.com/connectorkit/connectors/pgstore; change only through it';
+COMMENT ON TABLE {connectors} IS 'Connectors of github.com/connectorkit/connectors/pgstore, sealed; change only through it';
+`)
+}
+
+// Migrate creates the store's tables for opts in opts.Schema, which must
+// exist, unless they are there. Replicas may call it together at start:
+// it holds an advisory transaction lock while it runs MigrationSQL.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrateLockKey); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, MigrationSQL(opts))
+		return err
+	})
+	if err != nil {
+		return dbError(ctx, "migrate", err)
+	}
+	return nil
+}
+
+// tables holds the quoted names and the statements of one store.
+type tables struct {
+	revision   string // quoted, qualified name of the revision table
+	connectors string // quoted, qualified name of the connectors table
+	channel    string // notification channel, unquoted
+
+	readRevision string
+	lockRevision string
+	setRevision  string
+	load         string
+	upsert       string
+	delete       string
+	readSealed   string
+	reseal       string
+}
+
+func newTables(opts Options) tables {
+	t := tables{
+		revision:   pgx.Identifier{opts.Schema, opts.Table + revisionSuffix}.Sanitize(),
+		connectors: pgx.Identifier{opts.Schema, opts.Table}.Sanitize(),
+		channel:    channelName(opts.Schema, opts.Table),
+	}
+	t.readRevision = "SELECT revision FROM " + t.revision
+	t.lockRevision = "SELECT revision FROM " + t.revision + " FOR UPDATE"
+	t.setRevision = "UPDATE " + t.revision + " SET revision = $1"
+	// One statement, so the revision and the rows come from one snapshot;
+	// the outer join keeps the revision when there are no rows.
+	t.load = "SELECT r.revision, c.name, c.key_id, c.sealed, c.updated_revision FROM " +
+		t.revision + " r LEFT JOIN " + t.connectors + " c ON true"
+	t.upsert = "INSERT INTO " + t.connectors + " (name, key_id, sealed, updated_revision) VALUES ($1, $2, $3, $4) " +
+		"ON CONFLICT (name) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed, updated_revision = excluded.updated_revision"
+	t.delete = "DELETE FROM " + t.connectors + " WHERE name = $1"
+	t.readSealed = "SELECT name, key_id, sealed FROM " + t.connectors + " WHERE key_id <> $1"
+	t.reseal = "UPDATE " + t.connectors + " SET key_id = $2, sealed = $3 WHERE name = $1"
+	return t
+}
+
+// channelName returns the notification channel of the tables: their
+// qualified name, so that stores in other schemas of the database do not
+// hear each other, or a digest of it where it would be cut at 63 bytes.
+func channelName(schema, table string) string {
+	name := schema + "." + table
+	if len(name) <= maxIdentifier && !strings.ContainsRune(name, 0) {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return "pgstore_" + hex.EncodeToString(sum[:16])
+}
+
+// listenSQL is the statement that listens on channel.
+func listenSQL(channel string) string {
+	return fmt.Sprintf("LISTEN %s", pgx.Identifier{channel}.Sanitize())
+}

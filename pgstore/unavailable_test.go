@@ -1,0 +1,232 @@
+// This file holds the tests of a database that cannot be reached: errors
+// wrap connectors.ErrUnavailable and the Handler answers 503.
+
+package pgstore
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/connectorkit/connectors"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+func TestUnavailable(t *testing.T) {
+	url := testURL(t)
+	closedPort := func(t *testing.T) *pgxpool.Pool {
+		cfg, err := pgxpool.ParseConfig(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.ConnConfig.Host, cfg.ConnConfig.Port = "127.0.0.1", 1 // nothing listens there
+		pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		return pool
+	}
+	tests := []struct {
+		name string
+		call func(t *testing.T) error
+	}{
+		{"Open", func(t *testing.T) error {
+			_, err := Open(t.Context(), "postgres://postgres@127.0.0.1:1/test?connect_timeout=5", Options{Keys: []Key{keyA}})
+			return err
+		}},
+		{"Migrate", func(t *testing.T) error { return Migrate(t.Context(), closedPort(t), Options{}) }},
+		{"New", func(t *testing.T) error {
+			_, err := New(t.Context(), closedPort(t), Options{Keys: []Key{keyA}})
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.call(t); !errors.Is(err, connectors.ErrUnavailable) {
+				t.Errorf("%s on a closed port = %v, want ErrUnavailable", tt.name, err)
+			}
+		})
+	}
+}
+
+// TestUnavailableHandler cuts a running store off its database, through
+// a proxy, and back: the Handler answers 503 while it is away and serves
+// again when it returns.
+func TestUnavailableHandler(t *testing.T) {
+	db := newTestDB(t)
+	cfg, err := pgxpool.ParseConfig(db.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProxy(t, net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port))))
+	cfg.ConnConfig.Host, cfg.ConnConfig.Port = p.host, p.port
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	opts := db.options()
+	if err := Migrate(t.Context(), pool, opts); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(t.Context(), pool, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	srv := httptest.NewServer(connectors.NewHandler(s, connectors.HandlerOptions{}))
+	defer srv.Close()
+	call := func(method string) (int, string) {
+		var body io.Reader
+		if method == "POST" {
+			body = strings.NewReader(`{"name":"telegram","config":{"botToken":"1:x"}}`)
+		}
+		req, _ := http.NewRequest(method, srv.URL, body)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(data)
+	}
+
+	if code, body := call("GET"); code != http.StatusOK {
+		t.Fatalf("GET with the database there: %d %s", code, body)
+	}
+	p.setDown(true)
+	for _, method := range []string{"GET", "POST", "GET"} {
+		if code, body := call(method); code != http.StatusServiceUnavailable || body != `{"error":"store unavailable"}`+"\n" {
+			t.Errorf("%s with the database away: %d %s, want 503 store unavailable", method, code, body)
+		}
+	}
+	if _, err := s.State(t.Context()); !errors.Is(err, connectors.ErrUnavailable) {
+		t.Errorf("State with the database away = %v, want ErrUnavailable", err)
+	}
+	p.setDown(false)
+	if code, body := call("POST"); code != http.StatusOK {
+		t.Errorf("POST with the database back: %d %s", code, body)
+	}
+}
+
+// A proxy forwards TCP connections to a server. Set down, it closes
+// every connection it holds and every new one; frozen, it drops what
+// comes through the connections it holds without closing them, as a
+// network that has lost them does, and still forwards new ones.
+type proxy struct {
+	host   string
+	port   uint16
+	target string
+
+	mu    sync.Mutex
+	down  bool
+	links []*link
+}
+
+// A link is one forwarded connection: the client's and the server's.
+type link struct {
+	client, server net.Conn
+	frozen         atomic.Bool
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().(*net.TCPAddr)
+	p := &proxy{host: "127.0.0.1", port: uint16(addr.Port), target: target}
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		ln.Close()
+		p.setDown(true)
+		wg.Wait()
+	})
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { p.forward(c) })
+		}
+	})
+	return p
+}
+
+// forward copies between c and a new connection to the target.
+func (p *proxy) forward(c net.Conn) {
+	p.mu.Lock()
+	if p.down {
+		p.mu.Unlock()
+		c.Close()
+		return
+	}
+	s, err := net.Dial("tcp", p.target)
+	if err != nil {
+		p.mu.Unlock()
+		c.Close()
+		return
+	}
+	l := &link{client: c, server: s}
+	p.links = append(p.links, l)
+	p.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		l.copy(s, c)
+		close(done)
+	}()
+	l.copy(c, s)
+	<-done
+}
+
+// copy copies from src to dst, dropping what comes while l is frozen,
+// and closes both when either side ends.
+func (l *link) copy(dst, src net.Conn) {
+	defer l.client.Close()
+	defer l.server.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && !l.frozen.Load() {
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// setDown cuts every connection and refuses new ones, or lets them in.
+func (p *proxy) setDown(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = down
+	if down {
+		for _, l := range p.links {
+			l.client.Close()
+			l.server.Close()
+		}
+		p.links = nil
+	}
+}
+
+// freeze makes every connection the proxy holds a black hole.
+func (p *proxy) freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, l := range p.links {
+		l.frozen.Store(true)
+	}
+}
