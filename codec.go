@@ -4,14 +4,12 @@
 package connectors
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"maps"
 
 	"github.com/BurntSushi/toml"
+	"github.com/connectorkit/connectors/internal/json5"
+	"github.com/connectorkit/connectors/internal/tomledit"
 )
 
 // A codec reads and edits one file format.
@@ -19,31 +17,9 @@ type codec interface {
 	// decode returns the document that data holds.
 	decode(data []byte) (map[string]any, error)
 	// set returns data with doc[table][name] set to cfg, or removed when
-	// cfg is nil (data unchanged if it is not there).
+	// cfg is nil (data unchanged if it is not there), editing in place:
+	// every byte outside that connector stays as it was.
 	set(data []byte, table, name string, cfg Config) ([]byte, error)
-}
-
-// rewrite is set for a codec that can only write whole documents.
-func rewrite(c codec, encode func(map[string]any) ([]byte, error), data []byte, table, name string, cfg Config) ([]byte, error) {
-	doc, err := c.decode(data)
-	if err != nil {
-		return nil, err
-	}
-	t, _ := doc[table].(map[string]any)
-	if _, ok := t[name]; !ok && cfg == nil {
-		return data, nil
-	}
-	t = maps.Clone(t)
-	if t == nil {
-		t = make(map[string]any)
-	}
-	if cfg == nil {
-		delete(t, name)
-	} else {
-		t[name] = map[string]any(cfg)
-	}
-	doc[table] = t
-	return encode(doc)
 }
 
 type tomlCodec struct{}
@@ -62,61 +38,22 @@ func (tomlCodec) decode(data []byte) (map[string]any, error) {
 	return doc, nil
 }
 
-func (c tomlCodec) set(data []byte, table, name string, cfg Config) ([]byte, error) {
-	return rewrite(c, func(doc map[string]any) ([]byte, error) {
-		var b bytes.Buffer
-		enc := toml.NewEncoder(&b)
-		enc.Indent = ""
-		if err := enc.Encode(doc); err != nil {
-			return nil, err
-		}
-		return bytes.TrimLeft(b.Bytes(), "\n"), nil
-	}, data, table, name, cfg)
+func (tomlCodec) set(data []byte, table, name string, cfg Config) ([]byte, error) {
+	return tomledit.Set(data, table, name, cfg)
 }
 
 type jsonCodec struct{}
 
+// jsonCodec reads JSON5, a superset of JSON, since hosts such as Milady
+// write JSON5 into ".json" files, and writes strict JSON into them, so a
+// strict JSON file stays strict.
 func (jsonCodec) decode(data []byte) (map[string]any, error) {
-	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	if len(bytes.TrimSpace(data)) == 0 {
-		return map[string]any{}, nil
-	}
-	// json.Number keeps the host's numbers exactly as written.
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var doc map[string]any
-	err := dec.Decode(&doc)
-	if err == nil {
-		if _, err = dec.Token(); err == io.EOF {
-			err = nil
-		} else if err == nil {
-			err = errors.New("data after the top-level value")
-		}
-	}
-	if err != nil {
-		var serr *json.SyntaxError
-		if errors.As(err, &serr) {
-			line := 1 + bytes.Count(data[:serr.Offset], []byte("\n"))
-			return nil, fmt.Errorf("JSON syntax error at line %d", line)
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, errors.New("JSON ends early")
-		}
-		return nil, errors.New("not a JSON object")
-	}
-	if doc == nil {
-		return nil, errors.New("not a JSON object")
-	}
-	return doc, nil
+	return json5.Decode(data)
 }
 
-func (c jsonCodec) set(data []byte, table, name string, cfg Config) ([]byte, error) {
-	return rewrite(c, func(doc map[string]any) ([]byte, error) {
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		err := enc.Encode(doc)
-		return b.Bytes(), err
-	}, data, table, name, cfg)
+func (jsonCodec) set(data []byte, table, name string, cfg Config) ([]byte, error) {
+	if cfg == nil {
+		return json5.SetMember(data, table, name, nil)
+	}
+	return json5.SetMember(data, table, name, map[string]any(cfg))
 }

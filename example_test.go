@@ -85,7 +85,6 @@ func ExampleFileStore() {
 	// [model]
 	// name = "local"
 	//
-	// [connectors]
 	// [connectors.telegram]
 	// botToken = "123456:ABC-DEF"
 	// port = 8443
@@ -106,7 +105,7 @@ func ExampleRedact() {
 
 // A host adds secret keys of its own to the default rules.
 func ExamplePolicy() {
-	p := &connectors.Policy{Keys: []string{"signingKey"}}
-	fmt.Println(p.IsSensitive("signing_key"), p.IsSensitive("botToken"), connectors.IsSensitive("signingKey"))
+	p := &connectors.Policy{Keys: []string{"pinCode"}}
+	fmt.Println(p.IsSensitive("pin_code"), p.IsSensitive("botToken"), connectors.IsSensitive("pinCode"))
 	// Output: true true false
 }

@@ -55,12 +55,15 @@ type FileOptions struct {
 }
 
 // FileStore is a Store kept in one file chosen by the host: TOML when the
-// name ends in ".toml", JSON when it ends in ".json". Create it with
-// [NewFileStore]; the zero value is not usable.
+// name ends in ".toml", JSON5 (a superset of JSON) when it ends in ".json"
+// or ".json5". Create it with [NewFileStore]; the zero value is not usable.
 //
 // Connectors live under the file's top-level "connectors" table; every other
-// key in the file belongs to the host and is kept as data across writes
-// (comments and formatting are not kept). The legacy top-level "channels"
+// key in the file belongs to the host. The file is edited, not rewritten:
+// a write changes only the bytes of the connectors it changes, and every
+// other byte (comments, blank lines, order, quoting, a byte-order mark,
+// CRLF line endings) stays as it was. New values are written in strict
+// JSON in a JSON file, so a strict JSON file stays strict. The legacy top-level "channels"
 // table is read too: List returns the union of both, "connectors" winning a
 // name present in both. Delete removes the name from both tables, and no
 // write drops anything else from "channels".
@@ -117,17 +120,17 @@ type fileState struct {
 	readAt time.Time
 }
 
-// NewFileStore returns a FileStore on path, which must end in ".toml" or
-// ".json". The file need not exist. NewFileStore does not touch the disk.
+// NewFileStore returns a FileStore on path, which must end in ".toml",
+// ".json" or ".json5". The file need not exist. NewFileStore does not touch the disk.
 func NewFileStore(path string, opts FileOptions) (*FileStore, error) {
 	var c codec
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".toml":
 		c = tomlCodec{}
-	case ".json":
+	case ".json", ".json5":
 		c = jsonCodec{}
 	default:
-		return nil, fmt.Errorf("connectors: config file %s: unknown format, want a .toml or .json file", path)
+		return nil, fmt.Errorf("connectors: config file %s: unknown format, want a .toml, .json or .json5 file", path)
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 250 * time.Millisecond
@@ -435,7 +438,7 @@ func (s *FileStore) Edit(ctx context.Context, fn func(State) (map[string]Config,
 // it takes this process's write token and the OS lock on the guard file
 // (both given up if ctx ends first), reads the file as it is on disk, and
 // replaces it with what fn returns for it, with the connectors it holds
-// (nil bytes: write nothing). It returns the file's state after. If ctx
+// (nil connectors: write nothing). It returns the file's state after. If ctx
 // ends before the replacement, nothing is written and transform returns
 // ctx.Err().
 func (s *FileStore) transform(ctx context.Context, fn func(*fileState) ([]byte, map[string]Config, error)) (*fileState, error) {
@@ -461,7 +464,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) ([]byte, 
 		if err != nil {
 			return nil, err
 		}
-		if data, _, err := fn(k); err != nil || data == nil {
+		if _, next, err := fn(k); err != nil || next == nil {
 			return k, err
 		}
 		if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
@@ -490,7 +493,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) ([]byte, 
 		return nil, err
 	}
 	data, next, err := fn(k)
-	if err != nil || data == nil {
+	if err != nil || next == nil {
 		return k, err
 	}
 	if err := ctx.Err(); err != nil {

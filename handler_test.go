@@ -1080,7 +1080,7 @@ func TestHandlerInvalidFile(t *testing.T) {
 		name string
 		file string // a JSON config file
 	}{
-		{name: "syntax error", file: `{"connectors": {"x": {"token": "file-s3cr3t",}}}`},
+		{name: "syntax error", file: `{"connectors": {"x": {"token": "file-s3cr3t",,}}}`},
 		{name: "connectors not a table", file: `{"connectors": "file-s3cr3t"}`},
 		{name: "null in an array", file: `{"connectors": {"x": {"tokens": ["file-s3cr3t", null]}}}`},
 		{name: "integer out of range", file: `{"connectors": {"x": {"id": 99999999999999999999}}}`},

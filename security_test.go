@@ -56,7 +56,7 @@ func TestRestore(t *testing.T) {
 				"botToken": "****:****",
 				"port":     int64(9000),
 				"accounts": []any{
-					map[string]any{"name": "a2", "token": "****"},
+					map[string]any{"name": "a", "token": "****"},
 					map[string]any{"name": "b", "token": "[REDACTED]"},
 				},
 				"credentials": map[string]any{"user": "****", "keys": []any{"****", "new"}},
@@ -65,7 +65,7 @@ func TestRestore(t *testing.T) {
 				"botToken": "123456:ABC-DEF",
 				"port":     int64(9000),
 				"accounts": []any{
-					map[string]any{"name": "a2", "token": "tok-a"},
+					map[string]any{"name": "a", "token": "tok-a"},
 					map[string]any{"name": "b", "token": "tok-b"},
 				},
 				"credentials": map[string]any{"user": "u", "keys": []any{"k1", "new"}},
@@ -103,8 +103,8 @@ func TestRestore(t *testing.T) {
 		},
 		{
 			name: "masked number under a sensitive key",
-			sent: Config{"accounts": []any{map[string]any{}, map[string]any{"pin": "****"}}},
-			want: Config{"accounts": []any{map[string]any{}, map[string]any{"pin": int64(1234)}}},
+			sent: Config{"accounts": []any{map[string]any{}, map[string]any{"name": "b", "pin": "****"}}},
+			want: Config{"accounts": []any{map[string]any{}, map[string]any{"name": "b", "pin": int64(1234)}}},
 		},
 	}
 	for _, tt := range tests {
