@@ -1,0 +1,210 @@
+// Tests of the store contract as the handler and hosts see it: ETags
+// shared by servers of one store, If-Match on a store with only the
+// four methods, and the FileStore's limits.
+
+package connectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// TestETagAcrossServers: two handlers on one file, and a handler on a
+// store opened again (a restart), give one ETag for one state and accept
+// each other's If-Match.
+func TestETagAcrossServers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	a := NewHandler(openFileStore(t, path), HandlerOptions{})
+	b := NewHandler(openFileStore(t, path), HandlerOptions{})
+	rec := do(t, a, "POST", "/", `{"name":"telegram","config":{"botToken":"1:A"}}`, nil)
+	tag := rec.Header().Get("ETag")
+	if rec.Code != http.StatusOK || tag == "" {
+		t.Fatalf("POST on A: %d, ETag %q", rec.Code, tag)
+	}
+	if got := do(t, b, "GET", "/", "", nil).Header().Get("ETag"); got != tag {
+		t.Fatalf("GET on B: ETag %s, A gave %s", got, tag)
+	}
+	restarted := NewHandler(openFileStore(t, path), HandlerOptions{})
+	if got := do(t, restarted, "GET", "/", "", nil).Header().Get("ETag"); got != tag {
+		t.Fatalf("GET after a restart: ETag %s, before %s", got, tag)
+	}
+	rec = do(t, b, "POST", "/", `{"name":"discord","config":{"token":"x"}}`, map[string]string{"If-Match": tag})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("POST on B with A's tag: %d %s", rec.Code, rec.Body)
+	}
+	rec = do(t, a, "POST", "/", `{"name":"slack","config":{}}`, map[string]string{"If-Match": tag})
+	if rec.Code != http.StatusPreconditionFailed {
+		t.Fatalf("POST on A with the tag B's write made stale: %d, want 412", rec.Code)
+	}
+}
+
+// TestIfMatchPlainStore: a store with only the four Store methods gets its
+// writes serialized by the handler, so of many POSTs carrying one tag,
+// exactly one succeeds.
+func TestIfMatchPlainStore(t *testing.T) {
+	h := NewHandler(storeWithoutUpdater{&MemoryStore{}}, HandlerOptions{})
+	tag := do(t, h, "GET", "/", "", nil).Header().Get("ETag")
+	var wg sync.WaitGroup
+	codes := make([]int, 32)
+	for i := range codes {
+		wg.Go(func() {
+			body := fmt.Sprintf(`{"name":"c%d","config":{}}`, i)
+			codes[i] = do(t, h, "POST", "/", body, map[string]string{"If-Match": tag}).Code
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for _, c := range codes {
+		switch c {
+		case http.StatusOK:
+			ok++
+		case http.StatusPreconditionFailed:
+		default:
+			t.Fatalf("status %d", c)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d POSTs with one tag succeeded, want 1", ok)
+	}
+}
+
+// TestFileStoreWriteWatchesContext: a write waiting for the file lock,
+// held by someone else, gives up when its context ends, and stores
+// nothing.
+func TestFileStoreWriteWatchesContext(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	s := openFileStore(t, path)
+	if err := s.Put(t.Context(), "a", Config{}); err != nil {
+		t.Fatal(err)
+	}
+	other := flock.New(path + ".lock")
+	if err := other.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	err := s.Put(ctx, "b", Config{})
+	other.Unlock()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Put while the lock is held elsewhere = %v, want DeadlineExceeded", err)
+	}
+	if _, err := openFileStore(t, path).Get(t.Context(), "b"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the timed-out write was stored: Get = %v", err)
+	}
+}
+
+// TestFileStoreSizeLimit: a write that would grow the file past its limit
+// is ErrTooLarge, answered 413 naming the limit; a delete still works.
+func TestFileStoreSizeLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	s, err := NewFileStore(path, FileOptions{MaxFileBytes: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewHandler(s, HandlerOptions{})
+	if rec := do(t, h, "POST", "/", `{"name":"a","config":{"v":"small"}}`, nil); rec.Code != http.StatusOK {
+		t.Fatalf("small POST: %d %s", rec.Code, rec.Body)
+	}
+	big := strings.Repeat("x", 5000)
+	rec := do(t, h, "POST", "/", `{"name":"b","config":{"v":"`+big+`"}}`, nil)
+	if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "4096") {
+		t.Fatalf("POST past the limit: %d %s, want 413 naming 4096", rec.Code, rec.Body)
+	}
+	if err := s.Put(t.Context(), "b", Config{"v": big}); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("Put past the limit = %v, want ErrTooLarge", err)
+	}
+	if rec := do(t, h, "DELETE", "/a", "", nil); rec.Code != http.StatusOK {
+		t.Fatalf("DELETE: %d", rec.Code)
+	}
+}
+
+// TestValidateHook: a store's Validate refuses a config on every write
+// path: Put, Update, and a POST, which is a 400 with the hook's message.
+func TestValidateHook(t *testing.T) {
+	validate := func(name string, cfg Config) error {
+		if _, ok := cfg["botToken"]; name == "telegram" && !ok {
+			return errors.New("telegram needs config.botToken")
+		}
+		return nil
+	}
+	path := filepath.Join(t.TempDir(), "agent.json")
+	fs, err := NewFileStore(path, FileOptions{Validate: validate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []Store{&MemoryStore{Validate: validate}, fs} {
+		if err := s.Put(t.Context(), "telegram", Config{}); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("%T Put = %v, want ErrInvalidConfig", s, err)
+		}
+		err := s.(Updater).Update(t.Context(), func(m map[string]Config) error {
+			m["telegram"] = Config{"port": 1}
+			return nil
+		})
+		if !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("%T Update = %v, want ErrInvalidConfig", s, err)
+		}
+		rec := do(t, NewHandler(s, HandlerOptions{}), "POST", "/", `{"name":"telegram","config":{}}`, nil)
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "needs config.botToken") {
+			t.Errorf("%T POST: %d %s, want 400 with the hook's message", s, rec.Code, rec.Body)
+		}
+		if m, _ := s.List(t.Context()); len(m) != 0 {
+			t.Errorf("%T stored a refused config: %v", s, m)
+		}
+	}
+}
+
+// TestTokenTrimmed: a token configured with a trailing newline (read from
+// a file) is the token without it.
+func TestTokenTrimmed(t *testing.T) {
+	h := NewHandler(&MemoryStore{}, HandlerOptions{Token: "sekret\n"})
+	if rec := do(t, h, "GET", "/", "", map[string]string{"Authorization": "Bearer sekret"}); rec.Code != http.StatusOK {
+		t.Fatalf("GET with the trimmed token: %d", rec.Code)
+	}
+}
+
+// TestHeadersNotShared: a middleware that edits a header value in place
+// changes only its own response.
+func TestHeadersNotShared(t *testing.T) {
+	h := NewHandler(&MemoryStore{}, HandlerOptions{})
+	first := do(t, h, "GET", "/", "", nil)
+	first.Header()["Content-Type"][0] = "text/html"
+	first.Header()["Etag"][0] = "changed"
+	second := do(t, h, "GET", "/", "", nil)
+	if got := second.Header().Get("Content-Type"); got != "application/json" {
+		t.Fatalf("second response Content-Type = %q", got)
+	}
+	if got := second.Header().Get("ETag"); got == "changed" {
+		t.Fatal("second response ETag changed by an edit of the first")
+	}
+}
+
+// TestJSONByteOrderMark: a JSON file that starts with a byte-order mark
+// opens, and keeps the mark on write.
+func TestJSONByteOrderMark(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.json")
+	writeConfigFile(t, path, "\uFEFF{\"connectors\": {\"a\": {\"v\": 1}}}\n", 0o600)
+	s := openFileStore(t, path)
+	if err := s.Put(t.Context(), "b", Config{"v": 2}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(data), "\uFEFF") {
+		t.Fatalf("byte-order mark lost: %q", data)
+	}
+	if m, err := openFileStore(t, path).List(t.Context()); err != nil || len(m) != 2 {
+		t.Fatalf("List = %v, %v", m, err)
+	}
+}
