@@ -30,4 +30,3 @@ func TestFileStoreRefusesFIFO(t *testing.T) {
 		t.Fatal("List on a FIFO still blocked after 5s")
 	}
 }
-
