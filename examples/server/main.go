@@ -64,6 +64,11 @@ func run(addr, config, token, trust string, log *slog.Logger) error {
 		CrossOrigin: origins,
 	}))
 
+	// Bind first, so that "listening" is logged only when it is true.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	supervised := make(chan error, 1)
@@ -81,8 +86,8 @@ func run(addr, config, token, trust string, log *slog.Logger) error {
 		IdleTimeout:       2 * time.Minute,
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.ListenAndServe() }()
-	log.Info("listening", "addr", "http://"+addr, "api", "/api/connectors", "config", config, "token", token != "")
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("listening", "addr", "http://"+ln.Addr().String(), "api", "/api/connectors", "config", config, "token", token != "")
 
 	select {
 	case err := <-served:
@@ -139,7 +144,10 @@ func supervise(ctx context.Context, store *connectors.FileStore, log *slog.Logge
 	events := store.Watch(ctx) // subscribe first, so no change is missed
 	all, err := store.List(ctx)
 	if err != nil {
-		return err
+		// A config file that does not parse: keep serving (the API
+		// answers 500 meanwhile) so a person can fix the file; its
+		// connectors arrive as events once it parses.
+		log.Error("config file unusable; waiting for it to be fixed", "err", err)
 	}
 	for name, cfg := range all {
 		log.Info("connector started", "connector", name, "fields", len(cfg))
