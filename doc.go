@@ -14,40 +14,55 @@
 // # Stores
 //
 // A [Store] lists, gets, puts and deletes connectors by name. [FileStore]
-// keeps them under the "connectors" table of a TOML or JSON file and leaves
-// the rest of the file to the host; [MemoryStore] keeps them in memory.
-// Both also implement [Updater], which reads and changes the store in one
-// step, and [Watcher], which reports each connector that changes, whether
-// through the API, a Store call, another process or a hand edit, so a host
-// can restart only that connector.
+// keeps them under the "connectors" table of the host's TOML or JSON5 file,
+// editing only the bytes of the connectors it changes; [MemoryStore] keeps
+// them in memory; the module github.com/connectorkit/connectors/pgstore
+// keeps them in PostgreSQL for servers that run as several replicas.
+//
+// Abilities beyond the four methods are optional interfaces: [Updater]
+// reads and changes the store in one step; [Versioned] hands out the whole
+// state with a revision and changes it in one step with the reading;
+// [Watcher] reports each connector that changes, whether through the API, a
+// Store call, another process or a hand edit. Our stores have all three. A
+// store of your own gets the same treatment from the [Handler]: it names
+// no concrete store. [ApplyChanges] and [Hub] are the parts of ours that
+// another store can reuse, and the package connectorstest checks that a
+// store keeps the contract.
+//
+// # Guarantees
+//
+// Concurrency: every store is safe for concurrent use; a FileStore also by
+// several processes on one file (an OS lock on a guard file beside it).
+// Maps returned are copies the caller owns; configs passed in are copied.
+//
+// Durability: a FileStore re-reads the file under its lock, replaces it
+// atomically (temporary file, fsync, rename, directory fsync), never
+// overwrites a file it cannot parse, and keeps every byte it does not
+// change. A write whose context ends before it commits stores nothing.
+//
+// ETags: the Handler builds its ETag from a Versioned store's revision, so
+// a tag is valid on every server of the same store and after a restart,
+// and checks If-Match inside the store's Edit.
 //
 // # Values
 //
 // A [Config] is a JSON object whose values are strings, booleans, int64,
 // float64, arrays and objects. Numbers keep one spelling: an integral number
 // is an int64 in every format, so a port stays 8080, never 8080.0.
-// Connector names are checked by [CheckName].
+// Connector names are checked and normalized by [CheckName].
 //
 // # Redaction
 //
 // [Redact] masks the values of sensitive keys (tokens, passwords, API keys,
-// ...) in a deep copy of a config; a [Policy] adds rules of the host's own.
-// Redaction is for responses: the file keeps the real secrets.
+// ...) and the credentials in URLs, in a deep copy of a config; a [Policy]
+// adds rules of the host's own. Redaction is for responses: the store
+// keeps the real secrets. A POST that sends back masks it read keeps the
+// stored secrets ([Restore]).
 //
 // # HTTP API
 //
 // [NewHandler] serves GET (list), POST (add or replace), GET /{name} and
-// DELETE /{name}; see its documentation for statuses and bodies. A POST
-// that sends back masks it read keeps the stored secrets ([Restore]).
+// DELETE /{name}; see its documentation for statuses and bodies.
 // [HandlerOptions] adds a token and trusted origins; cross-origin browser
 // writes are refused by default.
-//
-// # Files
-//
-// [FileStore] takes an OS lock on a guard file for every write, so several
-// processes can share one file; it replaces the file atomically and never
-// overwrites a file it cannot parse. Writes that arrive together in one
-// process are committed in one replacement, each returning once it is
-// durable. See the README's "Durability" section for what is and is not
-// guaranteed.
 package connectors

@@ -109,3 +109,59 @@ func ExamplePolicy() {
 	fmt.Println(p.IsSensitive("pin_code"), p.IsSensitive("botToken"), connectors.IsSensitive("pinCode"))
 	// Output: true true false
 }
+
+func ExampleWatcher() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	store := &connectors.MemoryStore{}
+	events := store.Watch(ctx) // events start here
+	store.Put(ctx, "telegram", connectors.Config{"botToken": "123456:ABC-DEF"})
+	store.Put(ctx, "telegram", connectors.Config{"botToken": "123456:ABC-DEF"}) // no change, no event
+	store.Delete(ctx, "discord")                                                // absent, no event
+	store.Put(ctx, "discord", connectors.Config{"token": "x"})
+	n := 0
+	for e := range events {
+		fmt.Println(e) // the name and the change; never a config value
+		if n++; n == 2 {
+			break
+		}
+	}
+	// Output:
+	// telegram added
+	// discord added
+}
+
+func ExampleUpdater() {
+	ctx := context.Background()
+	store := &connectors.MemoryStore{}
+	store.Put(ctx, "telegram", connectors.Config{"botToken": "123456:ABC-DEF", "port": 8443})
+	// Rename a connector in one step: no other write comes between.
+	err := store.Update(ctx, func(m map[string]connectors.Config) error {
+		m["telegram-main"] = m["telegram"]
+		m["telegram"] = nil // nil removes, as delete does
+		return nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	all, _ := store.List(ctx)
+	fmt.Println(len(all), all["telegram-main"]["port"])
+	// Output: 1 8443
+}
+
+func ExampleRestore() {
+	stored := connectors.Config{"botToken": "123456:ABC-DEF", "port": int64(8443)}
+	// A dashboard read the config redacted, changed the port and sent it
+	// back with the mask in it: the mask keeps the stored token.
+	sent := connectors.Redact(stored)
+	sent["port"] = int64(9000)
+	cfg, err := connectors.Restore(sent, stored)
+	fmt.Println(cfg["botToken"], cfg["port"], err)
+
+	// A mask with nothing stored behind it is refused, naming the path.
+	_, err = connectors.Restore(connectors.Config{"apiKey": "****"}, nil)
+	fmt.Println(err)
+	// Output:
+	// 123456:ABC-DEF 9000 <nil>
+	// invalid connector config: config.apiKey: redaction mask with no stored secret to keep
+}
