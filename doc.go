@@ -4,7 +4,7 @@
 //
 // A host mounts the API on its own mux and points it at its config file:
 //
-//	store, err := connectors.NewFileStore("connectors.toml")
+//	store, err := connectors.NewFileStore("connectors.toml", connectors.FileOptions{})
 //	if err != nil {
 //		log.Fatal(err)
 //	}
