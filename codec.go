@@ -18,8 +18,10 @@ type codec interface {
 	decode(data []byte) (map[string]any, error)
 	// set returns data with doc[table][name] set to cfg, or removed when
 	// cfg is nil (data unchanged if it is not there), editing in place:
-	// every byte outside that connector stays as it was.
-	set(data []byte, table, name string, cfg Config) ([]byte, error)
+	// every byte outside that connector stays as it was. doc is data's
+	// document if the caller has it (nil: set decodes what it needs); the
+	// result's document is returned if the codec has it, else nil.
+	set(data []byte, doc map[string]any, table, name string, cfg Config) ([]byte, map[string]any, error)
 }
 
 type tomlCodec struct{}
@@ -38,8 +40,11 @@ func (tomlCodec) decode(data []byte) (map[string]any, error) {
 	return doc, nil
 }
 
-func (tomlCodec) set(data []byte, table, name string, cfg Config) ([]byte, error) {
-	return tomledit.Set(data, table, name, cfg)
+// set passes the document along: the TOML editor decodes the file to
+// know what it edits and decodes its result to check it, and a write of
+// the store's needs neither decode twice.
+func (tomlCodec) set(data []byte, doc map[string]any, table, name string, cfg Config) ([]byte, map[string]any, error) {
+	return tomledit.SetDoc(data, doc, table, name, cfg)
 }
 
 type jsonCodec struct{}
@@ -51,9 +56,11 @@ func (jsonCodec) decode(data []byte) (map[string]any, error) {
 	return json5.Decode(data)
 }
 
-func (jsonCodec) set(data []byte, table, name string, cfg Config) ([]byte, error) {
-	if cfg == nil {
-		return json5.SetMember(data, table, name, nil)
+func (jsonCodec) set(data []byte, _ map[string]any, table, name string, cfg Config) ([]byte, map[string]any, error) {
+	var value any
+	if cfg != nil {
+		value = map[string]any(cfg)
 	}
-	return json5.SetMember(data, table, name, map[string]any(cfg))
+	out, err := json5.SetMember(data, table, name, value)
+	return out, nil, err
 }

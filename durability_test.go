@@ -59,13 +59,9 @@ func (s *FileStore) load() (doc map[string]any, m map[string]Config, err error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	if m, err = s.parse(data); err != nil {
-		return nil, nil, err
+	if doc, m, err = s.parse(data); doc == nil && err == nil {
+		doc = map[string]any{}
 	}
-	if len(data) == 0 {
-		return map[string]any{}, m, nil
-	}
-	doc, err = s.codec.decode(data)
 	return doc, m, err
 }
 

@@ -115,8 +115,9 @@ var (
 // never changed once made.
 type fileState struct {
 	state  State
-	fi     fs.FileInfo // nil: there was no file
-	data   []byte      // the file's bytes
+	fi     fs.FileInfo    // nil: there was no file
+	data   []byte         // the file's bytes
+	doc    map[string]any // their document, if known; read only
 	readAt time.Time
 }
 
@@ -252,14 +253,14 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	}
 	now := time.Now()
 	if k != nil && bytes.Equal(data, k.data) {
-		s.known = &fileState{state: k.state, fi: fi, data: k.data, readAt: now}
+		s.known = &fileState{state: k.state, fi: fi, data: k.data, doc: k.doc, readAt: now}
 		return s.known, nil
 	}
-	m, err := s.parse(data)
+	doc, m, err := s.parse(data)
 	if err != nil {
 		return nil, err
 	}
-	s.setKnownLocked(&fileState{state: State{Revision: revision(data), Connectors: m}, fi: fi, data: data, readAt: now})
+	s.setKnownLocked(&fileState{state: State{Revision: revision(data), Connectors: m}, fi: fi, data: data, doc: doc, readAt: now})
 	return s.known, nil
 }
 
@@ -349,24 +350,24 @@ func (s *FileStore) read() ([]byte, fs.FileInfo, error) {
 	return b.Bytes(), fi, nil
 }
 
-// parse decodes the connectors of the file's bytes.
-func (s *FileStore) parse(data []byte) (map[string]Config, error) {
+// parse decodes the file's bytes: the document and its connectors.
+func (s *FileStore) parse(data []byte) (map[string]any, map[string]Config, error) {
 	m := make(map[string]Config)
 	if len(data) == 0 {
-		return m, nil
+		return nil, m, nil
 	}
 	doc, err := s.codec.decode(data)
 	if err != nil {
-		return nil, fmt.Errorf("%w %s: %w", ErrInvalidFile, s.path, err)
+		return nil, nil, fmt.Errorf("%w %s: %w", ErrInvalidFile, s.path, err)
 	}
 	for _, table := range []string{"channels", "connectors"} {
 		if err := readTable(doc, table, m); err != nil {
 			// %v, not %w: a bad value in the file is the file's fault,
 			// not an invalid config from the caller.
-			return nil, fmt.Errorf("%w %s: %v", ErrInvalidFile, s.path, err)
+			return nil, nil, fmt.Errorf("%w %s: %v", ErrInvalidFile, s.path, err)
 		}
 	}
-	return m, nil
+	return doc, m, nil
 }
 
 // readTable adds the connectors of doc's top-level table to m.
@@ -401,31 +402,31 @@ func readTable(doc map[string]any, table string, m map[string]Config) error {
 // before, on the empty store, so that a change of nothing creates
 // nothing.
 func (s *FileStore) Edit(ctx context.Context, fn func(State) (map[string]Config, error)) (State, error) {
-	k, err := s.transform(ctx, func(k *fileState) ([]byte, map[string]Config, error) {
+	k, err := s.transform(ctx, func(k *fileState) (*fileState, error) {
 		changes, err := fn(k.state)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		next, changed, err := ApplyChanges(k.state.Connectors, changes, s.opts.Validate)
 		if err != nil || len(changed) == 0 {
-			return nil, nil, err
+			return nil, err
 		}
-		data := k.data
+		data, doc := k.data, k.doc
 		for _, name := range changed {
-			if data, err = s.codec.set(data, "connectors", name, next[name]); err != nil {
-				return nil, nil, err
+			if data, doc, err = s.codec.set(data, doc, "connectors", name, next[name]); err != nil {
+				return nil, err
 			}
 			if _, ok := next[name]; !ok {
 				// A removal removes the name from the legacy table too.
-				if data, err = s.codec.set(data, "channels", name, nil); err != nil {
-					return nil, nil, err
+				if data, doc, err = s.codec.set(data, doc, "channels", name, nil); err != nil {
+					return nil, err
 				}
 			}
 		}
 		if int64(len(data)) > s.opts.MaxFileBytes && len(data) > len(k.data) {
-			return nil, nil, fmt.Errorf("%w: the file would be larger than %d bytes", ErrTooLarge, s.opts.MaxFileBytes)
+			return nil, fmt.Errorf("%w: the file would be larger than %d bytes", ErrTooLarge, s.opts.MaxFileBytes)
 		}
-		return data, next, nil
+		return &fileState{state: State{Revision: revision(data), Connectors: next}, data: data, doc: doc}, nil
 	})
 	if err != nil {
 		return State{}, err
@@ -437,11 +438,10 @@ func (s *FileStore) Edit(ctx context.Context, fn func(State) (map[string]Config,
 // file's bytes under its locks, in the spirit of lockedfile.Transform:
 // it takes this process's write token and the OS lock on the guard file
 // (both given up if ctx ends first), reads the file as it is on disk, and
-// replaces it with what fn returns for it, with the connectors it holds
-// (nil connectors: write nothing). It returns the file's state after. If ctx
-// ends before the replacement, nothing is written and transform returns
-// ctx.Err().
-func (s *FileStore) transform(ctx context.Context, fn func(*fileState) ([]byte, map[string]Config, error)) (*fileState, error) {
+// replaces it with the file fn returns for it (nil: write nothing). It
+// returns the file's state after. If ctx ends before the replacement,
+// nothing is written and transform returns ctx.Err().
+func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileState, error)) (*fileState, error) {
 	select {
 	case s.writing <- struct{}{}:
 		defer func() { <-s.writing }()
@@ -464,7 +464,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) ([]byte, 
 		if err != nil {
 			return nil, err
 		}
-		if _, next, err := fn(k); err != nil || next == nil {
+		if next, err := fn(k); err != nil || next == nil {
 			return k, err
 		}
 		if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
@@ -492,22 +492,22 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
-	data, next, err := fn(k)
+	next, err := fn(k)
 	if err != nil || next == nil {
 		return k, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := atomicfile.WriteFile(s.path, data, 0o600); err != nil {
+	if err := atomicfile.WriteFile(s.path, next.data, 0o600); err != nil {
 		return nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
-	fi, err := s.stat()
-	if err != nil {
+	if next.fi, err = s.stat(); err != nil {
 		return nil, err
 	}
+	next.readAt = time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.setKnownLocked(&fileState{state: State{Revision: revision(data), Connectors: next}, fi: fi, data: data, readAt: time.Now()})
-	return s.known, nil
+	s.setKnownLocked(next)
+	return next, nil
 }

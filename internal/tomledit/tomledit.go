@@ -38,26 +38,36 @@ var bom = []byte("\xef\xbb\xbf")
 // [ErrVerify] rather than anything else. It is an error for src not to
 // parse, or for table to be something other than a table.
 func Set(src []byte, table, name string, cfg map[string]any) ([]byte, error) {
-	j, err := newJob(src, table, name, cfg)
+	out, _, err := SetDoc(src, nil, table, name, cfg)
+	return out, err
+}
+
+// SetDoc is Set for a caller that keeps the decoded document of the file
+// it edits: doc is src's document as BurntSushi/toml decodes it (nil: Set
+// decodes it), and outDoc is the result's, from Set's own check, to pass
+// with the result to the next call. Neither is modified by SetDoc or
+// should be by the caller.
+func SetDoc(src []byte, doc map[string]any, table, name string, cfg map[string]any) (out []byte, outDoc map[string]any, err error) {
+	j, err := newJob(src, doc, table, name, cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if j == nil {
-		return src, nil
+		return src, doc, nil
 	}
 	// First the precise edit; if it does not read back as it should,
 	// rewrite the whole table in place.
-	out, err := j.try(j.precise)
+	out, outDoc, err = j.try(j.precise)
 	if errors.Is(err, ErrVerify) && len(j.ps) > 0 {
-		out, err = j.try(j.whole)
+		out, outDoc, err = j.try(j.whole)
 	}
 	if err != nil {
 		if !errors.Is(err, ErrVerify) {
 			err = fmt.Errorf("tomledit: %w", err)
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, outDoc, nil
 }
 
 // A job is one call of Set, with what each way of making its edit needs.
@@ -74,9 +84,9 @@ type job struct {
 	ps     []*expr // the pieces of the table
 }
 
-// newJob returns the job of Set(src, table, name, cfg), or nil if there
-// is nothing to do.
-func newJob(src []byte, table, name string, cfg map[string]any) (*job, error) {
+// newJob returns the job of SetDoc(src, doc, table, name, cfg), or nil if
+// there is nothing to do.
+func newJob(src []byte, doc map[string]any, table, name string, cfg map[string]any) (*job, error) {
 	if !utf8.ValidString(table) || !utf8.ValidString(name) {
 		return nil, errors.New("tomledit: table or entry name is not valid UTF-8")
 	}
@@ -85,9 +95,11 @@ func newJob(src []byte, table, name string, cfg map[string]any) (*job, error) {
 			return nil, fmt.Errorf("tomledit: %w", err)
 		}
 	}
-	doc, err := decode(src)
-	if err != nil {
-		return nil, err
+	if doc == nil {
+		var err error
+		if doc, err = decode(src); err != nil {
+			return nil, err
+		}
 	}
 	j := &job{table: table, name: name, cfg: cfg}
 	if t, ok := doc[table]; ok {
@@ -125,22 +137,23 @@ func newJob(src []byte, table, name string, cfg map[string]any) (*job, error) {
 
 // try makes the edit that plan plans and checks that the result reads
 // back as it should.
-func (j *job) try(plan func(ed *editor) error) ([]byte, error) {
+func (j *job) try(plan func(ed *editor) error) ([]byte, map[string]any, error) {
 	ed := &editor{src: j.body, crlf: j.crlf}
 	if err := plan(ed); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out, err := ed.apply()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if j.hasBOM {
 		out = append(slices.Clip(bom), out...)
 	}
-	if !verify(out, j.want, j.table) {
-		return nil, ErrVerify
+	got, ok := verify(out, j.want, j.table)
+	if !ok {
+		return nil, nil, ErrVerify
 	}
-	return out, nil
+	return out, got, nil
 }
 
 // precise plans the edit that changes only the entry's pieces.
@@ -198,18 +211,19 @@ func decode(src []byte) (map[string]any, error) {
 }
 
 // verify reports whether out decodes to want, where an empty table is
-// the same as none.
-func verify(out []byte, want map[string]any, table string) bool {
+// the same as none, and returns out's document.
+func verify(out []byte, want map[string]any, table string) (map[string]any, bool) {
 	got, err := decode(out)
 	if err != nil {
-		return false
+		return nil, false
 	}
-	if emptyTable(got[table]) && emptyTable(want[table]) {
-		got, want = maps.Clone(got), maps.Clone(want)
-		delete(got, table)
-		delete(want, table)
+	g, w := got, want
+	if emptyTable(g[table]) && emptyTable(w[table]) {
+		g, w = maps.Clone(g), maps.Clone(w)
+		delete(g, table)
+		delete(w, table)
 	}
-	return equal(got, want)
+	return got, equal(g, w)
 }
 
 func emptyTable(v any) bool {

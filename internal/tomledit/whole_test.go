@@ -39,11 +39,11 @@ func TestWholeTable(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				j, err := newJob(src, "connectors", op.entry, op.cfg)
+				j, err := newJob(src, nil, "connectors", op.entry, op.cfg)
 				if err != nil || j == nil {
 					t.Fatalf("newJob: %v, %v", j, err)
 				}
-				out, err := j.try(j.whole)
+				out, _, err := j.try(j.whole)
 				if err != nil {
 					t.Fatalf("whole table: %v\n%s", err, src)
 				}
