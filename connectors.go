@@ -203,7 +203,7 @@ func normalize(v any, depth int, own bool) (any, *pathError) {
 	case time.Time:
 		// TOML datetimes written by hand become text; the value model has
 		// no time type.
-		return v.Format(time.RFC3339Nano), nil
+		return formatTime(v), nil
 	case map[string]any:
 		if depth > MaxDepth {
 			return nil, problem("nested deeper than " + strconv.Itoa(MaxDepth) + " levels")
@@ -257,6 +257,21 @@ func normalize(v any, depth int, own bool) (any, *pathError) {
 	default:
 		return nil, problem(fmt.Sprintf("unsupported type %T", v))
 	}
+}
+
+// formatTime spells a TOML datetime as it was written: a local date,
+// time or datetime (no offset) stays local, not an instant in UTC. The
+// TOML decoder marks those with a location of its own, by name.
+func formatTime(t time.Time) string {
+	switch t.Location().String() {
+	case "date-local":
+		return t.Format(time.DateOnly)
+	case "time-local":
+		return t.Format("15:04:05.999999999")
+	case "datetime-local":
+		return t.Format("2006-01-02T15:04:05.999999999")
+	}
+	return t.Format(time.RFC3339Nano)
 }
 
 // normalizeFloat keeps one spelling for every number: an integral float

@@ -208,3 +208,18 @@ func TestJSONByteOrderMark(t *testing.T) {
 		t.Fatalf("List = %v, %v", m, err)
 	}
 }
+
+// TestTOMLLocalTimes: TOML local dates and times written by hand read as
+// they were written, not as instants in UTC.
+func TestTOMLLocalTimes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	writeConfigFile(t, path, "[connectors.a]\nday = 2024-05-06\nat = 07:08:09\nlocal = 2024-05-06T07:08:09.5\nutc = 2024-05-06T07:08:09+02:00\n", 0o600)
+	got, err := openFileStore(t, path).Get(t.Context(), "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{"day": "2024-05-06", "at": "07:08:09", "local": "2024-05-06T07:08:09.5", "utc": "2024-05-06T07:08:09+02:00"}
+	if !EqualConfig(got, want) {
+		t.Fatalf("Get = %v, want %v", got, want)
+	}
+}
