@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -221,5 +222,43 @@ func TestTOMLLocalTimes(t *testing.T) {
 	want := Config{"day": "2024-05-06", "at": "07:08:09", "local": "2024-05-06T07:08:09.5", "utc": "2024-05-06T07:08:09+02:00"}
 	if !EqualConfig(got, want) {
 		t.Fatalf("Get = %v, want %v", got, want)
+	}
+}
+
+// TestFileStoreBadValueIsolated: a connector whose value the value model
+// cannot hold (a NaN, an integer beyond int64) is left out, named in an
+// error on its own GET, and can be replaced or deleted; the others keep
+// working.
+func TestFileStoreBadValueIsolated(t *testing.T) {
+	for _, bad := range []string{"ratio = nan", "ratio = inf", "n = 1e20"} {
+		t.Run(bad, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "agent.toml")
+			writeConfigFile(t, path, "[connectors.a]\nv = 1\n\n[connectors.b]\n"+bad+"\n", 0o600)
+			var logs strings.Builder
+			h := NewHandler(openFileStore(t, path), HandlerOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			if rec := do(t, h, "GET", "/", "", nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"a"`) {
+				t.Fatalf("GET /: %d %s", rec.Code, rec.Body)
+			}
+			if rec := do(t, h, "GET", "/b", "", nil); rec.Code != http.StatusInternalServerError {
+				t.Fatalf("GET /b: %d %s, want 500", rec.Code, rec.Body)
+			}
+			if !strings.Contains(logs.String(), "connectors.b.") || !strings.Contains(logs.String(), path) {
+				t.Fatalf("log does not name the file and the path: %s", logs.String())
+			}
+			if rec := do(t, h, "POST", "/", `{"name":"c","config":{}}`, nil); rec.Code != http.StatusOK {
+				t.Fatalf("POST c: %d %s", rec.Code, rec.Body)
+			}
+			if rec := do(t, h, "DELETE", "/b", "", nil); rec.Code != http.StatusOK {
+				t.Fatalf("DELETE b: %d %s", rec.Code, rec.Body)
+			}
+			data, _ := os.ReadFile(path)
+			if strings.Contains(string(data), "connectors.b") {
+				t.Fatalf("b still in the file after DELETE:\n%s", data)
+			}
+			m, err := openFileStore(t, path).List(t.Context())
+			if err != nil || len(m) != 2 {
+				t.Fatalf("List after = %v, %v; want a and c", m, err)
+			}
+		})
 	}
 }

@@ -59,7 +59,7 @@ func (s *FileStore) load() (doc map[string]any, m map[string]Config, err error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	if doc, m, err = s.parse(data); doc == nil && err == nil {
+	if doc, m, _, err = s.parse(data); doc == nil && err == nil {
 		doc = map[string]any{}
 	}
 	return doc, m, err

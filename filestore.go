@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"io/fs"
 	"iter"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -115,9 +117,10 @@ var (
 // never changed once made.
 type fileState struct {
 	state  State
-	fi     fs.FileInfo    // nil: there was no file
-	data   []byte         // the file's bytes
-	doc    map[string]any // their document, if known; read only
+	fi     fs.FileInfo      // nil: there was no file
+	data   []byte           // the file's bytes
+	doc    map[string]any   // their document, if known; read only
+	broken map[string]error // connectors whose configs the value model cannot hold
 	readAt time.Time
 }
 
@@ -163,9 +166,19 @@ func (s *FileStore) List(ctx context.Context) (map[string]Config, error) {
 	return list(ctx, s)
 }
 
-// Get implements [Store].
+// Get implements [Store]. A connector in the file whose config the value
+// model cannot hold (a NaN, an integer beyond int64) is an error wrapping
+// [ErrInvalidFile] that names the file and the path; List and State leave
+// it out, and Put and Delete replace or remove it.
 func (s *FileStore) Get(ctx context.Context, name string) (Config, error) {
-	return get(ctx, s, name)
+	cfg, err := get(ctx, s, name)
+	if errors.Is(err, ErrNotFound) {
+		name, _ = CheckName(name) // valid: get found none by it
+		if k, kerr := s.current(); kerr == nil && k.broken[name] != nil {
+			return nil, k.broken[name]
+		}
+	}
+	return cfg, err
 }
 
 // Put implements [Store].
@@ -253,14 +266,14 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	}
 	now := time.Now()
 	if k != nil && bytes.Equal(data, k.data) {
-		s.known = &fileState{state: k.state, fi: fi, data: k.data, doc: k.doc, readAt: now}
+		s.known = &fileState{state: k.state, fi: fi, data: k.data, doc: k.doc, broken: k.broken, readAt: now}
 		return s.known, nil
 	}
-	doc, m, err := s.parse(data)
+	doc, m, broken, err := s.parse(data)
 	if err != nil {
 		return nil, err
 	}
-	s.setKnownLocked(&fileState{state: State{Revision: revision(data), Connectors: m}, fi: fi, data: data, doc: doc, readAt: now})
+	s.setKnownLocked(&fileState{state: State{Revision: revision(data), Connectors: m}, fi: fi, data: data, doc: doc, broken: broken, readAt: now})
 	return s.known, nil
 }
 
@@ -350,28 +363,38 @@ func (s *FileStore) read() ([]byte, fs.FileInfo, error) {
 	return b.Bytes(), fi, nil
 }
 
-// parse decodes the file's bytes: the document and its connectors.
-func (s *FileStore) parse(data []byte) (map[string]any, map[string]Config, error) {
+// parse decodes the file's bytes: the document, its connectors, and the
+// connectors it holds that the value model cannot (a NaN, an integer
+// beyond int64), each with an error naming the file and the path. Those
+// are left out of the connectors, so that one bad value does not take the
+// others down; they can still be replaced or deleted.
+func (s *FileStore) parse(data []byte) (map[string]any, map[string]Config, map[string]error, error) {
 	m := make(map[string]Config)
 	if len(data) == 0 {
-		return nil, m, nil
+		return nil, m, nil, nil
 	}
 	doc, err := s.codec.decode(data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w %s: %w", ErrInvalidFile, s.path, err)
+		return nil, nil, nil, fmt.Errorf("%w %s: %w", ErrInvalidFile, s.path, err)
 	}
+	broken := make(map[string]error)
 	for _, table := range []string{"channels", "connectors"} {
-		if err := readTable(doc, table, m); err != nil {
+		if err := readTable(doc, table, m, broken); err != nil {
 			// %v, not %w: a bad value in the file is the file's fault,
 			// not an invalid config from the caller.
-			return nil, nil, fmt.Errorf("%w %s: %v", ErrInvalidFile, s.path, err)
+			return nil, nil, nil, fmt.Errorf("%w %s: %v", ErrInvalidFile, s.path, err)
 		}
 	}
-	return doc, m, nil
+	for name, err := range broken {
+		broken[name] = fmt.Errorf("%w %s: %v", ErrInvalidFile, s.path, err)
+	}
+	return doc, m, broken, nil
 }
 
-// readTable adds the connectors of doc's top-level table to m.
-func readTable(doc map[string]any, table string, m map[string]Config) error {
+// readTable adds the connectors of doc's top-level table to m, and those
+// whose config is outside the value model to broken (a later table's
+// entry replacing an earlier one's in both).
+func readTable(doc map[string]any, table string, m map[string]Config, broken map[string]error) error {
 	v, ok := doc[table]
 	if !ok {
 		return nil
@@ -390,8 +413,11 @@ func readTable(doc map[string]any, table string, m map[string]Config) error {
 		}
 		cfg, err := normalizeConfig(raw, table+"."+name)
 		if err != nil {
-			return err
+			delete(m, name)
+			broken[name] = err
+			continue
 		}
+		delete(broken, name)
 		m[name] = cfg
 	}
 	return nil
@@ -408,8 +434,23 @@ func (s *FileStore) Edit(ctx context.Context, fn func(State) (map[string]Config,
 			return nil, err
 		}
 		next, changed, err := ApplyChanges(k.state.Connectors, changes, s.opts.Validate)
-		if err != nil || len(changed) == 0 {
+		if err != nil {
 			return nil, err
+		}
+		// A connector the file holds but the value model cannot is not in
+		// the state, so ApplyChanges sees nothing to change: the file
+		// still must, to replace or delete it.
+		broken := maps.Clone(k.broken)
+		for name := range changes {
+			if _, ok := broken[name]; ok {
+				delete(broken, name)
+				if !slices.Contains(changed, name) {
+					changed = append(changed, name)
+				}
+			}
+		}
+		if len(changed) == 0 {
+			return nil, nil
 		}
 		data, doc := k.data, k.doc
 		for _, name := range changed {
@@ -426,7 +467,7 @@ func (s *FileStore) Edit(ctx context.Context, fn func(State) (map[string]Config,
 		if int64(len(data)) > s.opts.MaxFileBytes && len(data) > len(k.data) {
 			return nil, fmt.Errorf("%w: the file would be larger than %d bytes", ErrTooLarge, s.opts.MaxFileBytes)
 		}
-		return &fileState{state: State{Revision: revision(data), Connectors: next}, data: data, doc: doc}, nil
+		return &fileState{state: State{Revision: revision(data), Connectors: next}, data: data, doc: doc, broken: broken}, nil
 	})
 	if err != nil {
 		return State{}, err

@@ -282,6 +282,13 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, name string) {
 	}
 	cfg, ok := st.Connectors[name]
 	if !ok {
+		// A store may hold a connector it cannot show (a FileStore's
+		// connector with a value outside the value model): its Get says
+		// why, and that is a store failure, not a 404.
+		if _, err := h.store.Get(r.Context(), name); err != nil && !errors.Is(err, ErrNotFound) {
+			h.storeFailed(w, r, err)
+			return
+		}
 		h.fail(w, r, http.StatusNotFound, "connector not found", nil)
 		return
 	}

@@ -1082,9 +1082,6 @@ func TestHandlerInvalidFile(t *testing.T) {
 	}{
 		{name: "syntax error", file: `{"connectors": {"x": {"token": "file-s3cr3t",,}}}`},
 		{name: "connectors not a table", file: `{"connectors": "file-s3cr3t"}`},
-		{name: "null in an array", file: `{"connectors": {"x": {"tokens": ["file-s3cr3t", null]}}}`},
-		{name: "integer out of range", file: `{"connectors": {"x": {"id": 99999999999999999999}}}`},
-		{name: "too deep", file: `{"connectors": {"x": ` + nestedJSON(MaxDepth+1, false) + `}}`},
 	}
 	type request struct{ method, target, body string }
 	requests := []request{

@@ -1035,8 +1035,6 @@ func TestFileStoreInvalidFile(t *testing.T) {
 		{"json connectors null", "config.json", `{"connectors": null}`},
 		{"json entry not an object", "config.json", `{"connectors": {"telegram": "SECRET-1"}}`},
 		{"json channels entry not an object", "config.json", `{"channels": {"telegram": ["SECRET-1"]}}`},
-		{"json null in array of a connector", "config.json", `{"connectors": {"telegram": {"allowFrom": ["SECRET-1", null]}}}`},
-		{"json integer out of range in a connector", "config.json", `{"connectors": {"telegram": {"id": 12345678901234567890}}}`},
 		{"json connector name too long", "config.json", `{"connectors": {"` + strings.Repeat("x", MaxNameBytes+1) + `": {}}}`},
 	}
 	for _, tt := range tests {
