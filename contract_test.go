@@ -262,3 +262,22 @@ func TestFileStoreBadValueIsolated(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdateCanonicalNames: a name Update's fn adds in another spelling is
+// the connector of its canonical spelling, as with Put.
+func TestUpdateCanonicalNames(t *testing.T) {
+	s := &MemoryStore{}
+	err := s.Update(t.Context(), func(m map[string]Config) error {
+		m["cafe\u0301"] = Config{"v": int64(1)}
+		m[" spaced "] = Config{}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"caf\u00e9", "spaced"} {
+		if _, err := s.Get(t.Context(), name); err != nil {
+			t.Errorf("Get(%q) = %v", name, err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ package connectors
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"iter"
@@ -50,9 +51,10 @@ type Store interface {
 // with no other write to the store in between.
 //
 // A wrapper that embeds a store to change what Put does (to refuse some
-// configs, say) must override Update too, or writes made through Update,
-// the Handler's among them, bypass it; the stores of this package take a
-// Validate function instead, which every write path applies.
+// configs, say) must override Update and Edit too, or writes made through
+// them bypass it (the Handler writes through Edit when a store has it);
+// the stores of this package take a Validate function instead, which every
+// write path applies.
 type Updater interface {
 	Store
 
@@ -72,10 +74,13 @@ type Updater interface {
 // revision. A State is shared by everyone who holds it: neither its map
 // nor the configs in it may be changed.
 type State struct {
-	// Revision names the content. It changes with every change and only
-	// then, and it is the same for the same content wherever the store is
-	// opened: in another process, on another machine, after a restart.
-	// It is a non-empty string of printable ASCII; it says nothing else.
+	// Revision names the content: it changes with every change of the
+	// connectors, and a store that is shared (a file, a database) gives
+	// the same revision to every process that opens it, on every machine
+	// and after a restart. A store may change it without a change of the
+	// connectors (FileStore: an edit of the host's part of the file), but
+	// never keeps it across one. It is a non-empty string of printable
+	// ASCII; it says nothing else.
 	Revision string
 
 	// Connectors holds every connector by name, read only.
@@ -120,8 +125,9 @@ var (
 
 // MemoryStore is a Store held in memory, for tests and for hosts that keep
 // their configuration elsewhere. It implements [Updater], [Versioned] and
-// [Watcher]; its revision is a counter of its changes, so it starts again
-// with a new store. The zero value is an empty store ready for use. A
+// [Watcher]. Its revision is a random tag of the store and a count of its
+// changes: no two MemoryStores share one, so an ETag from a store that is
+// gone (a restart) is never taken for the state of another. The zero value is an empty store ready for use. A
 // MemoryStore must not be copied after first use.
 type MemoryStore struct {
 	// Validate, if set, is called with each connector a write adds or
@@ -133,7 +139,8 @@ type MemoryStore struct {
 	Validate func(name string, cfg Config) error
 
 	mu    sync.Mutex
-	state State // zero until the first change
+	state State  // zero until the first change
+	epoch string // random, per store: revisions of two stores never match
 	count uint64
 	hub   Hub
 }
@@ -150,7 +157,10 @@ func (s *MemoryStore) State(ctx context.Context) (State, error) {
 
 func (s *MemoryStore) current() State {
 	if s.state.Connectors == nil {
-		return State{Revision: "0", Connectors: map[string]Config{}}
+		var b [9]byte
+		randomKey(b[:])
+		s.epoch = base64.RawURLEncoding.EncodeToString(b[:])
+		s.state = State{Revision: s.epoch + "-0", Connectors: map[string]Config{}}
 	}
 	return s.state
 }
@@ -172,7 +182,7 @@ func (s *MemoryStore) Edit(ctx context.Context, fn func(State) (map[string]Confi
 		return cur, err
 	}
 	s.count++
-	s.state = State{Revision: strconv.FormatUint(s.count, 10), Connectors: next}
+	s.state = State{Revision: s.epoch + "-" + strconv.FormatUint(s.count, 10), Connectors: next}
 	s.hub.Publish(cur.Connectors, next)
 	return s.state, nil
 }
@@ -274,13 +284,26 @@ func update(ctx context.Context, s Versioned, fn func(map[string]Config) error) 
 		}
 		changes := make(map[string]Config)
 		for name, cfg := range work {
-			if old, ok := cur.Connectors[name]; !ok || cfg == nil || !equalValue(old, map[string]any(cfg)) {
-				changes[name] = cfg
+			if old, ok := cur.Connectors[name]; ok && cfg != nil && equalValue(old, map[string]any(cfg)) {
+				continue
 			}
+			// A name fn added in another spelling ("café" decomposed,
+			// " x ") is the connector of its canonical spelling, as in
+			// Put; two spellings of one name are an error.
+			n, err := CheckName(name)
+			if err != nil {
+				return nil, err
+			}
+			if _, dup := changes[n]; dup || n != name && work[n] != nil {
+				return nil, fmt.Errorf("%w: two spellings of one name", ErrInvalidName)
+			}
+			changes[n] = cfg
 		}
 		for name := range cur.Connectors {
 			if _, ok := work[name]; !ok {
-				changes[name] = nil
+				if _, respelled := changes[name]; !respelled {
+					changes[name] = nil
+				}
 			}
 		}
 		return changes, nil

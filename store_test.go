@@ -507,10 +507,10 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 				wantErr: ErrInvalidName,
 			},
 			{
-				name: "name with surrounding white space",
+				name: "two spellings of one name",
 				fn: func(m map[string]Config) error {
 					m["slack"] = Config{"token": "s"}
-					m[" padded "] = Config{}
+					m[" slack "] = Config{"token": "t"}
 					return nil
 				},
 				want:    seed(),

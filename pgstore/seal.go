@@ -110,7 +110,9 @@ func decode(name string, plain []byte) (connectors.Config, error) {
 	}
 	cfg, err := connectors.NormalizeConfig(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: connector %q: %w", ErrUnreadable, name, err)
+		// %v, not %w: a bad stored row is the store's failure, not an
+		// invalid config from the caller (which the handler answers 400).
+		return nil, fmt.Errorf("%w: connector %q: %v", ErrUnreadable, name, err)
 	}
 	return cfg, nil
 }
