@@ -454,11 +454,17 @@ func newStoreAdapter(s Store) *storeAdapter {
 }
 
 func (a *storeAdapter) State(ctx context.Context) (State, error) {
-	m, err := a.List(ctx)
+	return listState(ctx, a, a.key[:])
+}
+
+// listState is the state of a store without revisions: its List, with a
+// keyed digest of it for the revision.
+func listState(ctx context.Context, s Store, key []byte) (State, error) {
+	m, err := s.List(ctx)
 	if err != nil {
 		return State{}, err
 	}
-	return State{Revision: contentRevision(a.key[:], m), Connectors: m}, nil
+	return State{Revision: contentRevision(key, m), Connectors: m}, nil
 }
 
 func (a *storeAdapter) Edit(ctx context.Context, fn func(State) (map[string]Config, error)) (State, error) {
@@ -502,11 +508,7 @@ func newUpdaterAdapter(s Updater) *updaterAdapter {
 }
 
 func (a *updaterAdapter) State(ctx context.Context) (State, error) {
-	m, err := a.List(ctx)
-	if err != nil {
-		return State{}, err
-	}
-	return State{Revision: contentRevision(a.key[:], m), Connectors: m}, nil
+	return listState(ctx, a, a.key[:])
 }
 
 func (a *updaterAdapter) Edit(ctx context.Context, fn func(State) (map[string]Config, error)) (State, error) {
