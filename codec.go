@@ -24,7 +24,17 @@ type codec interface {
 	set(data []byte, doc map[string]any, table, name string, cfg Config) ([]byte, map[string]any, error)
 }
 
+// A tableCodec can also write a whole table again in one edit, for a
+// change of many connectors (see manyChanges).
+type tableCodec interface {
+	setTable(data []byte, doc map[string]any, table string, t map[string]any) ([]byte, map[string]any, error)
+}
+
 type tomlCodec struct{}
+
+func (tomlCodec) setTable(data []byte, doc map[string]any, table string, t map[string]any) ([]byte, map[string]any, error) {
+	return tomledit.SetTable(data, doc, table, t)
+}
 
 func (tomlCodec) decode(data []byte) (map[string]any, error) {
 	doc := make(map[string]any)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -279,5 +280,43 @@ func TestUpdateCanonicalNames(t *testing.T) {
 		if _, err := s.Get(t.Context(), name); err != nil {
 			t.Errorf("Get(%q) = %v", name, err)
 		}
+	}
+}
+
+// TestFileStoreManyChanges: an Update that changes more connectors than
+// are edited one by one writes the connectors table once, keeps the
+// host's bytes before it, and leaves a connector the value model cannot
+// hold that it did not touch.
+func TestFileStoreManyChanges(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	host := "# host config\n[model]\nname = \"local\" # kept\n\n"
+	writeConfigFile(t, path, host+"[connectors.bad]\nratio = nan\n\n[connectors.a]\nv = 1\n", 0o600)
+	s := openFileStore(t, path)
+	want := map[string]Config{}
+	err := s.Update(t.Context(), func(m map[string]Config) error {
+		delete(m, "a")
+		for i := range manyChanges + 4 {
+			name := fmt.Sprintf("c%02d", i)
+			m[name] = Config{"i": int64(i)}
+			want[name] = Config{"i": int64(i)}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.HasPrefix(string(data), host) {
+		t.Fatalf("host bytes changed:\n%s", data)
+	}
+	got, err := openFileStore(t, path).List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.EqualFunc(want, got, EqualConfig) {
+		t.Fatalf("List = %v, want %v", got, want)
+	}
+	if _, err := s.Get(t.Context(), "bad"); !errors.Is(err, ErrInvalidFile) {
+		t.Fatalf("Get(bad) = %v, want the untouched bad connector's ErrInvalidFile", err)
 	}
 }

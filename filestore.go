@@ -453,9 +453,17 @@ func (s *FileStore) Edit(ctx context.Context, fn func(State) (map[string]Config,
 			return nil, nil
 		}
 		data, doc := k.data, k.doc
-		for _, name := range changed {
-			if data, doc, err = s.codec.set(data, doc, "connectors", name, next[name]); err != nil {
+		tc, whole := s.codec.(tableCodec)
+		if whole = whole && len(changed) > manyChanges; whole {
+			if data, doc, err = s.setTable(tc, data, doc, changed, next); err != nil {
 				return nil, err
+			}
+		}
+		for _, name := range changed {
+			if !whole {
+				if data, doc, err = s.codec.set(data, doc, "connectors", name, next[name]); err != nil {
+					return nil, err
+				}
 			}
 			if _, ok := next[name]; !ok {
 				// A removal removes the name from the legacy table too.
@@ -473,6 +481,37 @@ func (s *FileStore) Edit(ctx context.Context, fn func(State) (map[string]Config,
 		return State{}, err
 	}
 	return k.state, nil
+}
+
+// manyChanges is how many connectors a write changes before the TOML
+// connectors table is written again whole: each in-place edit decodes the
+// file to check it, so editing thousands one by one (a host seeding a
+// store with Update) would take time that grows with their square.
+const manyChanges = 16
+
+// setTable writes the connectors table of data again whole, with the
+// changed names set as in next; connectors in the file that the value
+// model cannot hold, and did not change, stay as they were.
+func (s *FileStore) setTable(tc tableCodec, data []byte, doc map[string]any, changed []string, next map[string]Config) ([]byte, map[string]any, error) {
+	if doc == nil {
+		var err error
+		if doc, err = s.codec.decode(data); err != nil {
+			return nil, nil, err
+		}
+	}
+	t, _ := doc["connectors"].(map[string]any)
+	t = maps.Clone(t)
+	if t == nil {
+		t = make(map[string]any)
+	}
+	for _, name := range changed {
+		if cfg, ok := next[name]; ok {
+			t[name] = map[string]any(cfg)
+		} else {
+			delete(t, name)
+		}
+	}
+	return tc.setTable(data, doc, "connectors", t)
 }
 
 // transform is the store's one write path, a read-modify-write of the

@@ -27,6 +27,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"text/tabwriter"
@@ -55,6 +56,24 @@ func main() {
 	if err := run(*n, *duration, *readers, *writers); err != nil {
 		fail(err)
 	}
+	if peak := peakRSS(); peak != "" {
+		fmt.Printf("\npeak resident memory: %s\n", peak)
+	}
+}
+
+// peakRSS returns the process's peak resident set size as Linux reports
+// it, or "" elsewhere.
+func peakRSS() string {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return ""
+	}
+	for line := range strings.SplitSeq(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 func fail(err error) {

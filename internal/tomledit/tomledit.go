@@ -123,16 +123,61 @@ func newJob(src []byte, doc map[string]any, table, name string, cfg map[string]a
 	}
 	j.want = maps.Clone(doc)
 	j.want[table] = j.next
+	if err := j.scan(src); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
 
+// scan finds the pieces of j's table in src.
+func (j *job) scan(src []byte) error {
 	j.body, j.hasBOM = bytes.CutPrefix(src, bom)
 	exprs, err := scan(j.body)
 	if err != nil {
-		return nil, fmt.Errorf("tomledit: %w", err)
+		return fmt.Errorf("tomledit: %w", err)
 	}
 	i := bytes.IndexByte(j.body, '\n')
 	j.crlf = i > 0 && j.body[i-1] == '\r'
-	j.ps = pieces(exprs, []string{table})
-	return j, nil
+	j.ps = pieces(exprs, []string{j.table})
+	return nil
+}
+
+// SetTable returns src with the whole top-level table set to next, in one
+// edit and one check however many entries change, where a Set per entry
+// would decode the document once for each. The table is written again as
+// standard sections where its first piece stood, so comments inside it
+// are lost, or appended at the end if it is absent; every byte outside it
+// stays. doc and outDoc are as for SetDoc; next is not modified.
+func SetTable(src []byte, doc map[string]any, table string, next map[string]any) (out []byte, outDoc map[string]any, err error) {
+	if doc == nil {
+		if doc, err = decode(src); err != nil {
+			return nil, nil, err
+		}
+	}
+	if t, ok := doc[table]; ok {
+		if _, ok := t.(map[string]any); !ok {
+			return nil, nil, fmt.Errorf("tomledit: %s is not a table", table)
+		}
+	}
+	if err := validate(next, table); err != nil {
+		return nil, nil, fmt.Errorf("tomledit: %w", err)
+	}
+	j := &job{table: table, next: next, want: maps.Clone(doc)}
+	j.want[table] = next
+	if err := j.scan(src); err != nil {
+		return nil, nil, err
+	}
+	return j.try(func(ed *editor) error {
+		if len(j.ps) > 0 {
+			return j.whole(ed)
+		}
+		text, err := appendSection(nil, []string{table}, next)
+		if err != nil {
+			return err
+		}
+		ed.insertSection(len(j.body), text)
+		return nil
+	})
 }
 
 // try makes the edit that plan plans and checks that the result reads
