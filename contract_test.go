@@ -320,3 +320,35 @@ func TestFileStoreManyChanges(t *testing.T) {
 		t.Fatalf("Get(bad) = %v, want the untouched bad connector's ErrInvalidFile", err)
 	}
 }
+
+// TestWatchStartsNowAfterHandEdit: a file replaced by hand between a read
+// and Watch is the state Watch starts from, not its first event.
+func TestWatchStartsNowAfterHandEdit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	writeConfigFile(t, path, "[connectors.a]\nv = 1\n", 0o600)
+	s, err := NewFileStore(path, FileOptions{PollInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.List(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	writeConfigFile(t, path+".new", "[connectors.a]\nv = 1\n\n[connectors.hand]\nv = 2\n", 0o600)
+	if err := os.Rename(path+".new", path); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	events := s.Watch(ctx)
+	if err := s.Put(ctx, "marker", Config{}); err != nil {
+		t.Fatal(err)
+	}
+	for e := range events {
+		if e.Name != "marker" {
+			t.Fatalf("first event %v; the hand edit came before Watch", e)
+		}
+		return
+	}
+	t.Fatal("no event within 5s")
+}
