@@ -33,13 +33,16 @@ func main() {
 	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(*addr, *config, *token, *trust, log); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *addr, *config, *token, *trust, log); err != nil {
 		log.Error("server failed", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, config, token, trust string, log *slog.Logger) error {
+// run serves until ctx ends, then shuts down cleanly.
+func run(ctx context.Context, addr, config, token, trust string, log *slog.Logger) error {
 	store, err := connectors.NewFileStore(config, connectors.FileOptions{})
 	if err != nil {
 		return err
@@ -69,8 +72,6 @@ func run(addr, config, token, trust string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	supervised := make(chan error, 1)
 	go func() { supervised <- supervise(ctx, store, log) }()
 
