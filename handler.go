@@ -343,8 +343,9 @@ func (e clientError) Error() string { return e.err.Error() }
 func (h *Handler) change(w http.ResponseWriter, r *http.Request, op, name string, edit func(stored Config) (Config, error)) {
 	ctx := r.Context()
 	ifMatch := r.Header.Get("If-Match")
-	var changed bool
+	var before string // the revision the change was made on
 	st, err := h.store.Edit(ctx, func(cur State) (map[string]Config, error) {
+		before = cur.Revision
 		if ifMatch != "" && !etagMatches(ifMatch, etag(cur.Revision)) {
 			return nil, errPrecondition
 		}
@@ -352,8 +353,6 @@ func (h *Handler) change(w http.ResponseWriter, r *http.Request, op, name string
 		if err != nil {
 			return nil, clientError{err}
 		}
-		old, had := cur.Connectors[name]
-		changed = had != (cfg != nil) || cfg != nil && !EqualConfig(old, cfg)
 		return map[string]Config{name: cfg}, nil
 	})
 	var ce clientError
@@ -373,7 +372,7 @@ func (h *Handler) change(w http.ResponseWriter, r *http.Request, op, name string
 		h.storeFailed(w, r, err)
 		return
 	}
-	if changed {
+	if st.Revision != before {
 		h.log.InfoContext(ctx, "connector changed", "connector", name, "op", op)
 	}
 	h.write(w, http.StatusOK, c.etag, c.body)

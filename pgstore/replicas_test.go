@@ -6,13 +6,11 @@ package pgstore
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +18,6 @@ import (
 
 	"github.com/connectorkit/connectors"
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // eventWait bounds every wait for an event: a guard against a hang, not
@@ -191,16 +188,7 @@ func TestListenerPing(t *testing.T) {
 	opts.PollInterval = time.Hour
 	opts.PingInterval = 100 * time.Millisecond
 	a := db.store(t, "a", opts)
-	cfg, err := pgxpool.ParseConfig(db.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := newProxy(t, net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port))))
-	cfg.ConnConfig.Host, cfg.ConnConfig.Port = p.host, p.port
-	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, pool := proxiedPool(t, db)
 	defer pool.Close()
 	defer p.setDown(true) // first: closing the pool would wait on the frozen connections
 	b, err := New(t.Context(), pool, opts)

@@ -62,16 +62,7 @@ func TestUnavailable(t *testing.T) {
 // again when it returns.
 func TestUnavailableHandler(t *testing.T) {
 	db := newTestDB(t)
-	cfg, err := pgxpool.ParseConfig(db.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := newProxy(t, net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port))))
-	cfg.ConnConfig.Host, cfg.ConnConfig.Port = p.host, p.port
-	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, pool := proxiedPool(t, db)
 	defer pool.Close()
 	opts := db.options()
 	if err := Migrate(t.Context(), pool, opts); err != nil {
@@ -136,6 +127,23 @@ type proxy struct {
 type link struct {
 	client, server net.Conn
 	frozen         atomic.Bool
+}
+
+// proxiedPool returns a proxy in front of the test database and a pool
+// that connects through it; the caller closes the pool.
+func proxiedPool(t *testing.T, db *testDB) (*proxy, *pgxpool.Pool) {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(db.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProxy(t, net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port))))
+	cfg.ConnConfig.Host, cfg.ConnConfig.Port = p.host, p.port
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, pool
 }
 
 func newProxy(t *testing.T, target string) *proxy {
