@@ -5,8 +5,12 @@
 package connectors
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"sync"
+	"unicode/utf8"
 )
 
 // ErrLeaseHeld is returned by [Leaser.TryLease] when another holder has
@@ -66,4 +70,89 @@ type Lease interface {
 	// take it without waiting for an expiry. Releasing twice, or a lost
 	// lease, is not an error.
 	Release(ctx context.Context) error
+}
+
+// checkLeaseKey reports what is wrong with a lease key.
+func checkLeaseKey(key string) error {
+	if key == "" || len(key) > 256 || !utf8.ValidString(key) {
+		return fmt.Errorf("connectors: lease key must be 1 to 256 bytes of UTF-8")
+	}
+	return nil
+}
+
+// errLeaseGone is Lease.Set's error once the lease is released or lost.
+var errLeaseGone = errors.New("connectors: lease released or lost")
+
+// memLeases are a MemoryStore's leases, held in this process.
+type memLeases struct {
+	mu   sync.Mutex
+	held map[string]*memLease
+}
+
+type memLease struct {
+	ls     *memLeases
+	key    string
+	holder string
+	data   []byte // guarded by ls.mu
+	lost   chan struct{}
+}
+
+// TryLease implements [Leaser]. A MemoryStore's leases are held in the
+// process, among the supervisors that share the store; they are never
+// lost, only released.
+func (s *MemoryStore) TryLease(ctx context.Context, key, holder string) (Lease, error) {
+	if err := checkLeaseKey(key); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ls := &s.leases
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.held[key] != nil {
+		return nil, fmt.Errorf("%w: %q", ErrLeaseHeld, key)
+	}
+	if ls.held == nil {
+		ls.held = map[string]*memLease{}
+	}
+	l := &memLease{ls: ls, key: key, holder: holder, lost: make(chan struct{})}
+	ls.held[key] = l
+	return l, nil
+}
+
+// Leases implements [Leaser].
+func (s *MemoryStore) Leases(ctx context.Context) (map[string]LeaseInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.leases.mu.Lock()
+	defer s.leases.mu.Unlock()
+	out := make(map[string]LeaseInfo, len(s.leases.held))
+	for key, l := range s.leases.held {
+		out[key] = LeaseInfo{Holder: l.holder, Data: bytes.Clone(l.data)}
+	}
+	return out, nil
+}
+
+func (l *memLease) Lost() <-chan struct{} { return l.lost }
+
+func (l *memLease) Set(ctx context.Context, data []byte) error {
+	l.ls.mu.Lock()
+	defer l.ls.mu.Unlock()
+	if l.ls.held[l.key] != l {
+		return errLeaseGone
+	}
+	l.data = bytes.Clone(data)
+	return nil
+}
+
+func (l *memLease) Release(ctx context.Context) error {
+	l.ls.mu.Lock()
+	defer l.ls.mu.Unlock()
+	if l.ls.held[l.key] == l {
+		delete(l.ls.held, l.key)
+		close(l.lost)
+	}
+	return nil
 }

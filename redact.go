@@ -6,6 +6,7 @@ package connectors
 
 import (
 	"bytes"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -724,4 +725,72 @@ func (p *Policy) sameButSecrets(sent, stored any, secret bool) bool {
 	default:
 		return false
 	}
+}
+
+// RedactText returns msg with every secret of cfg in it replaced by
+// [Mask], for messages that may quote a config, such as the error of a
+// connector that failed to start ("401 for https://api.telegram.org/bot
+// 123:AAE.../getMe"). The secrets are the parts of cfg that [Policy.Redact]
+// masks: the ":"-separated parts of strings under sensitive keys, numbers
+// under them, and URL credentials. Parts shorter than 4 bytes are left, as
+// they would mask ordinary words and are no secret on their own.
+func (p *Policy) RedactText(msg string, cfg Config) string {
+	var secrets []string
+	var walk func(orig, red any)
+	walk = func(orig, red any) {
+		switch o := orig.(type) {
+		case map[string]any:
+			r, _ := red.(map[string]any)
+			for k, v := range o {
+				walk(v, r[k])
+			}
+		case []any:
+			r, _ := red.([]any)
+			for i, v := range o {
+				if i < len(r) {
+					walk(v, r[i])
+				}
+			}
+		case string:
+			if r, ok := red.(string); ok && r != o {
+				secrets = append(secrets, maskedParts(o, r)...)
+			}
+		case int64, float64:
+			if red != orig {
+				secrets = append(secrets, fmt.Sprint(o))
+			}
+		}
+	}
+	walk(map[string]any(cfg), map[string]any(p.Redact(cfg)))
+	// Longest first, so that a secret holding another is masked whole.
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			msg = strings.ReplaceAll(msg, s, Mask)
+		}
+	}
+	return msg
+}
+
+// maskedParts returns the pieces of orig that red, its redaction, shows as
+// Mask: red is orig with some pieces replaced by Mask and the rest kept.
+func maskedParts(orig, red string) []string {
+	kept := strings.Split(red, Mask)
+	if !strings.HasPrefix(orig, kept[0]) {
+		return []string{orig}
+	}
+	var parts []string
+	pos := len(kept[0])
+	for i, next := range kept[1:] {
+		end := strings.Index(orig[pos:], next)
+		if i == len(kept)-2 {
+			end = len(orig) - len(next) - pos
+		}
+		if end < 0 {
+			return append(parts, orig) // should not happen; mask it whole
+		}
+		parts = append(parts, orig[pos:pos+end])
+		pos += end + len(next)
+	}
+	return parts
 }

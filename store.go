@@ -121,6 +121,7 @@ var (
 	_ Updater   = (*MemoryStore)(nil)
 	_ Versioned = (*MemoryStore)(nil)
 	_ Watcher   = (*MemoryStore)(nil)
+	_ Leaser    = (*MemoryStore)(nil)
 )
 
 // MemoryStore is a Store held in memory, for tests and for hosts that keep
@@ -143,6 +144,8 @@ type MemoryStore struct {
 	epoch string // random, per store: revisions of two stores never match
 	count uint64
 	hub   Hub
+
+	leases memLeases
 }
 
 // State implements [Versioned].

@@ -1,0 +1,209 @@
+// This file holds FileStore's leases: operating-system locks on files in
+// a directory beside the config file.
+
+package connectors
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/gofrs/flock"
+
+	"github.com/connectorkit/connectors/internal/atomicfile"
+)
+
+var _ Leaser = (*FileStore)(nil)
+
+// leaseDir returns the directory of the store's leases: beside the file
+// a write replaces (a symlink followed), named after it, as
+// ".connectors.toml.leases".
+func (s *FileStore) leaseDir() (string, error) {
+	target, err := atomicfile.Resolve(s.path)
+	if err != nil {
+		return "", err
+	}
+	dir, base := filepath.Split(target)
+	return filepath.Join(dir, "."+base+".leases"), nil
+}
+
+// leaseRecord is the content of a lease's record file, beside its lock.
+type leaseRecord struct {
+	Key    string `json:"key"`
+	Holder string `json:"holder"`
+	Data   []byte `json:"data,omitempty"`
+}
+
+// TryLease implements [Leaser]. A FileStore lease is an exclusive lock
+// (flock, LockFileEx on Windows) on a file in a directory beside the
+// config file, named after it (".connectors.toml.leases"), with a record
+// file of its holder and data beside the lock. The operating system
+// guarantees that one process holds it at a time among the processes of
+// one machine, and frees it at once when its process ends, however it
+// ends; so a FileStore lease is never lost while its process lives (Lost
+// is closed by Release alone). This holds on local file systems only, not
+// on a network file system, and not if the directory is deleted while
+// leases are held. Lock files stay after their leases end; they are empty.
+func (s *FileStore) TryLease(ctx context.Context, key, holder string) (Lease, error) {
+	if err := checkLeaseKey(key); err != nil {
+		return nil, err
+	}
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	dir, err := s.leaseDir()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("connectors: lease %q: %w", key, err)
+	}
+	base := leaseBase(dir, key)
+	fl := flock.New(base+".lock", flock.SetPermissions(0o600))
+	ok, err := fl.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("connectors: lease %q: %w", key, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrLeaseHeld, key)
+	}
+	l := &fileLease{fl: fl, path: base + ".json", rec: leaseRecord{Key: key, Holder: holder}, lost: make(chan struct{})}
+	if err := l.write(); err != nil {
+		fl.Unlock()
+		return nil, err
+	}
+	return l, nil
+}
+
+// leaseBase is the path of a lease's files, without their extension: a
+// digest of the key, which may hold any character.
+func leaseBase(dir, key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return filepath.Join(dir, hex.EncodeToString(sum[:16]))
+}
+
+// Leases implements [Leaser]. It reads the record of each lease and tests
+// its lock; a record whose lock is free is left by a process that died,
+// and is removed. While it tests a lock, a TryLease of that key by
+// another process can fail; the supervisor tries again.
+func (s *FileStore) Leases(ctx context.Context) (map[string]LeaseInfo, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	dir, err := s.leaseDir()
+	if err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]LeaseInfo{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]LeaseInfo)
+	for _, e := range entries {
+		base, ok := strings.CutSuffix(filepath.Join(dir, e.Name()), ".json")
+		if !ok {
+			continue
+		}
+		data, err := os.ReadFile(base + ".json")
+		var rec leaseRecord
+		if err != nil || json.Unmarshal(data, &rec) != nil {
+			continue // gone since ReadDir, or being replaced
+		}
+		fl := flock.New(base+".lock", flock.SetPermissions(0o600))
+		free, err := fl.TryLock()
+		if err != nil {
+			continue
+		}
+		if free {
+			os.Remove(base + ".json") // no holder can be writing it now
+			fl.Unlock()
+			continue
+		}
+		out[rec.Key] = LeaseInfo{Holder: rec.Holder, Data: rec.Data}
+	}
+	return out, nil
+}
+
+// usable returns an error if the store is closed or ctx is done.
+func (s *FileStore) usable(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// A fileLease is a held FileStore lease.
+type fileLease struct {
+	mu       sync.Mutex
+	fl       *flock.Flock
+	path     string
+	rec      leaseRecord
+	lost     chan struct{}
+	released bool
+}
+
+func (l *fileLease) Lost() <-chan struct{} { return l.lost }
+
+func (l *fileLease) Set(ctx context.Context, data []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.released {
+		return errLeaseGone
+	}
+	l.rec.Data = bytes.Clone(data)
+	return l.write()
+}
+
+func (l *fileLease) Release(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.released {
+		return nil
+	}
+	l.released = true
+	close(l.lost)
+	os.Remove(l.path)
+	return l.fl.Unlock()
+}
+
+// write replaces the record file. A status need not survive a crash (the
+// lease does not), so it is renamed into place without a sync.
+func (l *fileLease) write() error {
+	data, err := json.Marshal(l.rec)
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(l.path), ".record-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), l.path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("connectors: lease %q: %w", l.rec.Key, err)
+	}
+	return nil
+}

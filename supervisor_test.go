@@ -1,0 +1,310 @@
+package connectors_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/connectorkit/connectors"
+)
+
+// runs records what run functions do, and fails the test if a connector
+// ever runs twice at once.
+type runs struct {
+	t       *testing.T
+	mu      sync.Mutex
+	running map[string]string // connector -> replica
+	starts  map[string]int
+	changed chan string // a line per start and stop: "start a r1", "stop a r1"
+}
+
+func newRuns(t *testing.T) *runs {
+	return &runs{t: t, running: map[string]string{}, starts: map[string]int{}, changed: make(chan string, 1000)}
+}
+
+// run returns a RunFunc for replica that runs until its context ends.
+func (r *runs) run(replica string) connectors.RunFunc {
+	return func(ctx context.Context, name string, cfg connectors.Config) error {
+		r.mu.Lock()
+		if other, ok := r.running[name]; ok {
+			r.t.Errorf("connector %s started on %s while running on %s", name, replica, other)
+		}
+		r.running[name] = replica
+		r.starts[name]++
+		r.mu.Unlock()
+		r.changed <- "start " + name + " " + replica
+		<-ctx.Done()
+		r.mu.Lock()
+		delete(r.running, name)
+		r.mu.Unlock()
+		r.changed <- "stop " + name + " " + replica
+		return nil
+	}
+}
+
+// where returns who runs each connector now.
+func (r *runs) where() map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]string{}
+	for k, v := range r.running {
+		out[k] = v
+	}
+	return out
+}
+
+// expect waits for the lines, in any order, and fails on others.
+func (r *runs) expect(lines ...string) {
+	r.t.Helper()
+	want := map[string]bool{}
+	for _, l := range lines {
+		want[l] = true
+	}
+	timeout := time.After(5 * time.Second)
+	for len(want) > 0 {
+		select {
+		case l := <-r.changed:
+			if !want[l] {
+				r.t.Fatalf("unexpected %q while waiting for %v", l, want)
+			}
+			delete(want, l)
+		case <-timeout:
+			r.t.Fatalf("still waiting for %v", want)
+		}
+	}
+}
+
+// quiet fails if anything starts or stops within d.
+func (r *runs) quiet(d time.Duration) {
+	r.t.Helper()
+	select {
+	case l := <-r.changed:
+		r.t.Fatalf("unexpected %q", l)
+	case <-time.After(d):
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// checkGoroutines fails if more goroutines run at the end of the test
+// than at its start.
+func checkGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		for deadline := time.Now().Add(2 * time.Second); runtime.NumGoroutine() > before; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				buf := make([]byte, 1<<16)
+				t.Errorf("%d goroutines left, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+				return
+			}
+		}
+	})
+}
+
+func startSupervisor(t *testing.T, ctx context.Context, sup *connectors.Supervisor) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- sup.Run(ctx) }()
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}
+}
+
+func TestSupervisorStartsRestartsStops(t *testing.T) {
+	checkGoroutines(t)
+	ctx := t.Context()
+	store := &connectors.MemoryStore{}
+	store.Put(ctx, "a", connectors.Config{"botToken": "1:A"})
+	store.Put(ctx, "b", connectors.Config{"botToken": "2:B"})
+	r := newRuns(t)
+	sup := connectors.NewSupervisor(onlyWatcher{store}, r.run("r1"), connectors.SupervisorOptions{Replica: "r1", MinBackoff: 10 * time.Millisecond})
+	stop := startSupervisor(t, ctx, sup)
+	r.expect("start a r1", "start b r1")
+
+	store.Put(ctx, "b", connectors.Config{"botToken": "2:C"})
+	r.expect("stop b r1", "start b r1")
+	store.Put(ctx, "b", connectors.Config{"botToken": "2:C"}) // no change
+	store.Put(ctx, "c", connectors.Config{"botToken": "3:C"})
+	r.expect("start c r1")
+	store.Delete(ctx, "a")
+	r.expect("stop a r1")
+	r.quiet(50 * time.Millisecond)
+
+	waitFor(t, "b running", func() bool {
+		st, err := sup.Status(ctx)
+		return err == nil && st["b"].State == connectors.Running
+	})
+	st, _ := sup.Status(ctx)
+	if st["b"].Restarts != 1 || st["b"].Replica != "r1" || st["c"].Restarts != 0 || len(st) != 2 {
+		t.Errorf("status: %+v", st)
+	}
+	stop()
+	r.expect("stop b r1", "stop c r1")
+}
+
+// onlyWatcher hides the MemoryStore's leases: the supervisor then runs
+// every connector itself.
+type onlyWatcher struct{ connectors.Watcher }
+
+func TestSupervisorBackoff(t *testing.T) {
+	checkGoroutines(t)
+	ctx := t.Context()
+	store := &connectors.MemoryStore{}
+	store.Put(ctx, "tg", connectors.Config{"botToken": "123456:SECRET-TOKEN-VALUE", "webhook": "https://user:hunter2pass@example.com/x"})
+	var mu sync.Mutex
+	var calls []time.Time
+	fail := func(ctx context.Context, name string, cfg connectors.Config) error {
+		mu.Lock()
+		calls = append(calls, time.Now())
+		mu.Unlock()
+		return fmt.Errorf("getMe: 401 for https://api.telegram.org/bot%s/getMe via %s", cfg["botToken"], cfg["webhook"])
+	}
+	min, max := 40*time.Millisecond, 160*time.Millisecond
+	sup := connectors.NewSupervisor(store, fail, connectors.SupervisorOptions{Replica: "r1", MinBackoff: min, MaxBackoff: max})
+	stop := startSupervisor(t, ctx, sup)
+	waitFor(t, "6 calls", func() bool { mu.Lock(); defer mu.Unlock(); return len(calls) >= 6 })
+	st, err := sup.Status(ctx)
+	stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// The delays double from min and stay at max: 40, 80, 160, 160 ms.
+	for i, want := range []time.Duration{min, 2 * min, max, max, max} {
+		got := calls[i+1].Sub(calls[i])
+		if got < want || got > want+want/2+50*time.Millisecond {
+			t.Errorf("delay %d: %v, want about %v", i, got, want)
+		}
+	}
+	s := st["tg"]
+	if s.State != connectors.Backoff && s.State != connectors.Starting || s.Restarts < 4 {
+		t.Errorf("status: %+v", s)
+	}
+	for _, secret := range []string{"SECRET-TOKEN-VALUE", "123456", "hunter2pass"} {
+		if strings.Contains(s.Error, secret) {
+			t.Errorf("status error shows a secret: %q", s.Error)
+		}
+	}
+	if !strings.Contains(s.Error, "getMe: 401 for https://api.telegram.org/bot") {
+		t.Errorf("status error lost its message: %q", s.Error)
+	}
+}
+
+// TestSupervisorReplicas: three supervisors on one store that lends
+// leases run each connector exactly once, spread over them; when one
+// stops, the others take its connectors; all report the same status.
+func TestSupervisorReplicas(t *testing.T) {
+	checkGoroutines(t)
+	ctx := t.Context()
+	store := &connectors.MemoryStore{}
+	for i := range 7 {
+		store.Put(ctx, fmt.Sprintf("c%d", i), connectors.Config{"n": int64(i)})
+	}
+	r := newRuns(t)
+	opts := func(name string) connectors.SupervisorOptions {
+		return connectors.SupervisorOptions{Replica: name, Interval: 20 * time.Millisecond, MinBackoff: 10 * time.Millisecond}
+	}
+	sups := map[string]*connectors.Supervisor{}
+	stops := map[string]func(){}
+	for _, name := range []string{"r1", "r2", "r3"} {
+		sups[name] = connectors.NewSupervisor(store, r.run(name), opts(name))
+		stops[name] = startSupervisor(t, ctx, sups[name])
+	}
+	spread := func() bool {
+		w := r.where()
+		per := map[string]int{}
+		for _, rep := range w {
+			per[rep]++
+		}
+		for _, rep := range []string{"r1", "r2", "r3"} {
+			if per[rep] < 1 || per[rep] > 3 { // the share: 7 over 3, rounded up
+				return false
+			}
+		}
+		return len(w) == 7
+	}
+	waitFor(t, "7 connectors spread over 3 replicas", spread)
+
+	// The same status on every replica.
+	waitFor(t, "the same status everywhere", func() bool {
+		var first map[string]connectors.ConnectorStatus
+		for _, s := range sups {
+			st, err := s.Status(ctx)
+			if err != nil || len(st) != 7 {
+				return false
+			}
+			for _, c := range st {
+				if c.State != connectors.Running {
+					return false
+				}
+			}
+			if first != nil && fmt.Sprint(first) != fmt.Sprint(st) {
+				return false
+			}
+			first = st
+		}
+		return true
+	})
+
+	// A change restarts the connector on its owner only.
+	owner := r.where()["c3"]
+	for len(r.changed) > 0 {
+		<-r.changed
+	}
+	store.Put(ctx, "c3", connectors.Config{"n": int64(33)})
+	r.expect("stop c3 "+owner, "start c3 "+owner)
+
+	// One replica stops: the others take its connectors.
+	gone := r.where()["c0"]
+	stops[gone]()
+	delete(stops, gone)
+	waitFor(t, "every connector running on the two left", func() bool {
+		w := r.where()
+		if len(w) != 7 {
+			return false
+		}
+		for _, rep := range w {
+			if rep == gone {
+				return false
+			}
+		}
+		return true
+	})
+	for _, stop := range stops {
+		stop()
+	}
+	if w := r.where(); len(w) != 0 {
+		t.Errorf("still running after every supervisor stopped: %v", w)
+	}
+	leases, _ := store.Leases(ctx)
+	if len(leases) != 0 {
+		t.Errorf("leases left: %v", leases)
+	}
+}
+
+func TestSupervisorReplicaNameInUse(t *testing.T) {
+	ctx := t.Context()
+	store := &connectors.MemoryStore{}
+	if _, err := store.TryLease(ctx, "replica/r1", "r1"); err != nil {
+		t.Fatal(err)
+	}
+	sup := connectors.NewSupervisor(store, newRuns(t).run("r1"), connectors.SupervisorOptions{Replica: "r1", Interval: 10 * time.Millisecond})
+	if err := sup.Run(ctx); err == nil || !strings.Contains(err.Error(), `"r1" is in use`) {
+		t.Fatalf("Run with its name held: %v", err)
+	}
+}
