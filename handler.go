@@ -55,6 +55,15 @@ type HandlerOptions struct {
 	// dashboard on another origin write, pass one with
 	// [http.CrossOriginProtection.AddTrustedOrigin] called for it.
 	CrossOrigin *http.CrossOriginProtection
+
+	// Supervisor, if set, is served at "/status" (GET and HEAD): the
+	// status of every connector, {"connectors": {"<name>": {"state":
+	// "running", "replica": "web-1", "since": "<RFC 3339>", "restarts":
+	// 0, "error": "..."}}} (see ConnectorStatus), under the same token
+	// and cross-origin rules as the rest. A connector named "status" is
+	// then not served by GET "/status"; it is still listed, and DELETE
+	// "/status" still removes it.
+	Supervisor *Supervisor
 }
 
 // Handler serves the connectors API over a [Store]. Create it with
@@ -70,6 +79,7 @@ type Handler struct {
 	policy    *Policy
 	tokenHash *[sha256.Size]byte // nil: no token required
 	origin    *http.CrossOriginProtection
+	sup       *Supervisor // nil: no "/status"
 
 	// last is the rendering of the last state seen; GET answers from it
 	// while the store's revision stays the same.
@@ -86,6 +96,7 @@ var _ http.Handler = (*Handler)(nil)
 //	GET    /{name}    200 {"name": ..., "config": redacted config}; 404
 //	DELETE /{name}    remove from connectors and legacy channels; 200 with
 //	                  the whole redacted map after the change
+//	GET    /status    with opts.Supervisor: 200 {"connectors": {name: status}}
 //
 // Every success carries an ETag of the whole stored state; a POST or
 // DELETE with If-Match that no longer names the current state is refused
@@ -115,6 +126,7 @@ func NewHandler(store Store, opts HandlerOptions) *Handler {
 		log:     opts.Logger,
 		policy:  opts.Policy,
 		origin:  opts.CrossOrigin,
+		sup:     opts.Supervisor,
 	}
 	switch s := store.(type) {
 	case Versioned:
@@ -167,6 +179,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rest := strings.TrimPrefix(r.URL.EscapedPath(), "/")
+	if rest == "status" && h.sup != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		h.status(w, r)
+		return
+	}
 	if rest == "" {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
@@ -271,6 +287,17 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.write(w, http.StatusOK, c.etag, c.body)
+}
+
+func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
+	st, err := h.sup.Status(r.Context())
+	if err != nil {
+		h.storeFailed(w, r, err)
+		return
+	}
+	h.reply(w, http.StatusOK, "", struct {
+		Connectors map[string]ConnectorStatus `json:"connectors"`
+	}{st})
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, name string) {

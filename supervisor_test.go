@@ -2,7 +2,11 @@ package connectors_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -306,5 +310,68 @@ func TestSupervisorReplicaNameInUse(t *testing.T) {
 	sup := connectors.NewSupervisor(store, newRuns(t).run("r1"), connectors.SupervisorOptions{Replica: "r1", Interval: 10 * time.Millisecond})
 	if err := sup.Run(ctx); err == nil || !strings.Contains(err.Error(), `"r1" is in use`) {
 		t.Fatalf("Run with its name held: %v", err)
+	}
+}
+
+// TestHandlerStatus: the Handler serves the supervisor's status at
+// /status under its token, with the documented fields, secrets masked.
+func TestHandlerStatus(t *testing.T) {
+	checkGoroutines(t)
+	ctx := t.Context()
+	store := &connectors.MemoryStore{}
+	store.Put(ctx, "ok", connectors.Config{"x": "1"})
+	store.Put(ctx, "bad", connectors.Config{"apiKey": "sk-live-0123456789"})
+	run := func(ctx context.Context, name string, cfg connectors.Config) error {
+		if name == "bad" {
+			return fmt.Errorf("auth failed for key %s", cfg["apiKey"])
+		}
+		<-ctx.Done()
+		return nil
+	}
+	sup := connectors.NewSupervisor(store, run, connectors.SupervisorOptions{Replica: "web-1", MinBackoff: 10 * time.Millisecond, MaxBackoff: time.Hour})
+	stop := startSupervisor(t, ctx, sup)
+	defer stop()
+	srv := httptest.NewServer(connectors.NewHandler(store, connectors.HandlerOptions{Token: "t0ken", Supervisor: sup}))
+	defer srv.Close()
+
+	get := func(token string) (int, string) {
+		req, _ := http.NewRequest("GET", srv.URL+"/status", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, _ := get(""); code != http.StatusUnauthorized {
+		t.Fatalf("GET /status without the token: %d", code)
+	}
+	var body struct {
+		Connectors map[string]map[string]any `json:"connectors"`
+	}
+	waitFor(t, "ok running, bad in backoff", func() bool {
+		code, text := get("t0ken")
+		if code != http.StatusOK || json.Unmarshal([]byte(text), &body) != nil {
+			return false
+		}
+		return body.Connectors["ok"]["state"] == "running" && body.Connectors["bad"]["state"] == "backoff"
+	})
+	_, text := get("t0ken")
+	if strings.Contains(text, "0123456789") {
+		t.Errorf("status shows a secret: %s", text)
+	}
+	ok, bad := body.Connectors["ok"], body.Connectors["bad"]
+	if ok["replica"] != "web-1" || ok["restarts"] != float64(0) || ok["error"] != nil {
+		t.Errorf("ok: %v", ok)
+	}
+	if since, err := time.Parse(time.RFC3339, fmt.Sprint(ok["since"])); err != nil || time.Since(since) > time.Minute {
+		t.Errorf("ok since: %v (%v)", ok["since"], err)
+	}
+	if bad["error"] != "auth failed for key ****" {
+		t.Errorf("bad: %v", bad)
 	}
 }
