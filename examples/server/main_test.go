@@ -44,7 +44,7 @@ func TestServerRecoversFromBadFile(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, "127.0.0.1:0", config, "", "", slog.New(slog.NewTextHandler(&logs, nil)))
+		done <- run(ctx, options{addr: "127.0.0.1:0", config: config}, slog.New(slog.NewTextHandler(&logs, nil)))
 	}()
 
 	addr := regexp.MustCompile(`msg=listening addr=(http://127\.0\.0\.1:\d+)`)
