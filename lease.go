@@ -28,6 +28,8 @@ var ErrLeaseHeld = errors.New("connectors: lease held by another holder")
 // with an expiry that the holder renews, and a holder that cannot renew
 // reports the lease lost before the row expires.
 type Leaser interface {
+	Store
+
 	// TryLease takes the lease named key for holder, a name for the
 	// process (the Supervisor's replica), if nobody holds it; if somebody
 	// does, it returns an error wrapping ErrLeaseHeld. It does not wait.

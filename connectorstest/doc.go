@@ -52,6 +52,13 @@
 // reading are merged per connector and never make a writer wait; every
 // subscriber gets every event; ranging ends when the context is done.
 //
+// Where it is a [connectors.Leaser]: a held lease is refused to every
+// holder with [connectors.ErrLeaseHeld], its own too, and other keys stay
+// free; Leases lists each holder and the data it set (copied both ways),
+// for keys of any UTF-8; Release closes Lost, frees the key at once, may
+// be called twice, and makes Set fail; of 16 racing TryLease calls
+// exactly one wins; an empty, overlong or non-UTF-8 key is refused.
+//
 // A store that lacks an optional interface has those checks skipped.
 //
 // # What Run expects of the caller

@@ -14,8 +14,8 @@ import (
 )
 
 // Run checks that the stores newStore returns keep the contract of
-// [connectors.Store], and of [connectors.Updater], [connectors.Versioned]
-// and [connectors.Watcher] where they implement them. Each check is a
+// [connectors.Store], and of [connectors.Updater], [connectors.Versioned],
+// [connectors.Watcher] and [connectors.Leaser] where they implement them. Each check is a
 // subtest of t and gets its own store from newStore, which must return a
 // fresh, empty store each time and register its cleanup with t.Cleanup.
 // See the package documentation for the list of checks.
@@ -25,6 +25,7 @@ func Run(t *testing.T, newStore func(t *testing.T) connectors.Store) {
 	runGroup(t, "Updater", newStore, updaterChecks)
 	runGroup(t, "Versioned", newStore, versionedChecks)
 	runGroup(t, "Watcher", newStore, watcherChecks)
+	runGroup(t, "Leaser", newStore, leaserChecks)
 }
 
 // A check is one promise of the interface S, checked on a fresh store.
