@@ -23,7 +23,8 @@
 // reads and changes the store in one step; [Versioned] hands out the whole
 // state with a revision and changes it in one step with the reading;
 // [Watcher] reports each connector that changes, whether through the API, a
-// Store call, another process or a hand edit. Our stores have all three. A
+// Store call, another process or a hand edit; [Leaser] lends leases
+// shared by the processes of one store. Our stores have all four. A
 // store of your own gets the same treatment from the [Handler]: it names
 // no concrete store. [ApplyChanges] and [Hub] are the parts of ours that
 // another store can reuse, and the package connectorstest checks that a
@@ -44,6 +45,19 @@
 // a tag is valid on every server of the same store and after a restart,
 // and checks If-Match inside the store's Edit.
 //
+// Ownership: a [Supervisor] on a [Leaser] runs each connector on exactly
+// one of the processes that share the store, and stops a connector before
+// another process can start it (FileStore: OS file locks, freed at once
+// when a process dies; pgstore: renewed leases that a holder gives up
+// before they expire).
+//
+// # Running connectors
+//
+// A [Supervisor] runs every connector of a [Watcher] with a [RunFunc],
+// restarts only the one that changed, starts a failed one again after a
+// backoff, and reports a [ConnectorStatus] for each, which the Handler
+// serves at "/status".
+//
 // # Values
 //
 // A [Config] is a JSON object whose values are strings, booleans, int64,
@@ -62,7 +76,8 @@
 // # HTTP API
 //
 // [NewHandler] serves GET (list), POST (add or replace), GET /{name} and
-// DELETE /{name}; see its documentation for statuses and bodies.
+// DELETE /{name}, and GET /status with a Supervisor; see its documentation
+// for statuses and bodies.
 // [HandlerOptions] adds a token and trusted origins; cross-origin browser
 // writes are refused by default.
 package connectors

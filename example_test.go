@@ -165,3 +165,30 @@ func ExampleRestore() {
 	// 123456:ABC-DEF 9000 <nil>
 	// invalid connector config: config.apiKey: redaction mask with no stored secret to keep
 }
+
+func ExampleSupervisor() {
+	ctx, cancel := context.WithCancel(context.Background())
+	store := &connectors.MemoryStore{}
+	store.Put(ctx, "telegram", connectors.Config{"botToken": "123456:ABC-DEF"})
+	started := make(chan string)
+	run := func(ctx context.Context, name string, cfg connectors.Config) error {
+		started <- fmt.Sprintf("%s started with %d field(s)", name, len(cfg))
+		<-ctx.Done() // a real connector polls or holds a session here
+		return nil
+	}
+	sup := connectors.NewSupervisor(store, run, connectors.SupervisorOptions{Replica: "web-1"})
+	done := make(chan error)
+	go func() { done <- sup.Run(ctx) }()
+	fmt.Println(<-started)
+	store.Put(ctx, "telegram", connectors.Config{"botToken": "123456:ABC-DEF", "allowFrom": []any{"alice"}})
+	fmt.Println(<-started) // restarted with its new config
+	st, _ := sup.Status(ctx)
+	fmt.Println(st["telegram"].Replica, st["telegram"].Restarts)
+	cancel()
+	fmt.Println(<-done) // every connector stopped
+	// Output:
+	// telegram started with 1 field(s)
+	// telegram started with 2 field(s)
+	// web-1 1
+	// <nil>
+}

@@ -125,10 +125,12 @@ var (
 )
 
 // MemoryStore is a Store held in memory, for tests and for hosts that keep
-// their configuration elsewhere. It implements [Updater], [Versioned] and
-// [Watcher]. Its revision is a random tag of the store and a count of its
-// changes: no two MemoryStores share one, so an ETag from a store that is
-// gone (a restart) is never taken for the state of another. The zero value is an empty store ready for use. A
+// their configuration elsewhere. It implements [Updater], [Versioned],
+// [Watcher] and [Leaser] (its leases are held in the process, among the
+// supervisors sharing the store). Its revision is a random tag of the
+// store and a count of its changes: no two MemoryStores share one, so an
+// ETag from a store that is gone (a restart) is never taken for the state
+// of another. The zero value is an empty store ready for use. A
 // MemoryStore must not be copied after first use.
 type MemoryStore struct {
 	// Validate, if set, is called with each connector a write adds or
