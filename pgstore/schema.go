@@ -140,8 +140,13 @@ func newTables(opts Options) tables {
 
 	// The leases' times are all the database's now(), which a statement
 	// reads when it starts: never before its sender sent it. $3 is the
-	// lease's time to live.
-	t.takeLease = "INSERT INTO " + t.leases + " AS l (key, holder, expires_at) VALUES ($1, $2, now() + $3::interval) " +
+	// lease's time to live. The ON CONFLICT clause decides, under the
+	// row's lock. The NOT EXISTS before it spares a held lease, which
+	// replicas poll for, that lock: it costs a transaction id and a WAL
+	// record on each try, and without it a try on a held lease took
+	// three times as long.
+	t.takeLease = "INSERT INTO " + t.leases + " AS l (key, holder, expires_at) SELECT $1, $2, now() + $3::interval " +
+		"WHERE NOT EXISTS (SELECT FROM " + t.leases + " WHERE key = $1 AND expires_at > now()) " +
 		"ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, token = DEFAULT, expires_at = excluded.expires_at, data = NULL " +
 		"WHERE l.expires_at <= now() RETURNING l.token"
 	// Leases are named by key and token, so that a holder whose lease was
