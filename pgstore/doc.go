@@ -83,9 +83,10 @@
 //     their rates that matter, not their offsets, so unsynchronized clocks
 //     are fine; but a database server's clock stepped forward (rather
 //     than slewed, as NTP does once it is in sync) shortens the leases by
-//     the step, and a holder whose process or machine is paused (stopped,
-//     a suspended virtual machine) learns it lost its leases only when it
-//     runs again;
+//     the step. A holder whose process or machine is paused (a stopped
+//     process, a suspended virtual machine, whose monotonic clock may not
+//     count the pause) may act on its leases for a while after it runs
+//     again, before it sees them lost;
 //   - the holder stops what the lease guards within the margin after Lost
 //     is closed.
 //
