@@ -56,6 +56,60 @@
 // connection lost, a server shutting down) wrap connectors.ErrUnavailable,
 // which the Handler answers with 503.
 //
+// # Leases
+//
+// [Store] implements connectors.Leaser, with which the Supervisor runs
+// each connector on exactly one replica. A lease is a row of the table
+// <table>_leases: its key, its holder, a fencing token, the holder's data
+// and an expiry by the database's clock. [Store.TryLease] takes a lease
+// whose row is missing or expired and sets the expiry to the database's
+// now() plus Options.LeaseTTL (3s by default); the store renews every
+// lease it holds, in one statement, every LeaseTTL/3, and retries a
+// failed renewal after LeaseTTL/10. Release and Close delete the rows of
+// the leases they give up, so that another replica can take them at once.
+//
+// At most one holder: a holder closes its lease's Lost channel before
+// the row can be taken by anyone else. The store notes, on its own
+// monotonic clock, when it sent the last take or renewal of the lease
+// that succeeded; the database set the expiry to its now() plus LeaseTTL,
+// and its now() is read as the statement starts, after it was sent. The
+// holder gives the lease up LeaseTTL*5/6 after that send unless a later
+// renewal has succeeded, while the row lasts LeaseTTL from a later
+// instant: the holder stops first, by a margin of LeaseTTL/6 (0.5s by
+// default). That holds as long as:
+//
+//   - over one LeaseTTL, the holder's clock and the database server's
+//     clock advance by amounts that differ by less than the margin. It is
+//     their rates that matter, not their offsets, so unsynchronized clocks
+//     are fine; but a database server's clock stepped forward (rather
+//     than slewed, as NTP does once it is in sync) shortens the leases by
+//     the step. A holder whose process or machine is paused (a stopped
+//     process, a suspended virtual machine, whose monotonic clock may not
+//     count the pause) may act on its leases for a while after it runs
+//     again, before it sees them lost;
+//   - the holder stops what the lease guards within the margin after Lost
+//     is closed.
+//
+// A renewal or a Set that finds the row taken or expired closes Lost at
+// once. Where even a paused holder must not act on a lost lease, use the
+// fencing token ([Lease.Token]): tokens only grow, so a resource that
+// refuses a token smaller than the largest it has seen refuses a former
+// holder.
+//
+// A holder that dies, or loses its connection to the database, leaves a
+// row that expires at most LeaseTTL after its last renewal: with a
+// Supervisor that tries to take a lease every half second, another
+// replica takes it within LeaseTTL plus half a second, 3.5s by default. A
+// holder that restarts waits, like any other, for its old rows to expire.
+// Renewals use the pool: a pool so busy, or a database so slow, that a
+// renewal does not succeed within LeaseTTL*5/6 costs the store its leases
+// rather than risk two holders. Each store that holds leases also
+// deletes, once a minute, the rows of leases that have expired.
+//
+// The data a holder records with Lease.Set (its status, which may quote
+// a connector's error) is stored in the clear, unlike configs: it is not
+// a place for secrets.
+//
 // # Keys
 //
 // Each config is stored as AES-256-GCM ciphertext of its JSON, with the

@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"errors"
 	"log"
 	"net/http"
 	"os"
@@ -37,3 +38,35 @@ func ExampleOpen() {
 	}()
 	log.Fatal(http.ListenAndServe(":8080", mux))
 }
+
+// A replica runs a job only while it holds the job's lease; the replicas
+// that fail to take it try again later, and one of them takes it over
+// within LeaseTTL of the holder's death.
+func ExampleStore_TryLease() {
+	ctx := context.Background()
+	store, err := pgstore.Open(ctx, os.Getenv("DATABASE_URL"), pgstore.Options{Plaintext: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+
+	lease, err := store.TryLease(ctx, "job/report", "replica-1")
+	if errors.Is(err, connectors.ErrLeaseHeld) {
+		return // another replica runs it
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer lease.Release(ctx)
+	log.Println("fencing token", lease.(*pgstore.Lease).Token())
+
+	jobCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		<-lease.Lost() // stop the job at once: another replica may take it
+		stop()
+	}()
+	runJob(jobCtx)
+}
+
+func runJob(ctx context.Context) { <-ctx.Done() }

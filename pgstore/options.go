@@ -23,7 +23,12 @@ const (
 	DefaultTable        = "connectors"
 	DefaultPollInterval = 5 * time.Second
 	DefaultPingInterval = 15 * time.Second
+	DefaultLeaseTTL     = 3 * time.Second
 )
+
+// minLeaseTTL is the shortest Options.LeaseTTL: a lease must outlast a
+// few round trips to the database, or it is lost as soon as it is taken.
+const minLeaseTTL = 100 * time.Millisecond
 
 // Options configures a [Store]. Its zero value is not enough: a store
 // needs Keys, or Plaintext set to say that secrets may be stored in the
@@ -34,7 +39,8 @@ type Options struct {
 	Schema string
 
 	// Table is the name of the table of connectors; the revision is kept
-	// in a second table named Table + "_revision". Empty means
+	// in a second table named Table + "_revision", and the leases in a
+	// third, Table + "_leases". Empty means
 	// DefaultTable, "connectors". Names are quoted, so they are taken
 	// exactly as given (case included) and may hold any character but
 	// NUL; with the suffix, each must fit PostgreSQL's 63 bytes.
@@ -81,8 +87,17 @@ type Options struct {
 	// means DefaultPingInterval, 15s.
 	PingInterval time.Duration
 
-	// Logger receives the listener's reconnections and the errors of
-	// background reads, never a config value. Nil means no logging.
+	// LeaseTTL is how long a lease (see Store.TryLease) lasts without
+	// renewal: the store renews each lease it holds every LeaseTTL/3, and
+	// a holder that dies or is cut off from the database leaves a lease
+	// that another process can take at most LeaseTTL after its last
+	// renewal. Every replica sharing the tables should use the same
+	// value. Zero means DefaultLeaseTTL, 3s; the least is 100ms.
+	LeaseTTL time.Duration
+
+	// Logger receives the listener's reconnections, the errors of
+	// background reads and renewals, and the leases lost (by key), never
+	// a config value. Nil means no logging.
 	Logger *slog.Logger
 }
 
@@ -136,6 +151,9 @@ func (opts Options) withDefaults() Options {
 	if opts.PingInterval <= 0 {
 		opts.PingInterval = DefaultPingInterval
 	}
+	if opts.LeaseTTL == 0 {
+		opts.LeaseTTL = DefaultLeaseTTL
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -150,8 +168,12 @@ func (opts Options) check() error {
 	if len(opts.Schema) > maxIdentifier {
 		return fmt.Errorf("pgstore: schema name longer than %d bytes", maxIdentifier)
 	}
+	// The revision table's suffix is the longest of the tables'.
 	if len(opts.Table+revisionSuffix) > maxIdentifier {
 		return fmt.Errorf("pgstore: table name longer than %d bytes", maxIdentifier-len(revisionSuffix))
+	}
+	if opts.LeaseTTL < minLeaseTTL {
+		return fmt.Errorf("pgstore: Options.LeaseTTL is %v, less than %v", opts.LeaseTTL, minLeaseTTL)
 	}
 	if len(opts.Keys) == 0 && !opts.Plaintext {
 		return errNoKeys

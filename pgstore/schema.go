@@ -14,8 +14,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// revisionSuffix names the revision table after the connectors table.
-const revisionSuffix = "_revision"
+// Suffixes that name the other tables after the connectors table.
+const (
+	revisionSuffix = "_revision"
+	leasesSuffix   = "_leases"
+)
 
 // migrateLockKey is the advisory lock that Migrate holds, so that
 // replicas starting together create the tables once. It is fixed, and
@@ -30,7 +33,7 @@ const migrateLockKey int64 = 0x636f6e6e_6b697431 // "connkit1"
 // [Migrate] does, or CREATE TABLE IF NOT EXISTS can fail when two run at
 // once.
 //
-// It makes two tables:
+// It makes three tables:
 //
 //	<table>_revision (singleton boolean, revision bigint): one row, the
 //	    store's revision, a counter raised by every write that changes
@@ -38,9 +41,18 @@ const migrateLockKey int64 = 0x636f6e6e_6b697431 // "connkit1"
 //	<table> (name text, key_id text, sealed bytea, updated_revision bigint):
 //	    one row per connector, its config sealed with the key key_id
 //	    ('' for plaintext), written at updated_revision.
+//	<table>_leases (key text, holder text, token bigint, expires_at
+//	    timestamptz, data bytea): one row per lease (see Store.TryLease),
+//	    held by holder until expires_at, by the database's clock. token
+//	    is an identity column: each taking of a lease draws a new value
+//	    from its sequence, so tokens only grow. data is the holder's
+//	    status, in the clear.
+//
+// A database made before leases existed gets the leases table, and
+// nothing else changes.
 func MigrationSQL(opts Options) string {
 	t := newTables(opts.withDefaults())
-	return strings.NewReplacer("{revision}", t.revision, "{connectors}", t.connectors).Replace(`
+	return strings.NewReplacer("{revision}", t.revision, "{connectors}", t.connectors, "{leases}", t.leases).Replace(`
 CREATE TABLE IF NOT EXISTS {revision} (
 	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
 	revision bigint NOT NULL
@@ -52,8 +64,16 @@ CREATE TABLE IF NOT EXISTS {connectors} (
 	sealed bytea NOT NULL,
 	updated_revision bigint NOT NULL
 );
+CREATE TABLE IF NOT EXISTS {leases} (
+	key text PRIMARY KEY,
+	holder text NOT NULL,
+	token bigint GENERATED ALWAYS AS IDENTITY,
+	expires_at timestamptz NOT NULL,
+	data bytea
+);
 COMMENT ON TABLE {revision} IS 'Revision of the connectors of github.com/connectorkit/connectors/pgstore; change only through it';
 COMMENT ON TABLE {connectors} IS 'Connectors of github.com/connectorkit/connectors/pgstore, sealed; change only through it';
+COMMENT ON TABLE {leases} IS 'Leases of github.com/connectorkit/connectors/pgstore; change only through it';
 `)
 }
 
@@ -78,6 +98,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
 type tables struct {
 	revision   string // quoted, qualified name of the revision table
 	connectors string // quoted, qualified name of the connectors table
+	leases     string // quoted, qualified name of the leases table
 	channel    string // notification channel, unquoted
 
 	readRevision string
@@ -88,12 +109,20 @@ type tables struct {
 	delete       string
 	readSealed   string
 	reseal       string
+
+	takeLease    string
+	renewLeases  string
+	setLeaseData string
+	dropLeases   string
+	readLeases   string
+	sweepLeases  string
 }
 
 func newTables(opts Options) tables {
 	t := tables{
 		revision:   pgx.Identifier{opts.Schema, opts.Table + revisionSuffix}.Sanitize(),
 		connectors: pgx.Identifier{opts.Schema, opts.Table}.Sanitize(),
+		leases:     pgx.Identifier{opts.Schema, opts.Table + leasesSuffix}.Sanitize(),
 		channel:    channelName(opts.Schema, opts.Table),
 	}
 	t.readRevision = "SELECT revision FROM " + t.revision
@@ -108,6 +137,30 @@ func newTables(opts Options) tables {
 	t.delete = "DELETE FROM " + t.connectors + " WHERE name = $1"
 	t.readSealed = "SELECT name, key_id, sealed FROM " + t.connectors + " WHERE key_id <> $1"
 	t.reseal = "UPDATE " + t.connectors + " SET key_id = $2, sealed = $3 WHERE name = $1"
+
+	// The leases' times are all the database's now(), which a statement
+	// reads when it starts: never before its sender sent it. $3 is the
+	// lease's time to live. The ON CONFLICT clause decides, under the
+	// row's lock. The NOT EXISTS before it spares a held lease, which
+	// replicas poll for, that lock: it costs a transaction id and a WAL
+	// record on each try, and without it a try on a held lease took
+	// three times as long.
+	t.takeLease = "INSERT INTO " + t.leases + " AS l (key, holder, expires_at) SELECT $1, $2, now() + $3::interval " +
+		"WHERE NOT EXISTS (SELECT FROM " + t.leases + " WHERE key = $1 AND expires_at > now()) " +
+		"ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, token = DEFAULT, expires_at = excluded.expires_at, data = NULL " +
+		"WHERE l.expires_at <= now() RETURNING l.token"
+	// Leases are named by key and token, so that a holder whose lease was
+	// taken over cannot touch its successor's. An expired row is not
+	// renewed, even if nobody took it: success means the lease was held
+	// without a gap.
+	t.renewLeases = "UPDATE " + t.leases + " AS l SET expires_at = now() + $3::interval " +
+		"FROM unnest($1::text[], $2::bigint[]) AS h(key, token) " +
+		"WHERE l.key = h.key AND l.token = h.token AND l.expires_at > now() RETURNING l.key, l.token"
+	t.setLeaseData = "UPDATE " + t.leases + " SET data = $3 WHERE key = $1 AND token = $2 AND expires_at > now()"
+	t.dropLeases = "DELETE FROM " + t.leases + " AS l USING unnest($1::text[], $2::bigint[]) AS h(key, token) " +
+		"WHERE l.key = h.key AND l.token = h.token"
+	t.readLeases = "SELECT key, holder, data FROM " + t.leases + " WHERE expires_at > now()"
+	t.sweepLeases = "DELETE FROM " + t.leases + " WHERE expires_at < now()"
 	return t
 }
 

@@ -34,6 +34,9 @@ var (
 // raises by one. Every method that reads first reads the revision, so it
 // sees every write acknowledged, by any replica, before it began; the
 // rows are read again only when the revision has moved.
+//
+// It is also a connectors.Leaser, whose leases hold among every process
+// that shares its tables: see TryLease and the package documentation.
 type Store struct {
 	pool   *pgxpool.Pool
 	owned  bool // the pool is Open's, and Close closes it
@@ -55,6 +58,15 @@ type Store struct {
 	closed atomic.Bool    // set under mu
 	wg     sync.WaitGroup // background goroutines
 	hub    connectors.Hub
+
+	// leaseMu guards the leases this store holds, which the renewer
+	// renews; it runs from the first TryLease until leaseCtx ends, at
+	// Close.
+	leaseMu    sync.Mutex
+	leases     map[*Lease]struct{}
+	renewing   bool
+	leaseCtx   context.Context
+	stopLeases context.CancelFunc
 }
 
 // A snapshot is the state of the store at one revision, never changed.
@@ -77,7 +89,9 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts Options) (*Store, error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{pool: pool, opts: opts, sealer: sealer, t: newTables(opts), loading: make(chan struct{}, 1)}
+	s := &Store{pool: pool, opts: opts, sealer: sealer, t: newTables(opts), loading: make(chan struct{}, 1),
+		leases: make(map[*Lease]struct{})}
+	s.leaseCtx, s.stopLeases = context.WithCancel(context.Background())
 	s.hub.Poll = s.follow
 	snap, err := s.load(ctx, pool, nil)
 	if err != nil {
@@ -112,13 +126,18 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// Close ends the store's watchers and stops its listener and poller,
-// waiting for them; it closes the pool if Open made it. Calls after Close
-// return an error wrapping connectors.ErrClosed. Close always returns nil.
+// Close releases the leases the store holds: it closes their Lost
+// channels and then deletes their rows, waiting at most Options.LeaseTTL,
+// so that other replicas can take them at once; a holder should have
+// stopped what they guard before. It ends the store's watchers and stops
+// its listener, poller and lease renewals, waiting for them; it closes
+// the pool if Open made it. Calls after Close return an error wrapping
+// connectors.ErrClosed. Close always returns nil.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	s.closed.Store(true)
 	s.mu.Unlock()
+	s.releaseLeases()
 	s.hub.Close()
 	s.wg.Wait()
 	if s.owned {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/connectorkit/connectors"
 	"github.com/google/go-cmp/cmp"
@@ -368,6 +369,8 @@ func TestOptions(t *testing.T) {
 		{"duplicate id", Options{Keys: []Key{keyA, {ID: keyA.ID, Secret: keyB.Secret}}}, `key id "key-a" used twice`},
 		{"long table", Options{Plaintext: true, Table: strings.Repeat("t", 60)}, "table name longer than 54 bytes"},
 		{"long schema", Options{Plaintext: true, Schema: strings.Repeat("s", 64)}, "schema name longer than 63 bytes"},
+		{"short lease", Options{Plaintext: true, LeaseTTL: 50 * time.Millisecond}, "LeaseTTL is 50ms, less than 100ms"},
+		{"negative lease", Options{Plaintext: true, LeaseTTL: -time.Second}, "LeaseTTL is -1s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -112,15 +112,17 @@ func TestUnavailableHandler(t *testing.T) {
 // A proxy forwards TCP connections to a server. Set down, it closes
 // every connection it holds and every new one; frozen, it drops what
 // comes through the connections it holds without closing them, as a
-// network that has lost them does, and still forwards new ones.
+// network that has lost them does, and still forwards new ones; silenced,
+// it drops what comes through every connection, new ones too.
 type proxy struct {
 	host   string
 	port   uint16
 	target string
 
-	mu    sync.Mutex
-	down  bool
-	links []*link
+	mu     sync.Mutex
+	down   bool
+	silent bool
+	links  []*link
 }
 
 // A link is one forwarded connection: the client's and the server's.
@@ -186,6 +188,7 @@ func (p *proxy) forward(c net.Conn) {
 		return
 	}
 	l := &link{client: c, server: s}
+	l.frozen.Store(p.silent)
 	p.links = append(p.links, l)
 	p.mu.Unlock()
 	done := make(chan struct{})
@@ -234,6 +237,17 @@ func (p *proxy) setDown(down bool) {
 func (p *proxy) freeze() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	for _, l := range p.links {
+		l.frozen.Store(true)
+	}
+}
+
+// silence makes every connection the proxy holds, and every new one, a
+// black hole, as a network partition does.
+func (p *proxy) silence() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.silent = true
 	for _, l := range p.links {
 		l.frozen.Store(true)
 	}
