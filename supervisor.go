@@ -107,10 +107,12 @@ const (
 // If the store is also a [Leaser], the supervisors of all the processes
 // sharing it divide the connectors among them: each connector runs on
 // exactly one replica, the one holding its lease, with the guarantee the
-// store's leases give. Each replica takes at most its share (the number
-// of connectors over the number of live replicas, rounded up) and hands
-// over, one per Interval, what it holds beyond it, so a replica that
-// joins gets work. When a replica dies, its leases are freed (at once for
+// store's leases give. Each replica takes free connectors up to its share
+// (the number of connectors over the number of live replicas, rounded
+// up), and hands one over per Interval while it runs more than its share,
+// or more than the share rounded down while another replica runs fewer;
+// so a replica that joins gets work, and the counts end within one of
+// each other. When a replica dies, its leases are freed (at once for
 // FileStore; when they expire for pgstore) and the others take its
 // connectors within an Interval. A replica that stops cleanly releases
 // its leases at once. Status, read from the leases, is the same on every
@@ -298,7 +300,9 @@ func (l *loop) reconcile(ctx context.Context) {
 		all, err := l.s.store.List(callCtx)
 		cancel()
 		if err != nil {
-			log.Warn("supervisor: cannot list connectors; retrying", "err", err)
+			if ctx.Err() == nil {
+				log.Warn("supervisor: cannot list connectors; retrying", "err", err)
+			}
 			return
 		}
 		l.cfgs = all
@@ -328,17 +332,25 @@ func (l *loop) reconcile(ctx context.Context) {
 	leases, err := l.s.leaser.Leases(callCtx)
 	cancel()
 	if err != nil {
-		log.Warn("supervisor: cannot read leases; retrying", "err", err)
+		if ctx.Err() == nil {
+			log.Warn("supervisor: cannot read leases; retrying", "err", err)
+		}
 		return
 	}
-	replicas := 0
-	for key := range leases {
-		if strings.HasPrefix(key, replicaLease) {
-			replicas++
+	// How many connectors each live replica runs, to hand one over when
+	// this replica runs more than its share, or more than the fair floor
+	// while another runs less than it.
+	held := map[string]int{l.s.opts.Replica: 0}
+	for key, info := range leases {
+		if r, ok := strings.CutPrefix(key, replicaLease); ok {
+			held[r] += 0
+		} else if strings.HasPrefix(key, connectorLease) {
+			held[info.Holder]++
 		}
 	}
-	share := (len(l.cfgs) + max(replicas, 1) - 1) / max(replicas, 1)
-	if len(l.owned) > share {
+	share := (len(l.cfgs) + len(held) - 1) / len(held)
+	floor := len(l.cfgs) / len(held)
+	if n := len(l.owned); n > 0 && (n > share || n > floor && slices.Min(slices.Collect(maps.Values(held))) < floor) {
 		name := slices.Max(slices.Collect(maps.Keys(l.owned)))
 		log.Debug("supervisor: handing over", "connector", name, "share", share)
 		l.drop(name)
@@ -355,7 +367,9 @@ func (l *loop) reconcile(ctx context.Context) {
 			continue
 		}
 		if err != nil {
-			log.Warn("supervisor: cannot take a lease; retrying", "connector", name, "err", err)
+			if ctx.Err() == nil {
+				log.Warn("supervisor: cannot take a lease; retrying", "connector", name, "err", err)
+			}
 			return
 		}
 		log.Debug("supervisor: took", "connector", name)

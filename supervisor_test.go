@@ -236,7 +236,7 @@ func TestSupervisorReplicas(t *testing.T) {
 			per[rep]++
 		}
 		for _, rep := range []string{"r1", "r2", "r3"} {
-			if per[rep] < 1 || per[rep] > 3 { // the share: 7 over 3, rounded up
+			if per[rep] < 2 || per[rep] > 3 { // 7 over 3: 3, 2 and 2
 				return false
 			}
 		}

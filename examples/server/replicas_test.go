@@ -275,14 +275,8 @@ func exercise(t *testing.T, c *cluster, names ...string) {
 		c.start(name)
 	}
 	conns := []string{"a", "b", "c", "d"}
-	share := (len(conns) + len(names) - 1) / len(names)
-	until(t, "every connector running, none beyond a replica's share", 10*time.Second, func() bool {
-		run := c.running()
-		per := map[string]int{}
-		for _, r := range run {
-			per[r]++
-		}
-		return len(run) == len(conns) && slices.Max(slices.Collect(maps.Values(per))) <= share
+	until(t, "every connector running, spread evenly", 10*time.Second, func() bool {
+		return c.spread(names, len(conns))
 	})
 	until(t, "the same status on every replica, all running", 10*time.Second, func() bool {
 		var first string
@@ -320,13 +314,15 @@ func exercise(t *testing.T, c *cluster, names ...string) {
 	took := waitStart(t, c, "a", c.kill(victim, syscall.SIGKILL), 5*time.Second)
 	t.Logf("after SIGKILL of %s, a started again after %v", victim, took.Round(time.Millisecond))
 
-	// A replica that shuts down cleanly hands its connectors over at once.
-	var leaving string
-	for _, r := range c.running() {
-		leaving = r
-		break
-	}
-	mine := []string{}
+	// A replacement joins; then a replica that shuts down cleanly hands
+	// its connectors over at once.
+	c.start(victim + "-new")
+	names = append(slices.DeleteFunc(names, func(n string) bool { return n == victim }), victim+"-new")
+	until(t, "the replacement taking its share", 10*time.Second, func() bool {
+		return c.spread(names, len(conns))
+	})
+	leaving := c.running()["a"]
+	var mine []string
 	for conn, r := range c.running() {
 		if r == leaving {
 			mine = append(mine, conn)
@@ -338,6 +334,21 @@ func exercise(t *testing.T, c *cluster, names ...string) {
 		took := waitStart(t, c, conn, at, 2*time.Second)
 		t.Logf("after SIGTERM of %s, %s started again after %v", leaving, conn, took.Round(time.Millisecond))
 	}
+}
+
+// spread reports whether all n connectors run, on the replicas names,
+// with counts within one of each other.
+func (c *cluster) spread(names []string, n int) bool {
+	run := c.running()
+	per := map[string]int{}
+	for _, name := range names {
+		per[name] = 0
+	}
+	for _, r := range run {
+		per[r]++
+	}
+	counts := slices.Collect(maps.Values(per))
+	return len(run) == n && len(per) == len(names) && slices.Max(counts)-slices.Min(counts) <= 1
 }
 
 // waitStart waits, until within after since, for a connector to run on
