@@ -18,22 +18,25 @@ import (
 	"sync"
 
 	"github.com/gofrs/flock"
-
-	"github.com/connectorkit/connectors/internal/atomicfile"
 )
 
 var _ Leaser = (*FileStore)(nil)
 
-// leaseDir returns the directory of the store's leases: beside the file
-// a write replaces (a symlink followed), named after it, as
-// ".connectors.toml.leases".
+// leaseDir returns the directory of the store's leases: beside the path
+// the store was opened with, named after it, as ".connectors.toml.leases".
+// A symlink is not followed, so that repointing it ("current" to a new
+// release) does not move the leases from under their holders.
 func (s *FileStore) leaseDir() (string, error) {
-	target, err := atomicfile.Resolve(s.path)
-	if err != nil {
-		return "", err
-	}
-	dir, base := filepath.Split(target)
-	return filepath.Join(dir, "."+base+".leases"), nil
+	s.leasesOnce.Do(func() {
+		abs, err := filepath.Abs(s.path)
+		if err != nil {
+			s.leasesErr = err
+			return
+		}
+		dir, base := filepath.Split(abs)
+		s.leases = filepath.Join(dir, "."+base+".leases")
+	})
+	return s.leases, s.leasesErr
 }
 
 // leaseRecord is the content of a lease's record file, beside its lock.
@@ -52,7 +55,8 @@ type leaseRecord struct {
 // ends; so a FileStore lease is never lost while its process lives (Lost
 // is closed by Release alone). This holds on local file systems only, not
 // on a network file system, and not if the directory is deleted while
-// leases are held. Lock files stay after their leases end; they are empty.
+// leases are held; and among processes that open the config by one path
+// (the same file through two different symlinks has two sets of leases).
 func (s *FileStore) TryLease(ctx context.Context, key, holder string) (Lease, error) {
 	if err := checkLeaseKey(key); err != nil {
 		return nil, err
@@ -74,6 +78,12 @@ func (s *FileStore) TryLease(ctx context.Context, key, holder string) (Lease, er
 		return nil, fmt.Errorf("connectors: lease %q: %w", key, err)
 	}
 	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrLeaseHeld, key)
+	}
+	if !lockedFileIsPath(fl) {
+		// Locked a file that its last holder removed as it let go: the
+		// lease is someone else's file now, or will be.
+		fl.Unlock()
 		return nil, fmt.Errorf("%w: %q", ErrLeaseHeld, key)
 	}
 	l := &fileLease{fl: fl, path: base + ".json", rec: leaseRecord{Key: key, Holder: holder}, lost: make(chan struct{})}
@@ -127,7 +137,10 @@ func (s *FileStore) Leases(ctx context.Context) (map[string]LeaseInfo, error) {
 			continue
 		}
 		if free {
-			os.Remove(base + ".json") // no holder can be writing it now
+			if lockedFileIsPath(fl) { // no holder can be writing them now
+				os.Remove(base + ".json")
+				os.Remove(base + ".lock")
+			}
 			fl.Unlock()
 			continue
 		}
@@ -180,7 +193,21 @@ func (l *fileLease) Release(ctx context.Context) error {
 	l.released = true
 	close(l.lost)
 	os.Remove(l.path)
+	os.Remove(l.fl.Path()) // while locked: see lockedFileIsPath
 	return l.fl.Unlock()
+}
+
+// lockedFileIsPath reports whether the file fl has locked is still the one
+// at its path. A holder removes its lock file before it unlocks it (so
+// that lock files do not pile up); whoever locks the removed file after
+// that holds nothing.
+func lockedFileIsPath(fl *flock.Flock) bool {
+	held, err := fl.Stat()
+	if err != nil {
+		return false
+	}
+	at, err := os.Stat(fl.Path())
+	return err == nil && os.SameFile(held, at)
 }
 
 // write replaces the record file. A status need not survive a crash (the

@@ -104,6 +104,10 @@ type FileStore struct {
 
 	swept bool // stale temp files removed; by the writer only
 
+	leasesOnce sync.Once // sets leases, the directory of the leases, or leasesErr
+	leases     string
+	leasesErr  error
+
 	hub Hub
 }
 

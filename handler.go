@@ -295,6 +295,19 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 		h.storeFailed(w, r, err)
 		return
 	}
+	// The errors were masked by the policy of the replica that wrote
+	// them; mask them again by this Handler's.
+	state, err := h.store.State(r.Context())
+	if err != nil {
+		h.storeFailed(w, r, err)
+		return
+	}
+	for name, c := range st {
+		if c.Error != "" {
+			c.Error = h.policy.RedactText(c.Error, state.Connectors[name])
+			st[name] = c
+		}
+	}
 	h.reply(w, http.StatusOK, "", struct {
 		Connectors map[string]ConnectorStatus `json:"connectors"`
 	}{st})

@@ -8,7 +8,9 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -727,13 +729,21 @@ func (p *Policy) sameButSecrets(sent, stored any, secret bool) bool {
 	}
 }
 
+// RedactText returns msg with every secret of cfg in it masked by the
+// default rules; see [Policy.RedactText].
+func RedactText(msg string, cfg Config) string {
+	return (*Policy)(nil).RedactText(msg, cfg)
+}
+
 // RedactText returns msg with every secret of cfg in it replaced by
 // [Mask], for messages that may quote a config, such as the error of a
 // connector that failed to start ("401 for https://api.telegram.org/bot
 // 123:AAE.../getMe"). The secrets are the parts of cfg that [Policy.Redact]
 // masks: the ":"-separated parts of strings under sensitive keys, numbers
-// under them, and URL credentials. Parts shorter than 4 bytes are left, as
-// they would mask ordinary words and are no secret on their own.
+// under them, and URL credentials, each whole and in its parts, as written
+// and escaped (Go quoting, URL escaping) or unescaped. Pieces shorter than
+// 4 bytes are left, as they would mask ordinary words and are no secret on
+// their own.
 func (p *Policy) RedactText(msg string, cfg Config) string {
 	var secrets []string
 	var walk func(orig, red any)
@@ -753,15 +763,38 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 			}
 		case string:
 			if r, ok := red.(string); ok && r != o {
+				if strings.Trim(r, Mask+":") == "" { // masked whole: a secret key's value
+					secrets = append(secrets, o)
+				}
 				secrets = append(secrets, maskedParts(o, r)...)
 			}
 		case int64, float64:
 			if red != orig {
 				secrets = append(secrets, fmt.Sprint(o))
 			}
+		case bool, nil:
+		default:
+			// Outside the value model: Redact converts what it can
+			// (int, uint8), and so does the walk; it hides the rest
+			// ([]string, map[string]string) whole, and all of it is
+			// taken for secret.
+			if n, err := normalize(o, 1, false); err == nil {
+				walk(n, red)
+			} else {
+				secrets = append(secrets, leaves(reflect.ValueOf(o))...)
+			}
 		}
 	}
 	walk(map[string]any(cfg), map[string]any(p.Redact(cfg)))
+	// Each secret also as a message may quote it: escaped for Go or JSON,
+	// and for a URL, or unescaped.
+	for _, s := range secrets {
+		q := strconv.Quote(s)
+		secrets = append(secrets, q[1:len(q)-1], url.QueryEscape(s), url.PathEscape(s))
+		if u, err := url.QueryUnescape(s); err == nil {
+			secrets = append(secrets, u)
+		}
+	}
 	// Longest first, so that a secret holding another is masked whole.
 	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
 	for _, s := range secrets {
@@ -770,6 +803,43 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 		}
 	}
 	return msg
+}
+
+// leaves returns the strings and numbers in v, at any depth.
+func leaves(v reflect.Value) []string {
+	switch v.Kind() {
+	case reflect.Interface, reflect.Pointer:
+		if !v.IsNil() {
+			return leaves(v.Elem())
+		}
+	case reflect.Slice, reflect.Array:
+		var out []string
+		for i := range v.Len() {
+			out = append(out, leaves(v.Index(i))...)
+		}
+		return out
+	case reflect.Map:
+		var out []string
+		for it := v.MapRange(); it.Next(); {
+			out = append(out, leaves(it.Value())...)
+		}
+		return out
+	case reflect.Struct:
+		var out []string
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				out = append(out, leaves(v.Field(i))...)
+			}
+		}
+		return out
+	case reflect.String:
+		return []string{v.String()}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		return []string{fmt.Sprint(v.Interface())}
+	}
+	return nil
 }
 
 // maskedParts returns the pieces of orig that red, its redaction, shows as

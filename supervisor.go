@@ -17,12 +17,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // A RunFunc runs one connector (polls Telegram, holds a Discord gateway
 // session) until ctx ends, then returns. An error, or a return before ctx
 // ends, is a failure: the [Supervisor] starts the connector again after a
-// backoff. cfg is the connector's config, unredacted; the function owns it.
+// backoff; so is a panic, which the Supervisor recovers. cfg is the
+// connector's config, unredacted; the function owns it.
 // It must return promptly once ctx ends: a replica that loses a
 // connector's lease cancels ctx, and another replica may start the
 // connector soon after (see [Leaser]).
@@ -123,8 +125,9 @@ type Supervisor struct {
 	run    RunFunc
 	opts   SupervisorOptions
 
-	mu    sync.Mutex
-	local map[string]ConnectorStatus // connectors running here
+	mu      sync.Mutex
+	running bool                       // Run is running
+	local   map[string]ConnectorStatus // connectors running here
 }
 
 // NewSupervisor returns a supervisor of store's connectors that runs each
@@ -134,9 +137,15 @@ func NewSupervisor(store Watcher, run RunFunc, opts SupervisorOptions) *Supervis
 		host, _ := os.Hostname()
 		opts.Replica = fmt.Sprintf("%s-%d", cmp.Or(host, "replica"), os.Getpid())
 	}
-	opts.Interval = cmp.Or(opts.Interval, 500*time.Millisecond)
-	opts.MinBackoff = cmp.Or(opts.MinBackoff, time.Second)
-	opts.MaxBackoff = max(cmp.Or(opts.MaxBackoff, time.Minute), opts.MinBackoff)
+	orDefault := func(d, def time.Duration) time.Duration {
+		if d <= 0 {
+			return def
+		}
+		return d
+	}
+	opts.Interval = orDefault(opts.Interval, 500*time.Millisecond)
+	opts.MinBackoff = orDefault(opts.MinBackoff, time.Second)
+	opts.MaxBackoff = max(orDefault(opts.MaxBackoff, time.Minute), opts.MinBackoff)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -154,11 +163,29 @@ const callTimeout = 5 * time.Second
 
 // Run supervises until ctx ends, then stops every connector it runs,
 // waits for their run functions to return, releases its leases and
-// returns nil. It returns an error only if it cannot start: another
-// supervisor has held its replica name for 20 Intervals. A store that fails (a file that does
+// returns nil. It returns an error only if it cannot start: it is running
+// already, its replica name is not 1 to 128 bytes of UTF-8, or another
+// supervisor has held that name for 20 Intervals. A store that cannot
+// lend leases for good (a FileStore in a read-only directory) is retried
+// with warnings like a failing one; nothing runs meanwhile. A store that fails (a file that does
 // not parse, a database that is down) is retried every Interval while the
 // connectors already running go on.
 func (s *Supervisor) Run(ctx context.Context) error {
+	if r := s.opts.Replica; len(r) > 128 || !utf8.ValidString(r) {
+		return fmt.Errorf("connectors: replica name must be 1 to 128 bytes of UTF-8")
+	}
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return errors.New("connectors: the supervisor is running already")
+	}
+	s.running = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.running = false
+		s.mu.Unlock()
+	}()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	events := make(chan Event)
@@ -177,12 +204,12 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	defer func() { cancel(); <-watched }()
 
 	l := &loop{s: s, owned: map[string]*worker{}}
+	defer l.shutdown()
 	if s.leaser != nil {
 		if err := l.join(ctx); err != nil || ctx.Err() != nil {
 			return err
 		}
 	}
-	defer l.shutdown()
 	l.reconcile(ctx)
 	tick := time.NewTicker(s.opts.Interval)
 	defer tick.Stop()
@@ -284,7 +311,9 @@ func (l *loop) apply(ctx context.Context, e Event) {
 	}
 	l.cfgs[e.Name] = e.Config
 	if w := l.owned[e.Name]; w != nil {
-		w.update(e.Config)
+		if !EqualConfig(e.Config, w.cfg) { // an event from before the first List
+			w.update(e.Config)
+		}
 	} else {
 		l.reconcile(ctx)
 	}
@@ -414,19 +443,21 @@ func (l *loop) drop(name string) {
 	}
 }
 
-// shutdown stops every connector run here, then releases the leases.
+// shutdown stops every connector run here and releases its lease as soon
+// as it has stopped. The replica's own lease goes first: it only counts
+// the replicas, and the others' shares grow at once.
 func (l *loop) shutdown() {
-	for _, w := range l.owned {
-		w.cancel()
-	}
-	for name := range l.owned {
-		l.drop(name)
-	}
 	if l.member != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		defer cancel()
 		l.member.Release(ctx)
+		cancel()
 	}
+	var wg sync.WaitGroup
+	for _, w := range l.owned {
+		wg.Go(w.stop)
+	}
+	wg.Wait()
+	clear(l.owned)
 }
 
 // A worker runs one connector in its own goroutine.
@@ -496,7 +527,7 @@ func (w *worker) work(ctx context.Context, cfg Config) {
 		t := time.NewTimer(backoff)
 		select {
 		case <-t.C:
-			backoff = min(2*backoff, opts.MaxBackoff)
+			backoff = min(backoff, opts.MaxBackoff/2) * 2
 		case cfg = <-w.changes:
 			t.Stop()
 			backoff = opts.MinBackoff
@@ -512,11 +543,21 @@ func (w *worker) work(ctx context.Context, cfg Config) {
 // change (it then stops the run and returns the new config), or for ctx.
 // It marks the connector Running once it has run for MinBackoff.
 func (w *worker) runOnce(ctx context.Context, cfg Config, st *ConnectorStatus) (err error, changed Config, ranFor time.Duration) {
+	if err := ctx.Err(); err != nil {
+		return err, nil, 0 // stopped during a backoff: do not start again
+	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	res := make(chan error, 1)
 	began := time.Now()
-	go func() { res <- w.s.run(runCtx, w.name, CloneConfig(cfg)) }()
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				res <- fmt.Errorf("panic: %v", p)
+			}
+		}()
+		res <- w.s.run(runCtx, w.name, CloneConfig(cfg))
+	}()
 	settled := time.NewTimer(w.s.opts.MinBackoff)
 	defer settled.Stop()
 	for {

@@ -375,3 +375,88 @@ func TestHandlerStatus(t *testing.T) {
 		t.Errorf("bad: %v", bad)
 	}
 }
+
+func TestRedactText(t *testing.T) {
+	cfg := connectors.Config{
+		"password":  "ab1:cd2:ef3:gh4",
+		"botToken":  "123456789:AAE-secret/part",
+		"webhook":   "https://hook:pa55word@example.com/x?token=s3cr%2Ft0ken&page=2",
+		"nested":    map[string]any{"apiKey": "sk-nested-value"},
+		"apiSecret": int64(778899001122),
+		"name":      "support bot",
+	}
+	msg := `auth failed: password "ab1:cd2:ef3:gh4" rejected; token 123456789:AAE-secret/part` +
+		` (quoted "123456789:AAE-secret%2Fpart", escaped 123456789%3AAAE-secret%2Fpart);` +
+		` POST https://hook:pa55word@example.com/x?token=s3cr%2Ft0ken failed, token s3cr/t0ken;` +
+		` key sk-nested-value; pin 778899001122; for support bot`
+	got := connectors.RedactText(msg, cfg)
+	for _, secret := range []string{"ab1:cd2", "123456789", "AAE-secret", "pa55word", "s3cr", "sk-nested-value", "778899001122"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("RedactText left %q in:\n%s", secret, got)
+		}
+	}
+	if !strings.Contains(got, "for support bot") || !strings.Contains(got, "auth failed: password") {
+		t.Errorf("RedactText masked what is no secret:\n%s", got)
+	}
+	// Values outside the value model are secrets too.
+	odd := map[string]any{"tokens": []string{"first-secret-token"}}
+	if got := connectors.RedactText("bad first-secret-token", odd); strings.Contains(got, "first-secret") {
+		t.Errorf("RedactText of a []string: %s", got)
+	}
+}
+
+func TestSupervisorRunsOnce(t *testing.T) {
+	store := &connectors.MemoryStore{}
+	sup := connectors.NewSupervisor(store, newRuns(t).run("r1"), connectors.SupervisorOptions{Replica: "r1"})
+	stop := startSupervisor(t, t.Context(), sup)
+	defer stop()
+	waitFor(t, "the first Run to join", func() bool { l, _ := store.Leases(t.Context()); return len(l) == 1 })
+	if err := sup.Run(t.Context()); err == nil || !strings.Contains(err.Error(), "running already") {
+		t.Errorf("a second Run: %v", err)
+	}
+}
+
+func TestSupervisorRecoversPanic(t *testing.T) {
+	checkGoroutines(t)
+	ctx := t.Context()
+	store := &connectors.MemoryStore{}
+	store.Put(ctx, "tg", connectors.Config{"botToken": "123456:PANIC-SECRET"})
+	run := func(ctx context.Context, name string, cfg connectors.Config) error {
+		panic("bad token " + cfg["botToken"].(string))
+	}
+	sup := connectors.NewSupervisor(store, run, connectors.SupervisorOptions{MinBackoff: 10 * time.Millisecond, MaxBackoff: time.Hour})
+	stop := startSupervisor(t, ctx, sup)
+	defer stop()
+	waitFor(t, "a failure in the status", func() bool {
+		st, _ := sup.Status(ctx)
+		return st["tg"].Error != ""
+	})
+	st, _ := sup.Status(ctx)
+	if got := st["tg"].Error; got != "panic: bad token ****" {
+		t.Errorf("status error: %q", got)
+	}
+}
+
+// TestHandlerStatusPolicy: /status masks with the Handler's policy too,
+// whatever policy the replica that failed used.
+func TestHandlerStatusPolicy(t *testing.T) {
+	ctx := t.Context()
+	store := &connectors.MemoryStore{}
+	store.Put(ctx, "door", connectors.Config{"pinCode": "778899001122"})
+	run := func(ctx context.Context, name string, cfg connectors.Config) error {
+		return fmt.Errorf("pin %s refused", cfg["pinCode"])
+	}
+	sup := connectors.NewSupervisor(store, run, connectors.SupervisorOptions{MinBackoff: 10 * time.Millisecond, MaxBackoff: time.Hour})
+	stop := startSupervisor(t, ctx, sup)
+	defer stop()
+	h := connectors.NewHandler(store, connectors.HandlerOptions{Supervisor: sup, Policy: &connectors.Policy{Keys: []string{"pinCode"}}})
+	waitFor(t, "a failure in the status", func() bool {
+		st, _ := sup.Status(ctx)
+		return st["door"].Error != ""
+	})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/status", nil))
+	if body := rec.Body.String(); rec.Code != 200 || strings.Contains(body, "778899001122") || !strings.Contains(body, "pin **** refused") {
+		t.Errorf("GET /status: %d %s", rec.Code, body)
+	}
+}
