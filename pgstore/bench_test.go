@@ -182,6 +182,27 @@ func BenchmarkGETPaired(b *testing.B) {
 	p.report(b)
 }
 
+// BenchmarkGETPairedFresh is BenchmarkGETPaired against a floor that
+// makes one round trip to the database (SELECT 1) before it answers: the
+// least that a GET must do to reflect every write acknowledged, on any
+// replica, before it began. It shows what the store adds to that.
+func BenchmarkGETPairedFresh(b *testing.B) {
+	db := newTestDB(b)
+	api := newClient(b, connectors.NewHandler(newBenchStore(b, db, "bench"), connectors.HandlerOptions{}))
+	pool := db.pool(b, "bench-floor")
+	resp := api.do("GET", nil)
+	resp.before = func([]byte) error {
+		var one int
+		return pool.QueryRow(b.Context(), "SELECT 1").Scan(&one)
+	}
+	floor := newClient(b, resp)
+	p := pairs{}
+	for i := 0; b.Loop(); i++ {
+		p.run(i, func() { floor.do("GET", nil) }, func() { api.do("GET", nil) })
+	}
+	p.report(b)
+}
+
 // BenchmarkGETThroughput is BenchmarkGETPaired with concurrent clients:
 // each operation is a round of GETs from several clients at once, on the
 // floor and on the Handler in turn. The ratio is the floor's throughput
