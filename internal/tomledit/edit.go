@@ -273,7 +273,11 @@ func (ed *editor) apply() ([]byte, error) {
 	if ed.crlf {
 		eol = []byte("\r\n")
 	}
-	var out []byte
+	n := len(ed.src) + len(eol)
+	for _, c := range cs {
+		n += 2 * len(c.text) // room for CRLF line breaks
+	}
+	out := make([]byte, 0, n)
 	pos := 0
 	for _, c := range cs {
 		if c.start < pos {
