@@ -8,7 +8,6 @@ package tomledit
 import (
 	"bytes"
 	"maps"
-	"slices"
 )
 
 // checkLocal returns the Doc of out, the result of the precise edit ed,
@@ -45,29 +44,28 @@ func (j *job) checkLocal(ed *editor, out []byte) *Doc {
 	// the expressions before and after.
 	q := []string{j.table, j.name}
 	exprs := j.exprs
-	// The pieces of the table are few, the expressions of the document
-	// many: find the run through the pieces, and its place by position.
-	at := func(pos int) int {
-		i, _ := slices.BinarySearchFunc(exprs, pos, func(e *expr, pos int) int { return e.start - pos })
-		return i
+	i := 0
+	for i < len(exprs) && !(exprs[i].header && hasPrefix(exprs[i].table, q)) {
+		i++
 	}
-	first := slices.IndexFunc(j.ps, func(p *expr) bool { return hasPrefix(p.table, q) })
-	var i, k int
-	if first < 0 {
+	k := i
+	if i == len(exprs) {
 		// A new entry: no run, and i is where its section goes.
 		if len(ed.changes) != 1 {
 			return nil
 		}
-		i = at(ed.changes[0].start)
+		pos := ed.changes[0].start
+		i = 0
+		for i < len(exprs) && exprs[i].start < pos {
+			i++
+		}
 		k = i
 	} else {
-		i = at(j.ps[first].start)
-		k = i
 		for k < len(exprs) && (!exprs[k].header || hasPrefix(exprs[k].table, q)) {
 			k++
 		}
-		for _, p := range j.ps[first:] {
-			if hasPrefix(p.table, q) && k < len(exprs) && p.start >= exprs[k].start {
+		for _, e := range exprs[k:] {
+			if e.header && hasPrefix(e.table, q) {
 				return nil // the entry's sections are not one run
 			}
 		}

@@ -273,11 +273,7 @@ func (ed *editor) apply() ([]byte, error) {
 	if ed.crlf {
 		eol = []byte("\r\n")
 	}
-	n := len(ed.src) + len(eol)
-	for _, c := range cs {
-		n += 2 * len(c.text) // room for CRLF line breaks
-	}
-	out := make([]byte, 0, n)
+	var out []byte
 	pos := 0
 	for _, c := range cs {
 		if c.start < pos {
