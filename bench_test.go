@@ -495,7 +495,7 @@ func replaceDurably(target string, data []byte) error {
 func BenchmarkPOSTPaired(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			path, data := benchFileAfterPost(b, n)
+			path, data := benchFileAfterPost(b, newBenchFileStore(b, "toml", n))
 			h := NewHandler(newBenchStore(b, "file", n), HandlerOptions{})
 			post, w := newBenchPost(b, 0), newBenchResponseWriter()
 			floor := func() {
@@ -521,31 +521,64 @@ func BenchmarkPOSTPaired(b *testing.B) {
 // HTTP through the handler on a FileStore (TOML) holding n connectors,
 // interleaved with its floor, a server that reads the body, durably
 // replaces a file of the same size and answers the same bytes. Each
-// iteration times one request to each, taking turns going first.
+// iteration times one request to each, taking turns going first. The
+// case host=120KB is the same on commentedHostFile, a host's large,
+// commented config file with a few connectors at its end.
 func BenchmarkPOSTHTTPPaired(b *testing.B) {
 	for _, n := range benchSizes[:2] {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			path, data := benchFileAfterPost(b, n)
-			bodies := newBenchPost(b, 0).bodies
-			api := NewHandler(newBenchStore(b, "file", n), HandlerOptions{})
-			answer := captureResponse(b, api, benchRequest(bodies[0]))
-			floor := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if _, err := io.ReadAll(r.Body); err != nil {
-					b.Error(err)
-				}
-				if err := replaceDurably(path, data); err != nil {
-					b.Error(err)
-				}
-				answer.ServeHTTP(w, r)
-			})
-			postFloor, postAPI := newBenchPoster(b, floor, bodies), newBenchPoster(b, api, bodies)
-			var p pairTimes
-			for i := 0; b.Loop(); i++ {
-				p.run(i, postFloor, postAPI)
-			}
-			p.report(b)
+			benchPOSTHTTPPaired(b, func(b *testing.B) *FileStore { return newBenchFileStore(b, "toml", n) })
 		})
 	}
+	b.Run("host=120KB", func(b *testing.B) { benchPOSTHTTPPaired(b, newBenchHostFileStore) })
+}
+
+// benchPOSTHTTPPaired runs BenchmarkPOSTHTTPPaired on a store that
+// newStore makes.
+func benchPOSTHTTPPaired(b *testing.B, newStore func(*testing.B) *FileStore) {
+	path, data := benchFileAfterPost(b, newStore(b))
+	bodies := newBenchPost(b, 0).bodies
+	api := NewHandler(newStore(b), HandlerOptions{})
+	answer := captureResponse(b, api, benchRequest(bodies[0]))
+	floor := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			b.Error(err)
+		}
+		if err := replaceDurably(path, data); err != nil {
+			b.Error(err)
+		}
+		answer.ServeHTTP(w, r)
+	})
+	postFloor, postAPI := newBenchPoster(b, floor, bodies), newBenchPoster(b, api, bodies)
+	var p pairTimes
+	for i := 0; b.Loop(); i++ {
+		p.run(i, postFloor, postAPI)
+	}
+	p.report(b)
+}
+
+// newBenchHostFileStore returns a FileStore on a new copy of
+// commentedHostFile with connector 0 of benchConfig added, the one the
+// benchmarks POST, and read once, as newBenchFileStore's.
+func newBenchHostFileStore(b *testing.B) *FileStore {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), "agent.toml")
+	if err := os.WriteFile(path, commentedHostFile(), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	s, err := NewFileStore(path, FileOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	seedBenchStore(b, s, 1)
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(path, old, old); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.List(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return s
 }
 
 // benchRequest is a POST of body to the handler's root.
@@ -578,11 +611,10 @@ func newBenchPoster(b *testing.B, h http.Handler, bodies [2][]byte) func() {
 }
 
 // benchFileAfterPost returns a new file for the baseline of a POST: in
-// a directory of its own, as large as a FileStore's file holding n
-// connectors after a POST of connector 0 of them.
-func benchFileAfterPost(b *testing.B, n int) (path string, data []byte) {
+// a directory of its own, as large as the file of s, a new FileStore,
+// after a POST of connector 0 of benchConfig.
+func benchFileAfterPost(b *testing.B, s *FileStore) (path string, data []byte) {
 	b.Helper()
-	s := newBenchFileStore(b, "toml", n)
 	if status := newBenchPost(b, 0).serve(NewHandler(s, HandlerOptions{}), newBenchResponseWriter()); status != http.StatusOK {
 		b.Fatalf("POST: status %d", status)
 	}
@@ -606,7 +638,7 @@ func BenchmarkPOST(b *testing.B) {
 			for _, n := range benchSizes {
 				b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 					if kind == "baseline" {
-						path, data := benchFileAfterPost(b, n)
+						path, data := benchFileAfterPost(b, newBenchFileStore(b, "toml", n))
 						for b.Loop() {
 							if err := replaceDurably(path, data); err != nil {
 								b.Fatal(err)
@@ -639,7 +671,7 @@ func BenchmarkPOSTConcurrent(b *testing.B) {
 				b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
 					var write func(g int) func() error
 					if kind == "baseline" {
-						path, data := benchFileAfterPost(b, n)
+						path, data := benchFileAfterPost(b, newBenchFileStore(b, "toml", n))
 						write = func(int) func() error {
 							return func() error { return replaceDurably(path, data) }
 						}

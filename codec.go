@@ -4,57 +4,76 @@
 package connectors
 
 import (
-	"errors"
-	"fmt"
-
-	"github.com/BurntSushi/toml"
 	"github.com/connectorkit/connectors/internal/json5"
 	"github.com/connectorkit/connectors/internal/tomledit"
 )
 
 // A codec reads and edits one file format.
 type codec interface {
-	// decode returns the document that data holds.
-	decode(data []byte) (map[string]any, error)
+	// decode returns the document that data holds, and the codec's own
+	// parsed form of data (nil if it has none), to pass to set with data.
+	decode(data []byte) (doc map[string]any, parsed any, err error)
 	// set returns data with doc[table][name] set to cfg, or removed when
 	// cfg is nil (data unchanged if it is not there), editing in place:
-	// every byte outside that connector stays as it was. doc is data's
-	// document if the caller has it (nil: set decodes what it needs); the
-	// result's document is returned if the codec has it, else nil.
-	set(data []byte, doc map[string]any, table, name string, cfg Config) ([]byte, map[string]any, error)
+	// every byte outside that connector stays as it was. parsed is data's
+	// parsed form from decode or an earlier set (nil: set parses what it
+	// needs); the result's is returned, nil if the codec has none.
+	set(data []byte, parsed any, table, name string, cfg Config) ([]byte, any, error)
 }
 
-// A tableCodec can also write a whole table again in one edit, for a
-// change of many connectors (see manyChanges).
+// A tableCodec can also change many connectors of a table in one edit,
+// writing the table again whole (see manyChanges). changes maps each name
+// to its new config, nil to remove it.
 type tableCodec interface {
-	setTable(data []byte, doc map[string]any, table string, t map[string]any) ([]byte, map[string]any, error)
+	setTable(data []byte, parsed any, table string, changes map[string]Config) ([]byte, any, error)
 }
 
+// tomlCodec's parsed form is a *tomledit.Doc: the document and where its
+// expressions are, carried from one write to the next, so that a write
+// neither decodes nor parses the whole file.
 type tomlCodec struct{}
 
-func (tomlCodec) setTable(data []byte, doc map[string]any, table string, t map[string]any) ([]byte, map[string]any, error) {
-	return tomledit.SetTable(data, doc, table, t)
-}
-
-func (tomlCodec) decode(data []byte) (map[string]any, error) {
-	doc := make(map[string]any)
-	if _, err := toml.Decode(string(data), &doc); err != nil {
-		// The parser's message can quote the file, which holds secrets:
-		// report only where it failed.
-		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			return nil, fmt.Errorf("TOML syntax error at line %d", perr.Position.Line)
-		}
-		return nil, errors.New("TOML syntax error")
+func (tomlCodec) decode(data []byte) (map[string]any, any, error) {
+	d, err := tomledit.Parse(data)
+	if err != nil {
+		return nil, nil, err
 	}
-	return doc, nil
+	return d.Value(), d, nil
 }
 
-// set passes the document along: the TOML editor decodes the file to
-// know what it edits and decodes its result to check it, and a write of
-// the store's needs neither decode twice.
-func (tomlCodec) set(data []byte, doc map[string]any, table, name string, cfg Config) ([]byte, map[string]any, error) {
-	return tomledit.SetDoc(data, doc, table, name, cfg)
+func (tomlCodec) set(data []byte, parsed any, table, name string, cfg Config) ([]byte, any, error) {
+	d, err := tomlDoc(data, parsed)
+	if err != nil {
+		return nil, nil, err
+	}
+	if d, err = d.Set(table, name, cfg); err != nil {
+		return nil, nil, err
+	}
+	return d.Bytes(), d, nil
+}
+
+func (tomlCodec) setTable(data []byte, parsed any, table string, changes map[string]Config) ([]byte, any, error) {
+	d, err := tomlDoc(data, parsed)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := make(map[string]map[string]any, len(changes))
+	for name, cfg := range changes {
+		m[name] = cfg
+	}
+	if d, err = d.SetTable(table, m); err != nil {
+		return nil, nil, err
+	}
+	return d.Bytes(), d, nil
+}
+
+// tomlDoc returns the tomledit.Doc of data: parsed if it is one, else a
+// new one.
+func tomlDoc(data []byte, parsed any) (*tomledit.Doc, error) {
+	if d, ok := parsed.(*tomledit.Doc); ok {
+		return d, nil
+	}
+	return tomledit.Parse(data)
 }
 
 type jsonCodec struct{}
@@ -62,11 +81,12 @@ type jsonCodec struct{}
 // jsonCodec reads JSON5, a superset of JSON, since hosts such as Milady
 // write JSON5 into ".json" files, and writes strict JSON into them, so a
 // strict JSON file stays strict.
-func (jsonCodec) decode(data []byte) (map[string]any, error) {
-	return json5.Decode(data)
+func (jsonCodec) decode(data []byte) (map[string]any, any, error) {
+	doc, err := json5.Decode(data)
+	return doc, nil, err
 }
 
-func (jsonCodec) set(data []byte, _ map[string]any, table, name string, cfg Config) ([]byte, map[string]any, error) {
+func (jsonCodec) set(data []byte, _ any, table, name string, cfg Config) ([]byte, any, error) {
 	var value any
 	if cfg != nil {
 		value = map[string]any(cfg)

@@ -59,9 +59,10 @@ func (s *FileStore) load() (doc map[string]any, m map[string]Config, err error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	if doc, m, _, err = s.parse(data); doc == nil && err == nil {
-		doc = map[string]any{}
+	if _, m, _, err = s.parse(data); err != nil || len(data) == 0 {
+		return map[string]any{}, m, err
 	}
+	doc, _, err = s.codec.decode(data)
 	return doc, m, err
 }
 

@@ -123,7 +123,7 @@ type fileState struct {
 	state  State
 	fi     fs.FileInfo      // nil: there was no file
 	data   []byte           // the file's bytes
-	doc    map[string]any   // their document, if known; read only
+	parsed any              // the codec's parsed form of data, if known; read only
 	broken map[string]error // connectors whose configs the value model cannot hold
 	readAt time.Time
 }
@@ -270,14 +270,14 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	}
 	now := time.Now()
 	if k != nil && bytes.Equal(data, k.data) {
-		s.known = &fileState{state: k.state, fi: fi, data: k.data, doc: k.doc, broken: k.broken, readAt: now}
+		s.known = &fileState{state: k.state, fi: fi, data: k.data, parsed: k.parsed, broken: k.broken, readAt: now}
 		return s.known, nil
 	}
-	doc, m, broken, err := s.parse(data)
+	parsed, m, broken, err := s.parse(data)
 	if err != nil {
 		return nil, err
 	}
-	s.setKnownLocked(&fileState{state: State{Revision: revision(data), Connectors: m}, fi: fi, data: data, doc: doc, broken: broken, readAt: now})
+	s.setKnownLocked(&fileState{state: State{Revision: revision(data), Connectors: m}, fi: fi, data: data, parsed: parsed, broken: broken, readAt: now})
 	return s.known, nil
 }
 
@@ -367,17 +367,17 @@ func (s *FileStore) read() ([]byte, fs.FileInfo, error) {
 	return b.Bytes(), fi, nil
 }
 
-// parse decodes the file's bytes: the document, its connectors, and the
-// connectors it holds that the value model cannot (a NaN, an integer
-// beyond int64), each with an error naming the file and the path. Those
-// are left out of the connectors, so that one bad value does not take the
-// others down; they can still be replaced or deleted.
-func (s *FileStore) parse(data []byte) (map[string]any, map[string]Config, map[string]error, error) {
+// parse decodes the file's bytes: the codec's parsed form of them, their
+// connectors, and the connectors they hold that the value model cannot (a
+// NaN, an integer beyond int64), each with an error naming the file and
+// the path. Those are left out of the connectors, so that one bad value
+// does not take the others down; they can still be replaced or deleted.
+func (s *FileStore) parse(data []byte) (any, map[string]Config, map[string]error, error) {
 	m := make(map[string]Config)
 	if len(data) == 0 {
 		return nil, m, nil, nil
 	}
-	doc, err := s.codec.decode(data)
+	doc, parsed, err := s.codec.decode(data)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%w %s: %w", ErrInvalidFile, s.path, err)
 	}
@@ -392,7 +392,7 @@ func (s *FileStore) parse(data []byte) (map[string]any, map[string]Config, map[s
 	for name, err := range broken {
 		broken[name] = fmt.Errorf("%w %s: %v", ErrInvalidFile, s.path, err)
 	}
-	return doc, m, broken, nil
+	return parsed, m, broken, nil
 }
 
 // readTable adds the connectors of doc's top-level table to m, and those
@@ -456,22 +456,26 @@ func (s *FileStore) Edit(ctx context.Context, fn func(State) (map[string]Config,
 		if len(changed) == 0 {
 			return nil, nil
 		}
-		data, doc := k.data, k.doc
+		data, parsed := k.data, k.parsed
 		tc, whole := s.codec.(tableCodec)
 		if whole = whole && len(changed) > manyChanges; whole {
-			if data, doc, err = s.setTable(tc, data, doc, changed, next); err != nil {
+			changes := make(map[string]Config, len(changed))
+			for _, name := range changed {
+				changes[name] = next[name] // nil: removed
+			}
+			if data, parsed, err = tc.setTable(data, parsed, "connectors", changes); err != nil {
 				return nil, err
 			}
 		}
 		for _, name := range changed {
 			if !whole {
-				if data, doc, err = s.codec.set(data, doc, "connectors", name, next[name]); err != nil {
+				if data, parsed, err = s.codec.set(data, parsed, "connectors", name, next[name]); err != nil {
 					return nil, err
 				}
 			}
 			if _, ok := next[name]; !ok {
 				// A removal removes the name from the legacy table too.
-				if data, doc, err = s.codec.set(data, doc, "channels", name, nil); err != nil {
+				if data, parsed, err = s.codec.set(data, parsed, "channels", name, nil); err != nil {
 					return nil, err
 				}
 			}
@@ -479,7 +483,7 @@ func (s *FileStore) Edit(ctx context.Context, fn func(State) (map[string]Config,
 		if int64(len(data)) > s.opts.MaxFileBytes && len(data) > len(k.data) {
 			return nil, fmt.Errorf("%w: the file would be larger than %d bytes", ErrTooLarge, s.opts.MaxFileBytes)
 		}
-		return &fileState{state: State{Revision: revision(data), Connectors: next}, data: data, doc: doc, broken: broken}, nil
+		return &fileState{state: State{Revision: revision(data), Connectors: next}, data: data, parsed: parsed, broken: broken}, nil
 	})
 	if err != nil {
 		return State{}, err
@@ -488,35 +492,10 @@ func (s *FileStore) Edit(ctx context.Context, fn func(State) (map[string]Config,
 }
 
 // manyChanges is how many connectors a write changes before the TOML
-// connectors table is written again whole: each in-place edit decodes the
-// file to check it, so editing thousands one by one (a host seeding a
+// connectors table is written again whole: each in-place edit makes a new
+// copy of the file, so editing thousands one by one (a host seeding a
 // store with Update) would take time that grows with their square.
 const manyChanges = 16
-
-// setTable writes the connectors table of data again whole, with the
-// changed names set as in next; connectors in the file that the value
-// model cannot hold, and did not change, stay as they were.
-func (s *FileStore) setTable(tc tableCodec, data []byte, doc map[string]any, changed []string, next map[string]Config) ([]byte, map[string]any, error) {
-	if doc == nil {
-		var err error
-		if doc, err = s.codec.decode(data); err != nil {
-			return nil, nil, err
-		}
-	}
-	t, _ := doc["connectors"].(map[string]any)
-	t = maps.Clone(t)
-	if t == nil {
-		t = make(map[string]any)
-	}
-	for _, name := range changed {
-		if cfg, ok := next[name]; ok {
-			t[name] = map[string]any(cfg)
-		} else {
-			delete(t, name)
-		}
-	}
-	return tc.setTable(data, doc, "connectors", t)
-}
 
 // transform is the store's one write path, a read-modify-write of the
 // file's bytes under its locks, in the spirit of lockedfile.Transform:

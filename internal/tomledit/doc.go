@@ -15,6 +15,13 @@
 //
 //	out, err := tomledit.Set(src, "connectors", "telegram", cfg)
 //
+// A caller that edits the same file again and again (a store) keeps a
+// [Doc] instead, which carries what one edit learned to the next:
+//
+//	d, err := tomledit.Parse(src)
+//	d, err = d.Set("connectors", "telegram", cfg)
+//	out := d.Bytes()
+//
 // # What changes
 //
 // Only the expressions that define the entry (its pieces) are touched,
@@ -53,19 +60,29 @@
 //
 // # Guarantees
 //
-// Set decodes its result with github.com/BurntSushi/toml, the decoder
-// the store reads with, and returns it only if it decodes to the
-// original document with exactly the one entry changed (a table left
-// empty may disappear). If the precise edit does not, Set writes the
-// whole table again, as sections at the place of its first piece (or as
-// dotted keys if that is a top-level key), and checks that; if that
-// fails too it returns [ErrVerify]. A wrong document is never returned.
+// The result of Set decodes with github.com/BurntSushi/toml, the decoder
+// the store reads with, to the original document with exactly the one
+// entry changed (a table left empty may disappear). Set makes sure of it
+// before it returns anything. Where the table is written as standard
+// sections, the entry's sections are one run of them and the edit stays
+// within their lines, it decodes only the lines it wrote, and checks
+// that they hold exactly the new entry, open no table outside it, and
+// cannot change the meaning of the bytes around them (see checkLocal for
+// the argument). Otherwise it decodes the whole result and compares it
+// with the expected document. If the precise edit fails its check, Set
+// writes the whole table again, as sections at the place of its first
+// piece (or as dotted keys if that is a top-level key), and checks that;
+// if that fails too it returns [ErrVerify]. A wrong document is never
+// returned.
 //
 // Set is a function of its arguments only: it is safe for concurrent use
-// and changes neither src nor the config it is given.
+// and changes neither src nor the config it is given. A Doc is never
+// changed once made.
 //
 // The positions of the document's expressions come from the parser of
 // github.com/pelletier/go-toml/v2/unstable. A document the BurntSushi
 // decoder accepts but that parser does not (a UTF-16 byte-order mark) is
-// an error; both read all of the TOML test suite's valid documents.
+// an error; both read all of the TOML test suite's valid documents. The
+// local check rests on those positions too: FuzzSet and the model test
+// hold it to a decode of the whole result.
 package tomledit

@@ -16,7 +16,8 @@ import (
 // FuzzSet sets a connector in arbitrary documents the decoder accepts.
 // Set may refuse (an error), but whatever it returns must read back as
 // the document with only that connector changed, and its input must
-// stay as it was.
+// stay as it was. So must the result of the local check, which spares
+// Set the decode of the whole result (see checkLocal).
 func FuzzSet(f *testing.F) {
 	seeds := []string{
 		"",
@@ -83,5 +84,11 @@ func FuzzSet(f *testing.F) {
 			return
 		}
 		checkDoc(t, src, out, table, name, cfg)
+		// The local check, where it accepts, must agree with a decode of
+		// the whole result, and carry its value and expressions.
+		if d := setLocal(t, src, table, name, cfg); d != nil {
+			checkDoc(t, src, d.Bytes(), table, name, cfg)
+			checkCarried(t, d)
+		}
 	})
 }

@@ -39,6 +39,10 @@ const (
 func TestModel(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	names := []string{"telegram", "discord", "team/bot", "电报", "a.b"}
+	// How many edits of sections the local check judged, of how many:
+	// it must judge most, or it is not what these tests hold to the
+	// decoder.
+	local, sectionEdits := 0, 0
 	for doc := range 120 {
 		lay := layout(doc % 3)
 		parts, cfgs := randomDocument(r, lay, names)
@@ -58,6 +62,15 @@ func TestModel(t *testing.T) {
 				cfg = randomConfig(r, 0)
 			}
 			out := mustSet(t, src, "connectors", name, cfg)
+			if lay == sectionsLayout && !bytes.Equal(out, src) {
+				sectionEdits++
+				if d := setLocal(t, src, "connectors", name, cfg); d != nil {
+					local++
+					if !bytes.Equal(d.Bytes(), out) {
+						t.Fatalf("doc %d op %d: the local check passed other bytes than Set returns:\n%s\n=>\n%s", doc, op, out, d.Bytes())
+					}
+				}
+			}
 			if !present && cfg == nil || present && cfg != nil && equal(cur, cfg) {
 				if !bytes.Equal(out, src) {
 					t.Fatalf("doc %d op %d: a no-op changed the document:\n%s\n=>\n%s", doc, op, src, out)
@@ -82,6 +95,10 @@ func TestModel(t *testing.T) {
 				cfgs[name] = cfg
 			}
 		}
+	}
+	t.Logf("the local check judged %d of %d edits of sections", local, sectionEdits)
+	if local < sectionEdits*9/10 {
+		t.Errorf("the local check judged only %d of %d edits of sections", local, sectionEdits)
 	}
 }
 

@@ -1,5 +1,5 @@
-// This file holds Set: decode, plan the edit, apply it, and check the
-// result against the document the caller asked for.
+// This file holds Set and Doc: decode, plan the edit, apply it, and check
+// the result against the document the caller asked for.
 
 package tomledit
 
@@ -10,6 +10,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -34,59 +35,163 @@ var bom = []byte("\xef\xbb\xbf")
 //
 // The result decodes (with github.com/BurntSushi/toml) to exactly the
 // document of src with only table.name changed; if table becomes empty it
-// may be left out. Set checks this by decoding the result, and returns
+// may be left out. Set checks this (see the package doc), and returns
 // [ErrVerify] rather than anything else. It is an error for src not to
 // parse, or for table to be something other than a table.
 func Set(src []byte, table, name string, cfg map[string]any) ([]byte, error) {
-	out, _, err := SetDoc(src, nil, table, name, cfg)
-	return out, err
+	d, err := Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("tomledit: %w", err)
+	}
+	next, err := d.Set(table, name, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return next.src, nil
 }
 
-// SetDoc is Set for a caller that keeps the decoded document of the file
-// it edits: doc is src's document as BurntSushi/toml decodes it (nil: Set
-// decodes it), and outDoc is the result's, from Set's own check, to pass
-// with the result to the next call. Neither is modified by SetDoc or
-// should be by the caller.
-func SetDoc(src []byte, doc map[string]any, table, name string, cfg map[string]any) (out []byte, outDoc map[string]any, err error) {
-	j, err := newJob(src, doc, table, name, cfg)
+// A Doc is a TOML document ready to be edited: its bytes, the document
+// they decode to, and where their expressions are. Each edit returns a
+// new Doc that carries what the edit learned, so that a chain of edits
+// decodes and parses the file once, not once per edit. A Doc is never
+// changed once made; it is safe for concurrent use.
+type Doc struct {
+	src   []byte
+	value map[string]any
+	// exprs returns the expressions of src without its byte-order mark:
+	// found by the edit that made the Doc, or by a scan when first needed.
+	exprs func() ([]*expr, error)
+}
+
+// Parse decodes src and returns its Doc. The Doc keeps src, which the
+// caller must not change. Its error gives a line number only: the
+// decoder's message can quote the document, which holds secrets.
+func Parse(src []byte) (*Doc, error) {
+	value, err := decode(src)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
+	}
+	return newDoc(src, value, nil), nil
+}
+
+// newDoc returns the Doc of src, which decodes to value and has the
+// expressions exprs; nil: scan src for them when they are needed.
+func newDoc(src []byte, value map[string]any, exprs []*expr) *Doc {
+	d := &Doc{src: src, value: value}
+	if exprs != nil {
+		d.exprs = func() ([]*expr, error) { return exprs, nil }
+	} else {
+		d.exprs = sync.OnceValues(func() ([]*expr, error) {
+			return scan(bytes.TrimPrefix(src, bom))
+		})
+	}
+	return d
+}
+
+// Bytes returns the document's bytes, which the caller must not change.
+func (d *Doc) Bytes() []byte { return d.src }
+
+// Value returns what the document decodes to, as github.com/BurntSushi/toml
+// decodes it. It is shared: the caller must not change it.
+func (d *Doc) Value() map[string]any { return d.value }
+
+// Set returns the document with the entry name of the top-level table
+// table set to cfg, or removed when cfg is nil, as the function [Set]
+// does; d itself when nothing changes. The new Doc's value may share
+// cfg, which the caller must then leave as it is.
+func (d *Doc) Set(table, name string, cfg map[string]any) (*Doc, error) {
+	j, err := newJob(d, table, name, cfg)
+	if err != nil {
+		return nil, err
 	}
 	if j == nil {
-		return src, doc, nil
+		return d, nil
 	}
 	// First the precise edit; if it does not read back as it should,
 	// rewrite the whole table in place.
-	out, outDoc, err = j.try(j.precise)
+	next, err := j.try(j.precise, true)
 	if errors.Is(err, ErrVerify) && len(j.ps) > 0 {
-		out, outDoc, err = j.try(j.whole)
+		next, err = j.try(j.whole, false)
 	}
 	if err != nil {
 		if !errors.Is(err, ErrVerify) {
 			err = fmt.Errorf("tomledit: %w", err)
 		}
-		return nil, nil, err
+		return nil, err
 	}
-	return out, outDoc, nil
+	return next, nil
 }
 
-// A job is one call of Set, with what each way of making its edit needs.
+// SetTable returns the document with the entries of changes set in its
+// top-level table (a nil config removes the entry), in one edit and one
+// check however many change, where a Set for each would edit and check
+// the document once for each. The table is written again as standard
+// sections where its first piece stood, so comments inside it are lost,
+// or appended at the end if it is absent; every byte outside it stays.
+// The configs are as for Set; the table's other entries are written as
+// the decoder read them.
+func (d *Doc) SetTable(table string, changes map[string]map[string]any) (*Doc, error) {
+	j := &job{d: d, table: table}
+	if t, ok := d.value[table]; ok {
+		if j.old, ok = t.(map[string]any); !ok {
+			return nil, fmt.Errorf("tomledit: %s is not a table", table)
+		}
+	}
+	j.next = maps.Clone(j.old)
+	if j.next == nil {
+		j.next = make(map[string]any)
+	}
+	for name, cfg := range changes {
+		if !utf8.ValidString(name) {
+			return nil, errors.New("tomledit: entry name is not valid UTF-8")
+		}
+		if cfg == nil {
+			delete(j.next, name)
+			continue
+		}
+		if err := validate(cfg, table+"."+name); err != nil {
+			return nil, fmt.Errorf("tomledit: %w", err)
+		}
+		j.next[name] = cfg
+	}
+	if err := j.scan(); err != nil {
+		return nil, err
+	}
+	next, err := j.try(func(ed *editor) error {
+		if len(j.ps) > 0 {
+			return j.whole(ed)
+		}
+		text, err := appendSection(nil, []string{table}, j.next)
+		if err != nil {
+			return err
+		}
+		ed.insertSection(len(j.body), text)
+		return nil
+	}, false)
+	if err != nil && !errors.Is(err, ErrVerify) {
+		err = fmt.Errorf("tomledit: %w", err)
+	}
+	return next, err
+}
+
+// A job is one edit of a Doc, with what each way of making it needs.
 type job struct {
+	d           *Doc
 	table, name string
 	cfg         map[string]any
 	present     bool           // name is in the table
 	old, next   map[string]any // the table before and after
-	want        map[string]any // the document after
 
-	body   []byte // src without its byte-order mark
+	body   []byte // the document without its byte-order mark
 	hasBOM bool
 	crlf   bool    // the document breaks lines with CRLF
+	exprs  []*expr // the document's expressions
 	ps     []*expr // the pieces of the table
 }
 
-// newJob returns the job of SetDoc(src, doc, table, name, cfg), or nil if
-// there is nothing to do.
-func newJob(src []byte, doc map[string]any, table, name string, cfg map[string]any) (*job, error) {
+// newJob returns the job of d.Set(table, name, cfg), or nil if there is
+// nothing to do.
+func newJob(d *Doc, table, name string, cfg map[string]any) (*job, error) {
 	if !utf8.ValidString(table) || !utf8.ValidString(name) {
 		return nil, errors.New("tomledit: table or entry name is not valid UTF-8")
 	}
@@ -95,14 +200,8 @@ func newJob(src []byte, doc map[string]any, table, name string, cfg map[string]a
 			return nil, fmt.Errorf("tomledit: %w", err)
 		}
 	}
-	if doc == nil {
-		var err error
-		if doc, err = decode(src); err != nil {
-			return nil, err
-		}
-	}
-	j := &job{table: table, name: name, cfg: cfg}
-	if t, ok := doc[table]; ok {
+	j := &job{d: d, table: table, name: name, cfg: cfg}
+	if t, ok := d.value[table]; ok {
 		if j.old, ok = t.(map[string]any); !ok {
 			return nil, fmt.Errorf("tomledit: %s is not a table", table)
 		}
@@ -121,84 +220,53 @@ func newJob(src []byte, doc map[string]any, table, name string, cfg map[string]a
 	} else {
 		j.next[name] = cfg
 	}
-	j.want = maps.Clone(doc)
-	j.want[table] = j.next
-	if err := j.scan(src); err != nil {
+	if err := j.scan(); err != nil {
 		return nil, err
 	}
 	return j, nil
 }
 
-// scan finds the pieces of j's table in src.
-func (j *job) scan(src []byte) error {
-	j.body, j.hasBOM = bytes.CutPrefix(src, bom)
-	exprs, err := scan(j.body)
+// scan finds the expressions of j's document and the pieces of its table.
+func (j *job) scan() error {
+	j.body, j.hasBOM = bytes.CutPrefix(j.d.src, bom)
+	exprs, err := j.d.exprs()
 	if err != nil {
 		return fmt.Errorf("tomledit: %w", err)
 	}
 	i := bytes.IndexByte(j.body, '\n')
 	j.crlf = i > 0 && j.body[i-1] == '\r'
+	j.exprs = exprs
 	j.ps = pieces(exprs, []string{j.table})
 	return nil
 }
 
-// SetTable returns src with the whole top-level table set to next, in one
-// edit and one check however many entries change, where a Set per entry
-// would decode the document once for each. The table is written again as
-// standard sections where its first piece stood, so comments inside it
-// are lost, or appended at the end if it is absent; every byte outside it
-// stays. doc and outDoc are as for SetDoc; next is not modified.
-func SetTable(src []byte, doc map[string]any, table string, next map[string]any) (out []byte, outDoc map[string]any, err error) {
-	if doc == nil {
-		if doc, err = decode(src); err != nil {
-			return nil, nil, err
-		}
-	}
-	if t, ok := doc[table]; ok {
-		if _, ok := t.(map[string]any); !ok {
-			return nil, nil, fmt.Errorf("tomledit: %s is not a table", table)
-		}
-	}
-	if err := validate(next, table); err != nil {
-		return nil, nil, fmt.Errorf("tomledit: %w", err)
-	}
-	j := &job{table: table, next: next, want: maps.Clone(doc)}
-	j.want[table] = next
-	if err := j.scan(src); err != nil {
-		return nil, nil, err
-	}
-	return j.try(func(ed *editor) error {
-		if len(j.ps) > 0 {
-			return j.whole(ed)
-		}
-		text, err := appendSection(nil, []string{table}, next)
-		if err != nil {
-			return err
-		}
-		ed.insertSection(len(j.body), text)
-		return nil
-	})
-}
-
 // try makes the edit that plan plans and checks that the result reads
-// back as it should.
-func (j *job) try(plan func(ed *editor) error) ([]byte, map[string]any, error) {
+// back as it should: by the local check (see check.go) if local is set
+// and the edit is one it can judge, else by decoding the whole result.
+func (j *job) try(plan func(ed *editor) error, local bool) (*Doc, error) {
 	ed := &editor{src: j.body, crlf: j.crlf}
 	if err := plan(ed); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	out, err := ed.apply()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
+	}
+	if local {
+		if d := j.checkLocal(ed, out); d != nil {
+			return d, nil
+		}
 	}
 	if j.hasBOM {
 		out = append(slices.Clip(bom), out...)
 	}
-	got, ok := verify(out, j.want, j.table)
+	want := maps.Clone(j.d.value)
+	want[j.table] = j.next
+	got, ok := verify(out, want, j.table)
 	if !ok {
-		return nil, nil, ErrVerify
+		return nil, ErrVerify
 	}
-	return out, got, nil
+	return newDoc(out, got, nil), nil
 }
 
 // precise plans the edit that changes only the entry's pieces.
@@ -219,7 +287,24 @@ func (j *job) precise(ed *editor) error {
 		ed.insertSection(pos, text)
 		return nil
 	}
-	_, err := ed.set([]string{j.table}, j.old, j.next, j.ps)
+	q := []string{j.table}
+	if inline(j.ps) {
+		// table = { ... }: the whole value is written again.
+		_, err := ed.set(q, j.old, j.next, j.ps)
+		return err
+	}
+	// Only the entry differs between the table before and after: merge
+	// it alone, as set would after comparing every other entry, which
+	// costs what the whole table does.
+	old, next := map[string]any{j.name: j.old[j.name]}, map[string]any{}
+	if j.cfg != nil {
+		next[j.name] = j.cfg
+	}
+	ok, err := ed.merge(q, old, next, j.ps)
+	if err == nil && !ok {
+		ed.changes = ed.changes[:0]
+		_, err = ed.rewrite(q, j.next, j.ps)
+	}
 	return err
 }
 
@@ -248,9 +333,9 @@ func decode(src []byte) (map[string]any, error) {
 	if _, err := toml.Decode(string(src), &doc); err != nil {
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
-			return nil, fmt.Errorf("tomledit: TOML syntax error at line %d", perr.Position.Line)
+			return nil, fmt.Errorf("TOML syntax error at line %d", perr.Position.Line)
 		}
-		return nil, errors.New("tomledit: TOML syntax error")
+		return nil, errors.New("TOML syntax error")
 	}
 	return doc, nil
 }

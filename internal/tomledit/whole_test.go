@@ -39,14 +39,19 @@ func TestWholeTable(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				j, err := newJob(src, nil, "connectors", op.entry, op.cfg)
+				d, err := Parse(src)
+				if err != nil {
+					t.Fatal(err)
+				}
+				j, err := newJob(d, "connectors", op.entry, op.cfg)
 				if err != nil || j == nil {
 					t.Fatalf("newJob: %v, %v", j, err)
 				}
-				out, _, err := j.try(j.whole)
+				next, err := j.try(j.whole, false)
 				if err != nil {
 					t.Fatalf("whole table: %v\n%s", err, src)
 				}
+				out := next.Bytes()
 				checkDoc(t, src, out, "connectors", op.entry, op.cfg)
 				before := src[:len(src)-len(j.body)+j.ps[0].start]
 				if !bytes.HasPrefix(out, before) {

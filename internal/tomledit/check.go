@@ -1,0 +1,198 @@
+// This file holds the local check of a precise edit: a proof that the
+// edited document reads as it should from a decode of the edited lines
+// alone, so that an edit of one entry costs what the entry does, not
+// what the whole document does.
+
+package tomledit
+
+import (
+	"bytes"
+	"maps"
+)
+
+// checkLocal returns the Doc of out, the result of the precise edit ed,
+// if it can show that out decodes to the expected document by decoding
+// only the lines the edit wrote; otherwise nil, and the caller decodes
+// out whole.
+//
+// The argument: the old document was valid and its value is known.
+// Its table is written as standard sections only (a bare [table]
+// header at most), so nothing but the entry's own sections defines
+// anything under table.name, and the entry's sections with their
+// key/values are one run of expressions. The edit changes bytes within
+// that run's lines, and comment and blank lines around it, only. The
+// new lines start with a header, end with a line break, and are
+// followed by a header or the end of the document, so that no
+// key/value changes tables across their edges; they decode alone to
+// exactly {table: {name: cfg}} (or to nothing, for a removal); and the
+// tables they open all lie under table.name, which nothing else in the
+// document defines. So the document outside them keeps its meaning,
+// the new lines mean the new entry, and the two cannot collide: out
+// decodes to the old document with only the entry changed.
+//
+// The positions come from the parser that scan uses; the decode of the
+// lines, from the decoder the document is read with. FuzzSet and the
+// model test hold this check to a decode of the whole result.
+func (j *job) checkLocal(ed *editor, out []byte) *Doc {
+	for _, p := range j.ps {
+		if !p.header || len(p.table) == 1 && len(p.body) > 0 {
+			return nil // dotted keys, an inline table or entries under [table]
+		}
+	}
+	// The entry's run of expressions is exprs[i:k]; lo and hi are the
+	// bytes the edit may touch: those of the run, and around it, up to
+	// the expressions before and after.
+	q := []string{j.table, j.name}
+	exprs := j.exprs
+	i := 0
+	for i < len(exprs) && !(exprs[i].header && hasPrefix(exprs[i].table, q)) {
+		i++
+	}
+	k := i
+	if i == len(exprs) {
+		// A new entry: no run, and i is where its section goes.
+		if len(ed.changes) != 1 {
+			return nil
+		}
+		pos := ed.changes[0].start
+		i = 0
+		for i < len(exprs) && exprs[i].start < pos {
+			i++
+		}
+		k = i
+	} else {
+		for k < len(exprs) && (!exprs[k].header || hasPrefix(exprs[k].table, q)) {
+			k++
+		}
+		for _, e := range exprs[k:] {
+			if e.header && hasPrefix(e.table, q) {
+				return nil // the entry's sections are not one run
+			}
+		}
+	}
+	minLo, maxHi := 0, len(j.body)
+	if i > 0 {
+		minLo = exprs[i-1].end
+	}
+	if k < len(exprs) {
+		if !exprs[k].header {
+			return nil
+		}
+		maxHi = exprs[k].start
+	}
+	lo, hi := maxHi, minLo
+	if i < k {
+		lo, hi = exprs[i].start, exprs[k-1].end
+	}
+	for _, c := range ed.changes {
+		lo, hi = min(lo, c.start), max(hi, c.end)
+	}
+	// At the end of a document whose last line has no line break, the
+	// edit adds one to that line: lo must be a line start.
+	if lo < minLo || hi > maxHi || lo > hi || lo > 0 && j.body[lo-1] != '\n' ||
+		hi < len(j.body) && hi > 0 && j.body[hi-1] != '\n' {
+		return nil
+	}
+	// The editor changes nothing outside lo and hi; say so rather than
+	// rely on it, as the argument rests on it.
+	delta := len(out) - len(j.body)
+	if !bytes.Equal(out[:lo], j.body[:lo]) || !bytes.Equal(out[hi+delta:], j.body[hi:]) {
+		return nil
+	}
+	lines := out[lo : hi+delta]
+	if hi < len(j.body) && len(lines) > 0 && lines[len(lines)-1] != '\n' {
+		return nil
+	}
+	linesExprs, err := scan(lines)
+	if err != nil || len(linesExprs) > 0 && !linesExprs[0].header {
+		return nil
+	}
+	for _, e := range linesExprs {
+		if e.header && !hasPrefix(e.table, q) {
+			return nil
+		}
+	}
+	got, err := decode(lines)
+	if err != nil {
+		return nil
+	}
+	value := maps.Clone(j.d.value)
+	if j.cfg == nil {
+		if len(got) != 0 {
+			return nil
+		}
+		if len(j.next) == 0 && !bareHeader(j.ps) {
+			delete(value, j.table) // nothing defines it any more
+		} else {
+			value[j.table] = j.next
+		}
+	} else {
+		t, ok := got[j.table].(map[string]any)
+		if len(got) != 1 || !ok || len(t) != 1 || !equal(t[j.name], j.cfg) {
+			return nil
+		}
+		// The decoder's own value, as a decode of the whole would give.
+		j.next[j.name] = t[j.name]
+		value[j.table] = j.next
+	}
+	if j.hasBOM {
+		out = append(bom[:len(bom):len(bom)], out...)
+	}
+	return newDoc(out, value, spliceExprs(exprs, i, k, linesExprs, lo, delta))
+}
+
+// bareHeader reports whether the pieces of a table include its own
+// [table] header.
+func bareHeader(ps []*expr) bool {
+	for _, p := range ps {
+		if len(p.table) == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// spliceExprs returns the expressions of the document in which the
+// expressions exprs[i:k] were replaced by lines at lo, changing its
+// length by delta: those before as they are, those of lines (scanned
+// alone, starting with a header) moved to lo, and those after, which
+// start with a header, copied and moved by delta. exprs is not changed.
+func spliceExprs(exprs []*expr, i, k int, lines []*expr, lo, delta int) []*expr {
+	out := make([]*expr, 0, i+len(lines)+len(exprs)-k)
+	out = append(out, exprs[:i]...)
+	prevEnd := 0
+	if i > 0 {
+		prevEnd = exprs[i-1].end
+	}
+	for _, e := range lines {
+		e.start += lo
+		e.end += lo
+		e.prevEnd = prevEnd
+		if !e.header {
+			e.valStart += lo
+			e.valEnd += lo
+		}
+		prevEnd = e.end
+		out = append(out, e)
+	}
+	after := make([]expr, len(exprs)-k)
+	var header *expr
+	for n, e := range exprs[k:] {
+		c := &after[n]
+		*c = *e
+		c.start += delta
+		c.end += delta
+		c.prevEnd = prevEnd
+		if c.header {
+			c.body = nil
+			header = c
+		} else {
+			c.valStart += delta
+			c.valEnd += delta
+			header.body = append(header.body, c)
+		}
+		prevEnd = c.end
+		out = append(out, c)
+	}
+	return out
+}
