@@ -537,8 +537,36 @@ func BenchmarkPOSTHTTPPaired(b *testing.B) {
 // newStore makes.
 func benchPOSTHTTPPaired(b *testing.B, newStore func(*testing.B) *FileStore) {
 	path, data := benchFileAfterPost(b, newStore(b))
-	bodies := newBenchPost(b, 0).bodies
 	api := NewHandler(newStore(b), HandlerOptions{})
+	benchPairedWithFloor(b, api, path, data)
+}
+
+// BenchmarkPOSTHTTPPairedMemory is BenchmarkPOSTHTTPPaired/n=... with the
+// handler on a MemoryStore instead, that does the floor's durable
+// replace of the FileStore's file before each POST: what the handler
+// costs above the floor, which no store's work can go below.
+func BenchmarkPOSTHTTPPairedMemory(b *testing.B) {
+	for _, n := range benchSizes[:2] {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			path, data := benchFileAfterPost(b, newBenchFileStore(b, "toml", n))
+			h := NewHandler(newBenchMemoryStore(b, n), HandlerOptions{})
+			other := filepath.Join(b.TempDir(), "agent.toml")
+			api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if err := replaceDurably(other, data); err != nil {
+					b.Error(err)
+				}
+				h.ServeHTTP(w, r)
+			})
+			benchPairedWithFloor(b, api, path, data)
+		})
+	}
+}
+
+// benchPairedWithFloor POSTs connector 0 of benchConfig over loopback to
+// api and to its floor, which reads the body, durably replaces the file
+// at path with data and answers what api answers, timing them in turn.
+func benchPairedWithFloor(b *testing.B, api http.Handler, path string, data []byte) {
+	bodies := newBenchPost(b, 0).bodies
 	answer := captureResponse(b, api, benchRequest(bodies[0]))
 	floor := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := io.ReadAll(r.Body); err != nil {
