@@ -6,11 +6,13 @@ package connectors
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -351,4 +353,32 @@ func TestWatchStartsNowAfterHandEdit(t *testing.T) {
 		return
 	}
 	t.Fatal("no event within 5s")
+}
+
+// TestRenderAfterChanges: the GET body, built from the parts of the last
+// rendering that did not change, is always what encoding the whole
+// redacted state gives.
+func TestRenderAfterChanges(t *testing.T) {
+	ctx := t.Context()
+	store := &MemoryStore{}
+	h := NewHandler(store, HandlerOptions{})
+	steps := []func(){
+		func() { store.Put(ctx, "b", Config{"token": "1:B", "n": int64(1)}) },
+		func() { store.Put(ctx, "a<&>", Config{"url": "https://u:p@h/x"}) },
+		func() { store.Put(ctx, "b", Config{"token": "1:B", "n": int64(2)}) },
+		func() { store.Put(ctx, "c", Config{"nested": map[string]any{"apiKey": "k"}}) },
+		func() { store.Delete(ctx, "a<&>") },
+		func() { store.Put(ctx, "a<&>", Config{"url": "plain"}) },
+		func() { store.Delete(ctx, "b"); store.Delete(ctx, "c"); store.Delete(ctx, "a<&>") },
+	}
+	for i, step := range steps {
+		step()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		all, _ := store.List(ctx)
+		want, _ := json.Marshal(map[string]any{"connectors": (*Policy)(nil).RedactAll(all)})
+		if got := strings.TrimSuffix(rec.Body.String(), "\n"); got != string(want) {
+			t.Fatalf("step %d: GET body\n%s\nwant\n%s", i, got, want)
+		}
+	}
 }

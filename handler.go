@@ -13,9 +13,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -238,21 +240,44 @@ type rendering struct {
 	state State
 	etag  string
 	body  []byte
+	parts map[string][]byte // each connector's `"name":{...}` in body
 }
 
 // render returns the rendering of st: the last one if st has its
-// revision.
+// revision. Otherwise it reuses the last one's part for each connector
+// whose config is unchanged: after a write, only what changed is redacted
+// and encoded again.
 func (h *Handler) render(st State) (*rendering, error) {
-	if c := h.last.Load(); c != nil && c.state.Revision == st.Revision {
-		return c, nil
+	prev := h.last.Load()
+	if prev != nil && prev.state.Revision == st.Revision {
+		return prev, nil
 	}
-	body, err := json.Marshal(struct {
-		Connectors map[string]Config `json:"connectors"`
-	}{h.policy.RedactAll(st.Connectors)})
-	if err != nil {
-		return nil, err
+	if prev == nil {
+		prev = &rendering{}
 	}
-	c := &rendering{state: st, etag: etag(st.Revision), body: append(body, '\n')}
+	c := &rendering{state: st, etag: etag(st.Revision), parts: make(map[string][]byte, len(st.Connectors))}
+	body := append(make([]byte, 0, len(prev.body)+64), `{"connectors":{`...)
+	for i, name := range slices.Sorted(maps.Keys(st.Connectors)) {
+		cfg := st.Connectors[name]
+		part, ok := prev.parts[name]
+		if !ok || !EqualConfig(prev.state.Connectors[name], cfg) {
+			k, err := json.Marshal(name)
+			if err != nil {
+				return nil, err
+			}
+			v, err := json.Marshal(h.policy.Redact(cfg))
+			if err != nil {
+				return nil, err
+			}
+			part = append(append(k, ':'), v...)
+		}
+		c.parts[name] = part
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, part...)
+	}
+	c.body = append(body, "}}\n"...)
 	h.last.Store(c)
 	return c, nil
 }
