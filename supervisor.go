@@ -165,11 +165,12 @@ const callTimeout = 5 * time.Second
 // waits for their run functions to return, releases its leases and
 // returns nil. It returns an error only if it cannot start: it is running
 // already, its replica name is not 1 to 128 bytes of UTF-8, or another
-// supervisor has held that name for 20 Intervals. A store that cannot
-// lend leases for good (a FileStore in a read-only directory) is retried
-// with warnings like a failing one; nothing runs meanwhile. A store that fails (a file that does
-// not parse, a database that is down) is retried every Interval while the
-// connectors already running go on.
+// supervisor has held that name for 20 Intervals.
+//
+// A store that fails (a file that does not parse, a database that is
+// down) is retried every Interval, with a warning, while the connectors
+// already running go on. So is a store that cannot lend leases for good
+// (a FileStore in a read-only directory): nothing runs meanwhile.
 func (s *Supervisor) Run(ctx context.Context) error {
 	if r := s.opts.Replica; len(r) > 128 || !utf8.ValidString(r) {
 		return fmt.Errorf("connectors: replica name must be 1 to 128 bytes of UTF-8")
