@@ -296,6 +296,27 @@ func exercise(t *testing.T, c *cluster, names ...string) {
 		return true
 	})
 
+	// Every replica answers the same list and ETag, and takes an
+	// If-Match tag from another.
+	var body, tag string
+	for i, name := range names {
+		b, etag := list(t, c.replicas[name].base)
+		if i > 0 && (b != body || etag != tag) {
+			t.Fatalf("replica %s lists %s (ETag %s), %s listed %s (ETag %s)", name, b, etag, names[0], body, tag)
+		}
+		body, tag = b, etag
+	}
+	first, last := c.replicas[names[0]].base, c.replicas[names[len(names)-1]].base
+	ownerC := c.running()["c"]
+	c.drain()
+	if code := postIfMatch(t, last, `{"name":"c","config":{"botToken":"3:C2"}}`, tag); code != http.StatusOK {
+		t.Fatalf("POST with another replica's current ETag: %d", code)
+	}
+	if code := postIfMatch(t, first, `{"name":"c","config":{"botToken":"3:C3"}}`, tag); code != http.StatusPreconditionFailed {
+		t.Fatalf("POST with a stale ETag on another replica: %d, want 412", code)
+	}
+	c.waitLine("started c "+ownerC, 5*time.Second)
+
 	// A change restarts the connector on its owner, and nothing else.
 	owner := c.running()["b"]
 	c.drain()
@@ -360,6 +381,32 @@ func waitStart(t *testing.T, c *cluster, conn string, since time.Time, within ti
 	defer c.mu.Unlock()
 	spans := c.spans[conn]
 	return spans[len(spans)-1].start.Sub(since)
+}
+
+// list returns the body and ETag of a GET of the connectors.
+func list(t *testing.T, base string) (body, etag string) {
+	t.Helper()
+	resp, err := http.Get(base + "/api/connectors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b), resp.Header.Get("Etag")
+}
+
+// postIfMatch posts body with If-Match and returns the status.
+func postIfMatch(t *testing.T, base, body, tag string) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+"/api/connectors", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("If-Match", tag)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func post(t *testing.T, base, body string) {
