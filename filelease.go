@@ -18,6 +18,8 @@ import (
 	"sync"
 
 	"github.com/gofrs/flock"
+
+	"github.com/connectorkit/connectors/internal/atomicfile"
 )
 
 var _ Leaser = (*FileStore)(nil)
@@ -87,6 +89,7 @@ func (s *FileStore) TryLease(ctx context.Context, key, holder string) (Lease, er
 		return nil, fmt.Errorf("%w: %q", ErrLeaseHeld, key)
 	}
 	l := &fileLease{fl: fl, path: base + ".json", rec: leaseRecord{Key: key, Holder: holder}, lost: make(chan struct{})}
+	atomicfile.RemoveTemps(l.path) // left by a holder killed mid-write
 	if err := l.write(); err != nil {
 		fl.Unlock()
 		return nil, err
@@ -217,7 +220,7 @@ func (l *fileLease) write() error {
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(l.path), ".record-*")
+	f, err := os.CreateTemp(filepath.Dir(l.path), atomicfile.TempPattern(l.path))
 	if err != nil {
 		return err
 	}

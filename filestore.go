@@ -82,7 +82,9 @@ type FileOptions struct {
 // plus ".lock", left in place), reads the file as it is on disk under the
 // lock, applies its change and replaces the file. Reads take no lock.
 // Temporary files that a killed writer leaves (".name.tmp-*") are never
-// read and are removed by the first write of the next store.
+// read and are removed by the first write of the next store. Leases (see
+// [FileStore.TryLease]) live in a directory beside the file,
+// ".name.leases", made at the first lease.
 //
 // Reads see the file as it is now, cheaply: a file whose size,
 // modification time and identity are unchanged is not read again, except
@@ -156,7 +158,9 @@ func (s *FileStore) Path() string { return s.path }
 
 // Close ends the store's watchers and its poller. Calls after Close
 // return an error wrapping [ErrClosed]. Close does not touch the file
-// and always returns nil.
+// and always returns nil. Leases taken through the store stay held until
+// they are released or the process ends (a Supervisor releases its own
+// when its Run returns).
 func (s *FileStore) Close() error {
 	s.mu.Lock()
 	s.closed = true

@@ -315,18 +315,18 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
-	st, err := h.sup.Status(r.Context())
+	state, err := h.store.State(r.Context())
+	if err != nil {
+		h.storeFailed(w, r, err)
+		return
+	}
+	st, err := h.sup.statusOf(r.Context(), state.Connectors)
 	if err != nil {
 		h.storeFailed(w, r, err)
 		return
 	}
 	// The errors were masked by the policy of the replica that wrote
 	// them; mask them again by this Handler's.
-	state, err := h.store.State(r.Context())
-	if err != nil {
-		h.storeFailed(w, r, err)
-		return
-	}
 	for name, c := range st {
 		if c.Error != "" {
 			c.Error = h.policy.RedactText(c.Error, state.Connectors[name])

@@ -33,7 +33,10 @@ type Leaser interface {
 	// TryLease takes the lease named key for holder, a name for the
 	// process (the Supervisor's replica), if nobody holds it; if somebody
 	// does, it returns an error wrapping ErrLeaseHeld. It does not wait.
-	// A key is a non-empty string of at most 256 bytes of UTF-8.
+	// A store may also answer ErrLeaseHeld, rarely, for a lease nobody
+	// holds (FileStore, while another process's Leases tests the lock):
+	// callers try again later, as the Supervisor does every Interval. A
+	// key is a non-empty string of at most 256 bytes of UTF-8.
 	//
 	// The lease is held until Release, until it is lost (see Lease.Lost),
 	// or until the process ends, whichever comes first; a process that

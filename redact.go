@@ -763,7 +763,7 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 			}
 		case string:
 			if r, ok := red.(string); ok && r != o {
-				if strings.Trim(r, Mask+":") == "" { // masked whole: a secret key's value
+				if isMask(r) { // masked whole: a secret key's value
 					secrets = append(secrets, o)
 				}
 				secrets = append(secrets, maskedParts(o, r)...)

@@ -75,15 +75,16 @@ type SupervisorOptions struct {
 	Replica string
 
 	// Interval is how often the supervisor looks for connectors that no
-	// replica runs, and for an unfair share to hand over. Zero means
-	// 500ms.
+	// replica runs, and for an unfair share to hand over. Zero or less
+	// means 500ms.
 	Interval time.Duration
 
 	// MinBackoff is the first delay before a failed connector is started
 	// again, doubled at each failure up to MaxBackoff; a connector that
 	// ran for MaxBackoff starts again from MinBackoff. MinBackoff is also
-	// how long a connector is Starting before it is Running. Zero means
-	// 1s and 1m.
+	// how long a connector is Starting before it is Running. Zero or less
+	// means 1s and 1m; a MaxBackoff below MinBackoff is taken as
+	// MinBackoff.
 	MinBackoff, MaxBackoff time.Duration
 
 	// Policy decides which config values are secrets, to mask them in
@@ -219,7 +220,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case e := <-events:
-			l.apply(ctx, e)
+			l.apply(e)
 		case <-tick.C:
 			l.reconcile(ctx)
 		}
@@ -230,10 +231,24 @@ func (s *Supervisor) Run(ctx context.Context) error {
 // Leaser it is read from the leases, so every replica answers the same;
 // a connector no replica holds is Stopped.
 func (s *Supervisor) Status(ctx context.Context) (map[string]ConnectorStatus, error) {
-	all, err := s.store.List(ctx)
-	if err != nil {
-		return nil, err
+	var all map[string]Config
+	if v, ok := s.store.(Versioned); ok {
+		st, err := v.State(ctx) // read only, not copied: only its names are used
+		if err != nil {
+			return nil, err
+		}
+		all = st.Connectors
+	} else {
+		var err error
+		if all, err = s.store.List(ctx); err != nil {
+			return nil, err
+		}
 	}
+	return s.statusOf(ctx, all)
+}
+
+// statusOf returns the status of the connectors named in all.
+func (s *Supervisor) statusOf(ctx context.Context, all map[string]Config) (map[string]ConnectorStatus, error) {
 	out := make(map[string]ConnectorStatus, len(all))
 	if s.leaser == nil {
 		s.mu.Lock()
@@ -300,8 +315,9 @@ func (l *loop) tryLease(ctx context.Context, key string) (Lease, error) {
 	return l.s.leaser.TryLease(ctx, key, l.s.opts.Replica)
 }
 
-// apply takes one change of the store into account.
-func (l *loop) apply(ctx context.Context, e Event) {
+// apply takes one change of the store into account: it restarts or stops
+// a connector run here at once.
+func (l *loop) apply(e Event) {
 	if l.cfgs == nil {
 		return // the first List, which comes later, sees the change
 	}
@@ -311,18 +327,16 @@ func (l *loop) apply(ctx context.Context, e Event) {
 		return
 	}
 	l.cfgs[e.Name] = e.Config
-	if w := l.owned[e.Name]; w != nil {
-		if !EqualConfig(e.Config, w.cfg) { // an event from before the first List
-			w.update(e.Config)
-		}
-	} else {
-		l.reconcile(ctx)
+	if w := l.owned[e.Name]; w != nil && !EqualConfig(e.Config, w.cfg) { // equal: an event from before the first List
+		w.update(e.Config)
 	}
+	// A new connector waits for the next tick: a bulk change then costs
+	// one reading of the leases, not one per connector.
 }
 
-// reconcile reads the store if it has not yet, drops what it should not
-// run, hands over one connector beyond its share, and takes free ones up
-// to its share.
+// reconcile reads the store if it has not yet, drops the connectors whose
+// leases were lost, hands over one connector beyond its share, and takes
+// free ones up to its share.
 func (l *loop) reconcile(ctx context.Context) {
 	log := l.s.opts.Logger
 	if l.cfgs == nil {
@@ -338,12 +352,8 @@ func (l *loop) reconcile(ctx context.Context) {
 		l.cfgs = all
 	}
 	for name, w := range l.owned {
-		cfg, ok := l.cfgs[name]
-		switch {
-		case !ok || w.lost():
+		if w.lost() {
 			l.drop(name)
-		case !EqualConfig(cfg, w.cfg):
-			w.update(cfg)
 		}
 	}
 	if l.s.leaser == nil {
@@ -506,7 +516,7 @@ func (w *worker) work(ctx context.Context, cfg Config) {
 	backoff := opts.MinBackoff
 	for {
 		w.publish(st)
-		err, changed, ranFor := w.runOnce(ctx, cfg, &st)
+		changed, ranFor, err := w.runOnce(ctx, cfg, &st)
 		if ctx.Err() != nil {
 			return
 		}
@@ -543,9 +553,9 @@ func (w *worker) work(ctx context.Context, cfg Config) {
 // runOnce calls the run function once and waits for it to fail, for a
 // change (it then stops the run and returns the new config), or for ctx.
 // It marks the connector Running once it has run for MinBackoff.
-func (w *worker) runOnce(ctx context.Context, cfg Config, st *ConnectorStatus) (err error, changed Config, ranFor time.Duration) {
+func (w *worker) runOnce(ctx context.Context, cfg Config, st *ConnectorStatus) (changed Config, ranFor time.Duration, err error) {
 	if err := ctx.Err(); err != nil {
-		return err, nil, 0 // stopped during a backoff: do not start again
+		return nil, 0, err // stopped during a backoff: do not start again
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -567,24 +577,25 @@ func (w *worker) runOnce(ctx context.Context, cfg Config, st *ConnectorStatus) (
 			st.State, st.Since, st.Error = Running, time.Now(), ""
 			w.publish(*st)
 		case err = <-res:
-			return err, nil, time.Since(began)
+			return nil, time.Since(began), err
 		case changed = <-w.changes:
 			stop()
 			<-res
-			return nil, changed, time.Since(began)
+			return changed, time.Since(began), nil
 		case <-ctx.Done():
 			<-res
-			return ctx.Err(), nil, time.Since(began)
+			return nil, time.Since(began), ctx.Err()
 		}
 	}
 }
 
-// publish records st for Status: here, and in the lease for the others.
+// publish records st for Status: in the lease, for every replica, or
+// without a Leaser in this process.
 func (w *worker) publish(st ConnectorStatus) {
-	w.s.mu.Lock()
-	w.s.local[w.name] = st
-	w.s.mu.Unlock()
 	if w.lease == nil {
+		w.s.mu.Lock()
+		w.s.local[w.name] = st
+		w.s.mu.Unlock()
 		return
 	}
 	st.Replica = "" // the lease's holder says it

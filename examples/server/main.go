@@ -16,12 +16,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -58,8 +58,8 @@ func main() {
 	flag.StringVar(&o.replica, "replica", "", "name of this replica among those sharing the store (default host name and process id)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	o.token = cmpOr(o.token, os.Getenv("CONNECTORS_API_TOKEN"))
-	o.databaseURL = cmpOr(o.databaseURL, os.Getenv("CONNECTORS_DATABASE_URL"))
+	o.token = cmp.Or(o.token, os.Getenv("CONNECTORS_API_TOKEN"))
+	o.databaseURL = cmp.Or(o.databaseURL, os.Getenv("CONNECTORS_DATABASE_URL"))
 	o.secretKeys = os.Getenv("CONNECTORS_SECRET_KEY")
 	if keyFile != "" {
 		b, err := os.ReadFile(keyFile)
@@ -76,13 +76,6 @@ func main() {
 		log.Error("server failed", "err", err)
 		os.Exit(1)
 	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // store is what the server needs of a store.
@@ -143,11 +136,11 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
-	if o.replica == "" {
-		host, _ := os.Hostname()
-		o.replica = fmt.Sprintf("%s-%d", host, os.Getpid())
+	var sup *connectors.Supervisor
+	run := func(ctx context.Context, name string, cfg connectors.Config) error {
+		return standIn(ctx, log.With("replica", sup.Replica()), name, cfg)
 	}
-	sup := connectors.NewSupervisor(st, standIn(log.With("replica", o.replica)), connectors.SupervisorOptions{Replica: o.replica, Logger: log})
+	sup = connectors.NewSupervisor(st, run, connectors.SupervisorOptions{Replica: o.replica, Logger: log})
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -213,16 +206,14 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	return errors.Join(failed, supErr, srvErr)
 }
 
-// standIn returns the run function of the server's stand-in connectors.
-// A real agent would poll Telegram or hold a Discord gateway session
-// here; these log, run until they are stopped, and never log a value.
-func standIn(log *slog.Logger) connectors.RunFunc {
-	return func(ctx context.Context, name string, cfg connectors.Config) error {
-		log.Info("connector started", "connector", name, "fields", len(cfg))
-		<-ctx.Done()
-		log.Info("connector stopped", "connector", name)
-		return nil
-	}
+// standIn runs one of the server's stand-in connectors. A real agent
+// would poll Telegram or hold a Discord gateway session here; this logs,
+// runs until it is stopped, and never logs a value.
+func standIn(ctx context.Context, log *slog.Logger, name string, cfg connectors.Config) error {
+	log.Info("connector started", "connector", name, "fields", len(cfg))
+	<-ctx.Done()
+	log.Info("connector stopped", "connector", name)
+	return nil
 }
 
 // loopbackHostOnly refuses requests whose Host header is not a loopback
