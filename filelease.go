@@ -24,21 +24,18 @@ import (
 
 var _ Leaser = (*FileStore)(nil)
 
-// leaseDir returns the directory of the store's leases: beside the path
-// the store was opened with, named after it, as ".connectors.toml.leases".
-// A symlink is not followed, so that repointing it ("current" to a new
-// release) does not move the leases from under their holders.
-func (s *FileStore) leaseDir() (string, error) {
-	s.leasesOnce.Do(func() {
-		abs, err := filepath.Abs(s.path)
-		if err != nil {
-			s.leasesErr = err
-			return
-		}
-		dir, base := filepath.Split(abs)
-		s.leases = filepath.Join(dir, "."+base+".leases")
-	})
-	return s.leases, s.leasesErr
+// leaseDir returns the directory of the leases of a store on path: beside
+// it, named after it, as ".connectors.toml.leases". It is made absolute
+// once, when the store is made, so that a change of the working directory
+// does not move it; and a symlink is not followed, so that repointing one
+// ("current" to a new release) does not move the leases from under their
+// holders.
+func leaseDir(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	dir, base := filepath.Split(path)
+	return filepath.Join(dir, "."+base+".leases")
 }
 
 // leaseRecord is the content of a lease's record file, beside its lock.
@@ -66,10 +63,7 @@ func (s *FileStore) TryLease(ctx context.Context, key, holder string) (Lease, er
 	if err := s.usable(ctx); err != nil {
 		return nil, err
 	}
-	dir, err := s.leaseDir()
-	if err != nil {
-		return nil, err
-	}
+	dir := s.leases
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("connectors: lease %q: %w", key, err)
 	}
@@ -112,10 +106,7 @@ func (s *FileStore) Leases(ctx context.Context) (map[string]LeaseInfo, error) {
 	if err := s.usable(ctx); err != nil {
 		return nil, err
 	}
-	dir, err := s.leaseDir()
-	if err != nil {
-		return nil, err
-	}
+	dir := s.leases
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]LeaseInfo{}, nil

@@ -106,9 +106,7 @@ type FileStore struct {
 
 	swept bool // stale temp files removed; by the writer only
 
-	leasesOnce sync.Once // sets leases, the directory of the leases, or leasesErr
-	leases     string
-	leasesErr  error
+	leases string // the directory of the leases: see leaseDir
 
 	hub Hub
 }
@@ -148,7 +146,7 @@ func NewFileStore(path string, opts FileOptions) (*FileStore, error) {
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = DefaultMaxFileBytes
 	}
-	s := &FileStore{path: path, codec: c, opts: opts, writing: make(chan struct{}, 1)}
+	s := &FileStore{path: path, codec: c, opts: opts, writing: make(chan struct{}, 1), leases: leaseDir(path)}
 	s.hub.Poll = s.poll
 	return s, nil
 }
