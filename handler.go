@@ -240,7 +240,7 @@ type rendering struct {
 	state State
 	etag  string
 	body  []byte
-	parts map[string][]byte // each connector's `"name":{...}` in body
+	parts map[string][2]int // where each connector's `"name":{...}` is in body
 }
 
 // render returns the rendering of st: the last one if st has its
@@ -255,12 +255,14 @@ func (h *Handler) render(st State) (*rendering, error) {
 	if prev == nil {
 		prev = &rendering{}
 	}
-	c := &rendering{state: st, etag: etag(st.Revision), parts: make(map[string][]byte, len(st.Connectors))}
+	c := &rendering{state: st, etag: etag(st.Revision), parts: make(map[string][2]int, len(st.Connectors))}
 	body := append(make([]byte, 0, len(prev.body)+64), `{"connectors":{`...)
 	for i, name := range slices.Sorted(maps.Keys(st.Connectors)) {
 		cfg := st.Connectors[name]
-		part, ok := prev.parts[name]
-		if !ok || !EqualConfig(prev.state.Connectors[name], cfg) {
+		var part []byte
+		if at, ok := prev.parts[name]; ok && EqualConfig(prev.state.Connectors[name], cfg) {
+			part = prev.body[at[0]:at[1]]
+		} else {
 			k, err := json.Marshal(name)
 			if err != nil {
 				return nil, err
@@ -271,10 +273,10 @@ func (h *Handler) render(st State) (*rendering, error) {
 			}
 			part = append(append(k, ':'), v...)
 		}
-		c.parts[name] = part
 		if i > 0 {
 			body = append(body, ',')
 		}
+		c.parts[name] = [2]int{len(body), len(body) + len(part)}
 		body = append(body, part...)
 	}
 	c.body = append(body, "}}\n"...)
