@@ -258,7 +258,7 @@ func (p *Policy) redactValue(v any, secret bool) any {
 		if secret {
 			return maskString(x)
 		}
-		if m, _ := p.maskURL(x); m != x {
+		if m, _ := p.maskURL(x, nil); m != x {
 			return m
 		}
 		return v // the same interface value: no new allocation
@@ -321,8 +321,9 @@ func isEnvRef(s string) bool {
 // maskURL returns s with the credentials of a URL in it replaced by Mask,
 // as [Policy.Redact] describes, or s itself if it has none to mask.
 // masked reports whether a credential of s already is Mask: s is then a
-// URL that was redacted.
-func (p *Policy) maskURL(s string) (out string, masked bool) {
+// URL that was redacted. found, if not nil, is called with each
+// credential that is masked.
+func (p *Policy) maskURL(s string, found func(string)) (out string, masked bool) {
 	// Most strings are not URLs: they cost two scans and no allocation.
 	scheme := schemeEnd(s)
 	params := strings.IndexByte(s, '?')
@@ -344,6 +345,9 @@ func (p *Policy) maskURL(s string) (out string, masked bool) {
 		case v == Mask:
 			masked = true
 		default:
+			if found != nil {
+				found(v)
+			}
 			if b.Len() == 0 {
 				b.Grow(len(s))
 			}
@@ -531,9 +535,9 @@ func (p *Policy) restore(v, old any, has, secret bool) (any, *pathError) {
 			}
 			return cloneValue(old), nil
 		}
-		if _, masked := p.maskURL(v); masked {
+		if _, masked := p.maskURL(v, nil); masked {
 			if o, ok := old.(string); ok {
-				if r, _ := p.maskURL(o); r == v {
+				if r, _ := p.maskURL(o, nil); r == v {
 					return o, nil
 				}
 			}
@@ -720,7 +724,7 @@ func (p *Policy) sameButSecrets(sent, stored any, secret bool) bool {
 		if s == o {
 			return true
 		}
-		r, _ := p.maskURL(o)
+		r, _ := p.maskURL(o, nil)
 		return r == s
 	case int64, float64, bool:
 		return sent == stored
@@ -745,32 +749,33 @@ func RedactText(msg string, cfg Config) string {
 // 4 bytes are left, as they would mask ordinary words and are no secret on
 // their own.
 func (p *Policy) RedactText(msg string, cfg Config) string {
+	// The walk of redactValue, collecting what it would mask.
 	var secrets []string
-	var walk func(orig, red any)
-	walk = func(orig, red any) {
-		switch o := orig.(type) {
+	add := func(s string) { secrets = append(secrets, s) }
+	var walk func(v any, secret bool)
+	walk = func(v any, secret bool) {
+		switch x := v.(type) {
 		case map[string]any:
-			r, _ := red.(map[string]any)
-			for k, v := range o {
-				walk(v, r[k])
+			for k, e := range x {
+				walk(e, secret || p.IsSensitive(k))
 			}
 		case []any:
-			r, _ := red.([]any)
-			for i, v := range o {
-				if i < len(r) {
-					walk(v, r[i])
-				}
+			for _, e := range x {
+				walk(e, secret)
 			}
 		case string:
-			if r, ok := red.(string); ok && r != o {
-				if isMask(r) { // masked whole: a secret key's value
-					secrets = append(secrets, o)
+			switch {
+			case !secret:
+				p.maskURL(x, add)
+			case x != "" && !isEnvRef(x):
+				add(x)
+				for part := range strings.SplitSeq(x, ":") {
+					add(part)
 				}
-				secrets = append(secrets, maskedParts(o, r)...)
 			}
 		case int64, float64:
-			if red != orig {
-				secrets = append(secrets, fmt.Sprint(o))
+			if secret {
+				add(fmt.Sprint(x))
 			}
 		case bool, nil:
 		default:
@@ -778,14 +783,14 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 			// (int, uint8), and so does the walk; it hides the rest
 			// ([]string, map[string]string) whole, and all of it is
 			// taken for secret.
-			if n, err := normalize(o, 1, false); err == nil {
-				walk(n, red)
+			if n, err := normalize(x, 1, false); err == nil {
+				walk(n, secret)
 			} else {
-				secrets = append(secrets, leaves(reflect.ValueOf(o))...)
+				secrets = append(secrets, leaves(reflect.ValueOf(x))...)
 			}
 		}
 	}
-	walk(map[string]any(cfg), map[string]any(p.Redact(cfg)))
+	walk(map[string]any(cfg), false)
 	// Each secret also as a message may quote it: escaped for Go or JSON,
 	// and for a URL, or unescaped.
 	for _, s := range secrets {
@@ -840,27 +845,4 @@ func leaves(v reflect.Value) []string {
 		return []string{fmt.Sprint(v.Interface())}
 	}
 	return nil
-}
-
-// maskedParts returns the pieces of orig that red, its redaction, shows as
-// Mask: red is orig with some pieces replaced by Mask and the rest kept.
-func maskedParts(orig, red string) []string {
-	kept := strings.Split(red, Mask)
-	if !strings.HasPrefix(orig, kept[0]) {
-		return []string{orig}
-	}
-	var parts []string
-	pos := len(kept[0])
-	for i, next := range kept[1:] {
-		end := strings.Index(orig[pos:], next)
-		if i == len(kept)-2 {
-			end = len(orig) - len(next) - pos
-		}
-		if end < 0 {
-			return append(parts, orig) // should not happen; mask it whole
-		}
-		parts = append(parts, orig[pos:pos+end])
-		pos += end + len(next)
-	}
-	return parts
 }

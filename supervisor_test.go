@@ -400,6 +400,11 @@ func TestRedactText(t *testing.T) {
 	if !strings.Contains(got, "for support bot") || !strings.Contains(got, "auth failed: password") {
 		t.Errorf("RedactText masked what is no secret:\n%s", got)
 	}
+	// A credential is taken from the URL itself, whatever it holds.
+	odd0 := connectors.Config{"webhook": "https://u:pass@word@****h/x"}
+	if got := connectors.RedactText("auth with pass@word failed", odd0); got != "auth with **** failed" {
+		t.Errorf("RedactText with a password holding @ and a host holding ****: %s", got)
+	}
 	// Values outside the value model are secrets too.
 	odd := map[string]any{"tokens": []string{"first-secret-token"}}
 	if got := connectors.RedactText("bad first-secret-token", odd); strings.Contains(got, "first-secret") {
