@@ -552,16 +552,3 @@ func TestFileStoreStatDescribesBytesRead(t *testing.T) {
 		t.Errorf("Get = %v; the file holds v=pppp", got)
 	}
 }
-
-// reusesInodes reports whether the file system under dir gives a removed
-// file's inode number to the next file at once, as ext4 does.
-func reusesInodes(t *testing.T, dir string) bool {
-	t.Helper()
-	probe := filepath.Join(dir, "probe")
-	writeConfigFile(t, probe, "x", 0o600)
-	n := inode(t, probe)
-	os.Remove(probe)
-	writeConfigFile(t, probe, "y", 0o600)
-	defer os.Remove(probe)
-	return inode(t, probe) == n
-}

@@ -204,14 +204,7 @@ func TestLeaseCutOff(t *testing.T) {
 			opts := db.options()
 			opts.LeaseTTL = time.Second
 			b := db.store(t, "b", opts)
-			p, pool := proxiedPool(t, db)
-			defer pool.Close()
-			defer p.setDown(true) // first: closing the pool would wait on silent connections
-			a, err := New(t.Context(), pool, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer a.Close()
+			p, a := proxiedStore(t, db, opts)
 			la, err := a.TryLease(t.Context(), "k", "a")
 			if err != nil {
 				t.Fatal(err)

@@ -188,14 +188,7 @@ func TestListenerPing(t *testing.T) {
 	opts.PollInterval = time.Hour
 	opts.PingInterval = 100 * time.Millisecond
 	a := db.store(t, "a", opts)
-	p, pool := proxiedPool(t, db)
-	defer pool.Close()
-	defer p.setDown(true) // first: closing the pool would wait on the frozen connections
-	b, err := New(t.Context(), pool, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	p, b := proxiedStore(t, db, opts)
 	next := watch(t, b)
 	put(t, a, "first", connectors.Config{})
 	next(1) // b listens now

@@ -17,14 +17,7 @@ func TestSupervisorConnectionLost(t *testing.T) {
 	db := newTestDB(t)
 	opts := db.options()
 	b := db.store(t, "b", opts)
-	p, pool := proxiedPool(t, db)
-	defer pool.Close()
-	defer p.setDown(true) // first: closing the pool would wait on silent connections
-	a, err := New(t.Context(), pool, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	p, a := proxiedStore(t, db, opts)
 	put(t, b, "telegram", connectors.Config{"botToken": "1:A"})
 
 	var mu sync.Mutex

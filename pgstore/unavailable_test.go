@@ -62,17 +62,7 @@ func TestUnavailable(t *testing.T) {
 // again when it returns.
 func TestUnavailableHandler(t *testing.T) {
 	db := newTestDB(t)
-	p, pool := proxiedPool(t, db)
-	defer pool.Close()
-	opts := db.options()
-	if err := Migrate(t.Context(), pool, opts); err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(t.Context(), pool, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	p, s := proxiedStore(t, db, db.options())
 	srv := httptest.NewServer(connectors.NewHandler(s, connectors.HandlerOptions{}))
 	defer srv.Close()
 	call := func(method string) (int, string) {
@@ -131,9 +121,11 @@ type link struct {
 	frozen         atomic.Bool
 }
 
-// proxiedPool returns a proxy in front of the test database and a pool
-// that connects through it; the caller closes the pool.
-func proxiedPool(t *testing.T, db *testDB) (*proxy, *pgxpool.Pool) {
+// proxiedStore returns a proxy in front of the test database and a store
+// with opts on a pool that connects through it. At the end of the test
+// the store is closed, then the proxy cut (closing the pool would wait on
+// connections the test made silent), then the pool closed.
+func proxiedStore(t *testing.T, db *testDB, opts Options) (*proxy, *Store) {
 	t.Helper()
 	cfg, err := pgxpool.ParseConfig(db.url)
 	if err != nil {
@@ -145,7 +137,17 @@ func proxiedPool(t *testing.T, db *testDB) (*proxy, *pgxpool.Pool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p, pool
+	t.Cleanup(pool.Close)
+	t.Cleanup(func() { p.setDown(true) })
+	if err := Migrate(t.Context(), pool, opts); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(t.Context(), pool, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return p, s
 }
 
 func newProxy(t *testing.T, target string) *proxy {

@@ -3,6 +3,7 @@ package tomledit
 import (
 	"bytes"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -250,7 +251,7 @@ func randomValue(r *rand.Rand, depth int) any {
 	case 2:
 		return []int64{0, -1, 8080, 1<<63 - 1, -1 << 63}[r.IntN(5)]
 	case 3:
-		return []float64{0.5, -2.25, 1e-7, 1.0, 3e300, -0.0}[r.IntN(6)]
+		return []float64{0.5, -2.25, 1e-7, 1.0, 3e300, math.Copysign(0, -1)}[r.IntN(6)]
 	case 4:
 		return randomConfig(r, depth+1)
 	default:
