@@ -83,6 +83,12 @@ type Handler struct {
 	origin    *http.CrossOriginProtection
 	sup       *Supervisor // nil: no "/status"
 
+	// exactEdit is whether store's Edit returns exactly the state its fn
+	// saw with fn's changes applied, as Versioned says. A storeAdapter's
+	// does not: another writer may come between its writes and the List
+	// after them.
+	exactEdit bool
+
 	// last is the rendering of the last state seen; GET answers from it
 	// while the store's revision stays the same.
 	last atomic.Pointer[rendering]
@@ -132,9 +138,9 @@ func NewHandler(store Store, opts HandlerOptions) *Handler {
 	}
 	switch s := store.(type) {
 	case Versioned:
-		h.store = s
+		h.store, h.exactEdit = s, true
 	case Updater:
-		h.store = newUpdaterAdapter(s)
+		h.store, h.exactEdit = newUpdaterAdapter(s), true
 	default:
 		h.store = newStoreAdapter(s)
 	}
@@ -240,14 +246,21 @@ type rendering struct {
 	state State
 	etag  string
 	body  []byte
-	parts map[string][2]int // where each connector's `"name":{...}` is in body
+	names []string // the connectors' names, sorted
+	spans [][2]int // where names[i]'s `"name":{...}` is in body
 }
 
 // render returns the rendering of st: the last one if st has its
-// revision. Otherwise it reuses the last one's part for each connector
-// whose config is unchanged: after a write, only what changed is redacted
-// and encoded again.
-func (h *Handler) render(st State) (*rendering, error) {
+// revision. Otherwise it builds one, taking from the last one the part of
+// each connector that did not change, so that after a write only what
+// changed is redacted and encoded again.
+//
+// A connector did not change if its config is equal in both states; or,
+// when st is what a change of only the connector named changed made of
+// the state of revision base (an Edit's result, see [Versioned]) and base
+// is the last rendering's revision, if it is not that connector: no
+// comparison needed. Without such a change, base is "".
+func (h *Handler) render(st State, base, changed string) (*rendering, error) {
 	prev := h.last.Load()
 	if prev != nil && prev.state.Revision == st.Revision {
 		return prev, nil
@@ -255,13 +268,23 @@ func (h *Handler) render(st State) (*rendering, error) {
 	if prev == nil {
 		prev = &rendering{}
 	}
-	c := &rendering{state: st, etag: etag(st.Revision), parts: make(map[string][2]int, len(st.Connectors))}
+	delta := base != "" && base == prev.state.Revision
+	names := prev.names
+	if _, had := prev.state.Connectors[changed]; !delta || !had || len(st.Connectors) != len(names) {
+		names = slices.Sorted(maps.Keys(st.Connectors))
+	}
+	c := &rendering{state: st, etag: etag(st.Revision), names: names, spans: make([][2]int, len(names))}
 	body := append(make([]byte, 0, len(prev.body)+64), `{"connectors":{`...)
-	for i, name := range slices.Sorted(maps.Keys(st.Connectors)) {
+	j := 0 // walks prev.names, which are sorted too
+	for i, name := range names {
 		cfg := st.Connectors[name]
+		for j < len(prev.names) && prev.names[j] < name {
+			j++
+		}
 		var part []byte
-		if at, ok := prev.parts[name]; ok && EqualConfig(prev.state.Connectors[name], cfg) {
-			part = prev.body[at[0]:at[1]]
+		if j < len(prev.names) && prev.names[j] == name &&
+			(delta && name != changed || !delta && EqualConfig(prev.state.Connectors[name], cfg)) {
+			part = prev.body[prev.spans[j][0]:prev.spans[j][1]]
 		} else {
 			k, err := json.Marshal(name)
 			if err != nil {
@@ -276,7 +299,7 @@ func (h *Handler) render(st State) (*rendering, error) {
 		if i > 0 {
 			body = append(body, ',')
 		}
-		c.parts[name] = [2]int{len(body), len(body) + len(part)}
+		c.spans[i] = [2]int{len(body), len(body) + len(part)}
 		body = append(body, part...)
 	}
 	c.body = append(body, "}}\n"...)
@@ -308,7 +331,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		h.storeFailed(w, r, err)
 		return
 	}
-	c, err := h.render(st)
+	c, err := h.render(st, "", "")
 	if err != nil {
 		h.storeFailed(w, r, err)
 		return
@@ -434,7 +457,11 @@ func (h *Handler) change(w http.ResponseWriter, r *http.Request, op, name string
 		h.storeFailed(w, r, err)
 		return
 	}
-	c, err := h.render(st)
+	base := before
+	if !h.exactEdit {
+		base = ""
+	}
+	c, err := h.render(st, base, name)
 	if err != nil {
 		h.storeFailed(w, r, err)
 		return
