@@ -485,7 +485,7 @@ func (s *FileStore) Edit(ctx context.Context, fn func(State) (map[string]Config,
 		if int64(len(data)) > s.opts.MaxFileBytes && len(data) > len(k.data) {
 			return nil, fmt.Errorf("%w: the file would be larger than %d bytes", ErrTooLarge, s.opts.MaxFileBytes)
 		}
-		return &fileState{state: State{Revision: revision(data), Connectors: next}, data: data, parsed: parsed, broken: broken}, nil
+		return &fileState{state: State{Connectors: next}, data: data, parsed: parsed, broken: broken}, nil // transform sets the revision
 	})
 	if err != nil {
 		return State{}, err
@@ -564,7 +564,13 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := atomicfile.WriteFile(s.path, next.data, 0o600); err != nil {
+	// The revision hashes the whole file: on a large one that takes about
+	// as long as the disk takes to sync it, so it runs meanwhile.
+	rev := make(chan string, 1)
+	go func() { rev <- revision(next.data) }()
+	err = atomicfile.WriteFile(s.path, next.data, 0o600)
+	next.state.Revision = <-rev
+	if err != nil {
 		return nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
 	if next.fi, err = s.stat(); err != nil {
