@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -350,11 +351,14 @@ func cloneAll(m map[string]Config) map[string]Config {
 }
 
 // equalValue reports whether two values in the value model are equal.
+// A map is equal to itself without a look inside: the stores' writes
+// share the configs they do not change between the states before and
+// after, so comparing two states costs what their differences do.
 func equalValue(a, b any) bool {
 	switch a := a.(type) {
 	case map[string]any:
 		b, ok := b.(map[string]any)
-		return ok && maps.EqualFunc(a, b, equalValue)
+		return ok && (reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer() || maps.EqualFunc(a, b, equalValue))
 	case []any:
 		b, ok := b.([]any)
 		return ok && slices.EqualFunc(a, b, equalValue)

@@ -83,12 +83,6 @@ type Handler struct {
 	origin    *http.CrossOriginProtection
 	sup       *Supervisor // nil: no "/status"
 
-	// exactEdit is whether store's Edit returns exactly the state its fn
-	// saw with fn's changes applied, as Versioned says. A storeAdapter's
-	// does not: another writer may come between its writes and the List
-	// after them.
-	exactEdit bool
-
 	// last is the rendering of the last state seen; GET answers from it
 	// while the store's revision stays the same.
 	last atomic.Pointer[rendering]
@@ -138,9 +132,9 @@ func NewHandler(store Store, opts HandlerOptions) *Handler {
 	}
 	switch s := store.(type) {
 	case Versioned:
-		h.store, h.exactEdit = s, true
+		h.store = s
 	case Updater:
-		h.store, h.exactEdit = newUpdaterAdapter(s), true
+		h.store = newUpdaterAdapter(s)
 	default:
 		h.store = newStoreAdapter(s)
 	}
@@ -252,15 +246,11 @@ type rendering struct {
 
 // render returns the rendering of st: the last one if st has its
 // revision. Otherwise it builds one, taking from the last one the part of
-// each connector that did not change, so that after a write only what
-// changed is redacted and encoded again.
-//
-// A connector did not change if its config is equal in both states; or,
-// when st is what a change of only the connector named changed made of
-// the state of revision base (an Edit's result, see [Versioned]) and base
-// is the last rendering's revision, if it is not that connector: no
-// comparison needed. Without such a change, base is "".
-func (h *Handler) render(st State, base, changed string) (*rendering, error) {
+// each connector whose config is unchanged, so that after a write only
+// what changed is redacted and encoded again. (A store's write shares
+// the configs it did not change with the state before, which makes the
+// comparison cheap; see equalValue.)
+func (h *Handler) render(st State) (*rendering, error) {
 	prev := h.last.Load()
 	if prev != nil && prev.state.Revision == st.Revision {
 		return prev, nil
@@ -268,9 +258,8 @@ func (h *Handler) render(st State, base, changed string) (*rendering, error) {
 	if prev == nil {
 		prev = &rendering{}
 	}
-	delta := base != "" && base == prev.state.Revision
-	names := prev.names
-	if _, had := prev.state.Connectors[changed]; !delta || !had || len(st.Connectors) != len(names) {
+	names := prev.names // unless the set of names changed
+	if len(names) != len(st.Connectors) || slices.ContainsFunc(names, func(n string) bool { _, ok := st.Connectors[n]; return !ok }) {
 		names = slices.Sorted(maps.Keys(st.Connectors))
 	}
 	c := &rendering{state: st, etag: etag(st.Revision), names: names, spans: make([][2]int, len(names))}
@@ -282,8 +271,7 @@ func (h *Handler) render(st State, base, changed string) (*rendering, error) {
 			j++
 		}
 		var part []byte
-		if j < len(prev.names) && prev.names[j] == name &&
-			(delta && name != changed || !delta && EqualConfig(prev.state.Connectors[name], cfg)) {
+		if j < len(prev.names) && prev.names[j] == name && EqualConfig(prev.state.Connectors[name], cfg) {
 			part = prev.body[prev.spans[j][0]:prev.spans[j][1]]
 		} else {
 			k, err := json.Marshal(name)
@@ -331,7 +319,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		h.storeFailed(w, r, err)
 		return
 	}
-	c, err := h.render(st, "", "")
+	c, err := h.render(st)
 	if err != nil {
 		h.storeFailed(w, r, err)
 		return
@@ -457,11 +445,7 @@ func (h *Handler) change(w http.ResponseWriter, r *http.Request, op, name string
 		h.storeFailed(w, r, err)
 		return
 	}
-	base := before
-	if !h.exactEdit {
-		base = ""
-	}
-	c, err := h.render(st, base, name)
+	c, err := h.render(st)
 	if err != nil {
 		h.storeFailed(w, r, err)
 		return
