@@ -176,23 +176,25 @@ func spliceExprs(exprs []*expr, i, k int, lines []*expr, lo, delta int) []*expr 
 		out = append(out, e)
 	}
 	after := make([]expr, len(exprs)-k)
-	var header *expr
 	for n, e := range exprs[k:] {
 		c := &after[n]
 		*c = *e
 		c.start += delta
 		c.end += delta
 		c.prevEnd = prevEnd
-		if c.header {
-			c.body = nil
-			header = c
-		} else {
+		if !c.header {
 			c.valStart += delta
 			c.valEnd += delta
-			header.body = append(header.body, c)
 		}
 		prevEnd = c.end
 		out = append(out, c)
+	}
+	// A header's body is the key/values after it, now at the same place
+	// in out: point it there, rather than at the old ones.
+	for x := len(out) - len(after); x < len(out); x++ {
+		if c := out[x]; c.header {
+			c.body = out[x+1 : x+1+len(c.body) : x+1+len(c.body)]
+		}
 	}
 	return out
 }

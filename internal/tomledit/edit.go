@@ -273,7 +273,11 @@ func (ed *editor) apply() ([]byte, error) {
 	if ed.crlf {
 		eol = []byte("\r\n")
 	}
-	var out []byte
+	size := len(ed.src) + len(eol)
+	for _, c := range cs {
+		size += 2 * len(c.text) // room for CRLF
+	}
+	out := make([]byte, 0, size)
 	pos := 0
 	for _, c := range cs {
 		if c.start < pos {
