@@ -21,9 +21,9 @@ type codec interface {
 	set(data []byte, parsed any, table, name string, cfg Config) ([]byte, any, error)
 }
 
-// A tableCodec can also change many connectors of a table in one edit,
-// writing the table again whole (see manyChanges). changes maps each name
-// to its new config, nil to remove it.
+// A tableCodec can also change many connectors of a table in one edit
+// and one check (see manyChanges), keeping the bytes of the others as
+// set does. changes maps each name to its new config, nil to remove it.
 type tableCodec interface {
 	setTable(data []byte, parsed any, table string, changes map[string]Config) ([]byte, any, error)
 }

@@ -493,10 +493,11 @@ func (s *FileStore) Edit(ctx context.Context, fn func(State) (map[string]Config,
 	return k.state, nil
 }
 
-// manyChanges is how many connectors a write changes before the TOML
-// connectors table is written again whole: each in-place edit makes a new
-// copy of the file, so editing thousands one by one (a host seeding a
-// store with Update) would take time that grows with their square.
+// manyChanges is how many connectors a write changes before a TOML file
+// is edited for all of them at once instead of one by one: each edit
+// makes a new copy of the file, so editing thousands one by one (a host
+// seeding a store with Update) would take time that grows with their
+// square.
 const manyChanges = 16
 
 // transform is the store's one write path, a read-modify-write of the

@@ -44,6 +44,30 @@ func TestFileStoreManyChangesKeepsOtherShapes(t *testing.T) {
 	}
 }
 
+// TestFileStoreManyChangesKeepsOtherBytes: an Update of more connectors
+// than are edited one by one leaves the bytes of the connectors it does
+// not change as they were: comments, quoting, number formats.
+func TestFileStoreManyChangesKeepsOtherBytes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	kept := "# Telegram: from @BotFather\n[connectors.telegram]\nbotToken = '123:ABC'  # keep this comment\nport = 0x1F90\n"
+	writeConfigFile(t, path, "# host\n[model]\nname = 'm'\n\n"+kept+"\n[connectors.old]\nv = 1\n", 0o600)
+	s := openFileStore(t, path)
+	err := s.Update(t.Context(), func(m map[string]Config) error {
+		delete(m, "old")
+		for i := range manyChanges + 1 {
+			m[fmt.Sprintf("c%02d", i)] = Config{"i": int64(i)}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := string(readConfigFile(t, path))
+	if !strings.HasPrefix(data, "# host\n[model]\nname = 'm'\n\n"+kept+"\n[connectors.c00]\ni = 0\n") || strings.Contains(data, "old") {
+		t.Errorf("file after the update:\n%s", data)
+	}
+}
+
 // TestFileStoreDeleteTakesItsComment: a delete takes the comment lines
 // directly above the connector's header, and no comment separated from
 // it by a blank line, such as the file's own header comment above the

@@ -71,21 +71,25 @@ func checkCarried(t *testing.T, d *Doc) {
 }
 
 // TestDocSetTable: the whole table set in one edit reads back as asked,
-// keeps every byte before the table, appends a table that was absent,
-// and writes entries outside the value model (dates, arrays of tables)
-// as the decoder read them.
+// keeps every byte before the table and of the entries it does not
+// change (comments, quoting, number formats, dates, arrays of tables),
+// and appends a table that was absent.
 func TestDocSetTable(t *testing.T) {
 	changes := map[string]map[string]any{
 		"a": {"v": int64(2)},
 		"b": {"token": "x", "nested": map[string]any{"f": 1.5}},
 		"c": nil,
 	}
-	for _, src := range []string{
-		"# host\n[model]\nname = \"local\"\n\n[connectors.a]\nv = 1 # one\n\n[other]\nk = true\n",
-		"# host\n[model]\nname = \"local\"\n",
-		"[connectors.c]\nx = 1\n[[connectors.d.accounts]]\nid = 1\n[connectors.e]\nday = 1979-05-27\n",
-		"",
+	for _, tc := range []struct{ src, kept string }{
+		{"# host\n[model]\nname = \"local\"\n\n[connectors.a]\nv = 1 # one\n\n[other]\nk = true\n", ""},
+		{"# host\n[model]\nname = \"local\"\n", ""},
+		{"[connectors.c]\nx = 1\n[[connectors.d.accounts]]\nid = 1\n[connectors.e]\nday = 1979-05-27\n",
+			"[[connectors.d.accounts]]\nid = 1\n[connectors.e]\nday = 1979-05-27\n"},
+		{"# Telegram\n[connectors.t]\ntoken = '1:A'  # kept\nport = 0x1F90\n\n[connectors.a]\nv = 1\n",
+			"# Telegram\n[connectors.t]\ntoken = '1:A'  # kept\nport = 0x1F90\n"},
+		{"", ""},
 	} {
+		src := tc.src
 		d, err := Parse([]byte(src))
 		if err != nil {
 			t.Fatal(err)
@@ -113,6 +117,9 @@ func TestDocSetTable(t *testing.T) {
 		checkCarried(t, next)
 		if before, _, _ := bytes.Cut([]byte(src), []byte("[connectors")); !bytes.HasPrefix(next.Bytes(), before) {
 			t.Errorf("%q: bytes before the table changed:\n%s", src, next.Bytes())
+		}
+		if !bytes.Contains(next.Bytes(), []byte(tc.kept)) {
+			t.Errorf("%q: the bytes of the entries not changed, %q, changed:\n%s", src, tc.kept, next.Bytes())
 		}
 	}
 }

@@ -114,8 +114,21 @@ func (ed *editor) merge(q []string, old, v map[string]any, ps []*expr) (bool, er
 		candidates = append(slices.Clone(ps), anchor.body...)
 		slices.SortFunc(candidates, func(a, b *expr) int { return a.start - b.start })
 	}
+	keys := slices.Sorted(maps.Keys(union(old, v)))
+	piecesOf := func(sub []string) []*expr { return pieces(candidates, sub) }
+	if len(keys) > 4 {
+		// Many keys (SetTable's): look each one's pieces up by key rather
+		// than scan all of them for each.
+		byKey := make(map[string][]*expr)
+		for _, e := range candidates {
+			if p := e.path(); len(p) > len(q) {
+				byKey[p[len(q)]] = append(byKey[p[len(q)]], e)
+			}
+		}
+		piecesOf = func(sub []string) []*expr { return pieces(byKey[sub[len(q)]], sub) }
+	}
 	var lines, sections []byte
-	for _, k := range slices.Sorted(maps.Keys(union(old, v))) {
+	for _, k := range keys {
 		ov, inOld := old[k]
 		nv, inNew := v[k]
 		if inOld && inNew && equal(ov, nv) {
@@ -124,7 +137,7 @@ func (ed *editor) merge(q []string, old, v map[string]any, ps []*expr) (bool, er
 		sub := append(q[:len(q):len(q)], k)
 		var err error
 		placed := false
-		if sp := pieces(candidates, sub); len(sp) > 0 {
+		if sp := piecesOf(sub); len(sp) > 0 {
 			if placed, err = ed.set(sub, ov, nv, sp); err != nil {
 				return false, err
 			}

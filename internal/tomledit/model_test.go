@@ -290,3 +290,74 @@ func mutate(r *rand.Rand, cfg map[string]any, depth int) map[string]any {
 	}
 	return m
 }
+
+// TestModelSetTable: SetTable of a random subset of the connectors, on
+// the documents of TestModel, reads back as expected and keeps the bytes
+// of every part it does not change, in order.
+func TestModelSetTable(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	names := []string{"telegram", "discord", "team/bot", "电报", "a.b"}
+	for doc := range 300 {
+		lay := layout(doc % 3)
+		parts, cfgs := randomDocument(r, lay, names)
+		src := []byte(join(parts))
+		changes := make(map[string]map[string]any)
+		for _, name := range names {
+			cur, present := cfgs[name]
+			switch k := r.IntN(6); {
+			case k < 2:
+			case k < 3:
+				changes[name] = nil
+			case k < 5 && present:
+				changes[name] = mutate(r, cur, 0)
+			default:
+				changes[name] = randomConfig(r, 0)
+			}
+		}
+		d, err := Parse(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		next, err := d.SetTable("connectors", changes)
+		if err != nil {
+			t.Fatalf("doc %d: SetTable: %v\nsrc:\n%s", doc, err, src)
+		}
+		out := next.Bytes()
+		want := maps.Clone(d.Value())
+		table, _ := want["connectors"].(map[string]any)
+		table = maps.Clone(table)
+		if table == nil {
+			table = make(map[string]any)
+		}
+		for name, cfg := range changes {
+			if cfg == nil {
+				delete(table, name)
+			} else {
+				table[name] = cfg
+			}
+		}
+		want["connectors"] = table
+		got := decodeForTest(t, out)
+		if len(table) == 0 {
+			if g, _ := got["connectors"].(map[string]any); len(g) == 0 {
+				delete(want, "connectors")
+				delete(got, "connectors")
+			}
+		}
+		if !equal(normalize(want), normalize(got)) {
+			t.Fatalf("doc %d: SetTable(%v) reads back as\n%v\nwant\n%v\nsrc:\n%s\nout:\n%s", doc, changes, got, want, src, out)
+		}
+		checkCarried(t, next)
+		rest := out
+		for _, p := range parts {
+			if _, changed := changes[p.name]; p.kind != host && changed {
+				continue
+			}
+			i := bytes.Index(rest, []byte(p.text))
+			if i < 0 {
+				t.Fatalf("doc %d: SetTable(%v) did not keep the bytes of a part it did not change, %q\nsrc:\n%s\nout:\n%s", doc, slices.Sorted(maps.Keys(changes)), p.text, src, out)
+			}
+			rest = rest[i+len(p.text):]
+		}
+	}
+}

@@ -125,11 +125,11 @@ func (d *Doc) Set(table, name string, cfg map[string]any) (*Doc, error) {
 // SetTable returns the document with the entries of changes set in its
 // top-level table (a nil config removes the entry), in one edit and one
 // check however many change, where a Set for each would edit and check
-// the document once for each. The table is written again as standard
-// sections where its first piece stood, so comments inside it are lost,
-// or appended at the end if it is absent; every byte outside it stays.
-// The configs are as for Set; the table's other entries are written as
-// the decoder read them.
+// the document once for each. Like Set, it changes only the bytes of the
+// entries it changes, placing new ones after the table's last section
+// (or in a new table at the end), and falls back to writing the whole
+// table again, as the decoder read it, only where the table's shape
+// leaves no other way. The configs are as for Set.
 func (d *Doc) SetTable(table string, changes map[string]map[string]any) (*Doc, error) {
 	j := &job{d: d, table: table}
 	if t, ok := d.value[table]; ok {
@@ -141,9 +141,14 @@ func (d *Doc) SetTable(table string, changes map[string]map[string]any) (*Doc, e
 	if j.next == nil {
 		j.next = make(map[string]any)
 	}
+	// The changed entries alone, before and after, for the merge.
+	old, next := make(map[string]any), make(map[string]any)
 	for name, cfg := range changes {
 		if !utf8.ValidString(name) {
 			return nil, errors.New("tomledit: entry name is not valid UTF-8")
+		}
+		if v, ok := j.old[name]; ok {
+			old[name] = v
 		}
 		if cfg == nil {
 			delete(j.next, name)
@@ -152,26 +157,39 @@ func (d *Doc) SetTable(table string, changes map[string]map[string]any) (*Doc, e
 		if err := validate(cfg, table+"."+name); err != nil {
 			return nil, fmt.Errorf("tomledit: %w", err)
 		}
-		j.next[name] = cfg
+		j.next[name], next[name] = cfg, cfg
 	}
 	if err := j.scan(); err != nil {
 		return nil, err
 	}
-	next, err := j.try(func(ed *editor) error {
-		if len(j.ps) > 0 {
-			return j.whole(ed)
-		}
-		text, err := appendSection(nil, []string{table}, j.next)
-		if err != nil {
+	q := []string{table}
+	res, err := j.try(func(ed *editor) error {
+		switch {
+		case len(j.ps) == 0:
+			text, err := appendSection(nil, q, j.next)
+			if err != nil {
+				return err
+			}
+			ed.insertSection(len(j.body), text)
+			return nil
+		case inline(j.ps):
+			_, err := ed.set(q, j.old, j.next, j.ps)
 			return err
 		}
-		ed.insertSection(len(j.body), text)
-		return nil
+		ok, err := ed.merge(q, old, next, j.ps)
+		if err == nil && !ok {
+			ed.changes = ed.changes[:0]
+			_, err = ed.rewrite(q, j.next, j.ps)
+		}
+		return err
 	}, false)
+	if errors.Is(err, ErrVerify) && len(j.ps) > 0 {
+		res, err = j.try(j.whole, false)
+	}
 	if err != nil && !errors.Is(err, ErrVerify) {
 		err = fmt.Errorf("tomledit: %w", err)
 	}
-	return next, err
+	return res, err
 }
 
 // A job is one edit of a Doc, with what each way of making it needs.
