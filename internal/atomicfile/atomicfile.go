@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // WriteFile replaces the file at path with data. It writes a temporary
@@ -80,10 +81,23 @@ func RemoveTemps(path string) {
 	if err != nil {
 		return
 	}
-	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(target), TempPattern(target)))
-	for _, f := range stale {
-		os.Remove(f)
+	dir := filepath.Dir(target)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if isTemp(e.Name(), filepath.Base(target)) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
 	}
+}
+
+// isTemp reports whether name is that of a temporary file of WriteFile
+// for the file named base: TempPattern with digits for its "*", as
+// os.CreateTemp makes them. The name is compared as it is, not as a
+// pattern, and the digits keep the temporary files of another file
+// (base "x.tmp-1", say) out.
+func isTemp(name, base string) bool {
+	rest, ok := strings.CutPrefix(name, "."+base+".tmp-")
+	return ok && rest != "" && strings.Trim(rest, "0123456789") == ""
 }
 
 // Resolve returns the file that a write to path replaces: path itself, or
