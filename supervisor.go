@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -69,9 +70,10 @@ type ConnectorStatus struct {
 // SupervisorOptions configures [NewSupervisor]. The zero value is a good
 // default.
 type SupervisorOptions struct {
-	// Replica names this process among those sharing the store. Two
-	// supervisors at once may not have one name. Empty means the host
-	// name and the process id, as "web-1-4242".
+	// Replica names this process among those sharing the store: 1 to
+	// 128 bytes of UTF-8 without control characters. Two supervisors at
+	// once may not have one name. Empty means the host name and the
+	// process id, as "web-1-4242".
 	Replica string
 
 	// Interval is how often the supervisor looks for connectors that no
@@ -112,10 +114,13 @@ const (
 // exactly one replica, the one holding its lease, with the guarantee the
 // store's leases give. Each replica takes free connectors up to its share
 // (the number of connectors over the number of live replicas, rounded
-// up), and hands one over per Interval while it runs more than its share,
-// or more than the share rounded down while another replica runs fewer;
-// so a replica that joins gets work, and the counts end within one of
-// each other. When a replica dies, its leases are freed (at once for
+// up), but only up to the share rounded down while another replica runs
+// fewer than that; it hands one over per Interval while it runs more
+// than its share, and one replica of those that run the most hands one
+// over while another runs fewer than the share rounded down. So a
+// replica that joins gets work, and the counts end within one of each
+// other. A replica counts once it has read the store: one that cannot
+// (a wrong key) takes no share. When a replica dies, its leases are freed (at once for
 // FileStore; when they expire for pgstore) and the others take its
 // connectors within an Interval. A replica that stops cleanly releases
 // its leases at once. Status, read from the leases, is the same on every
@@ -165,16 +170,16 @@ const callTimeout = 5 * time.Second
 // Run supervises until ctx ends, then stops every connector it runs,
 // waits for their run functions to return, releases its leases and
 // returns nil. It returns an error only if it cannot start: it is running
-// already, its replica name is not 1 to 128 bytes of UTF-8, or another
-// supervisor has held that name for 20 Intervals.
+// already, its replica name is not 1 to 128 bytes of UTF-8 without control
+// characters, or another supervisor has held that name for 20 Intervals.
 //
 // A store that fails (a file that does not parse, a database that is
 // down) is retried every Interval, with a warning, while the connectors
 // already running go on. So is a store that cannot lend leases for good
 // (a FileStore in a read-only directory): nothing runs meanwhile.
 func (s *Supervisor) Run(ctx context.Context) error {
-	if r := s.opts.Replica; len(r) > 128 || !utf8.ValidString(r) {
-		return fmt.Errorf("connectors: replica name must be 1 to 128 bytes of UTF-8")
+	if r := s.opts.Replica; len(r) > 128 || !utf8.ValidString(r) || strings.ContainsFunc(r, unicode.IsControl) {
+		return errors.New("connectors: replica name must be 1 to 128 bytes of UTF-8 without control characters")
 	}
 	s.mu.Lock()
 	if s.running {
@@ -347,6 +352,17 @@ func (l *loop) reconcile(ctx context.Context) {
 			if ctx.Err() == nil {
 				log.Warn("supervisor: cannot list connectors; retrying", "err", err)
 			}
+			// A replica that cannot read the store (a wrong sealing key,
+			// say) can run nothing: it must not count among the replicas,
+			// or the others would keep their shares of the connectors
+			// for it and leave the rest unrun. It joins again once it
+			// reads.
+			if l.member != nil {
+				callCtx, cancel := context.WithTimeout(ctx, callTimeout)
+				l.member.Release(callCtx)
+				cancel()
+				l.member = nil
+			}
 			return
 		}
 		l.cfgs = all
@@ -390,13 +406,31 @@ func (l *loop) reconcile(ctx context.Context) {
 	}
 	share := (len(l.cfgs) + len(held) - 1) / len(held)
 	floor := len(l.cfgs) / len(held)
-	if n := len(l.owned); n > 0 && (n > share || n > floor && slices.Min(slices.Collect(maps.Values(held))) < floor) {
+	counts := slices.Collect(maps.Values(held))
+	fewest, most := slices.Min(counts), slices.Max(counts)
+	// For a replica short of the floor, one replica hands one over: of
+	// those that run the most, the last by name, so that no two give one
+	// up for it at once.
+	giver := ""
+	for r, n := range held {
+		if n == most && r > giver {
+			giver = r
+		}
+	}
+	if n := len(l.owned); n > 0 && (n > share || n > floor && fewest < floor && giver == l.s.opts.Replica) {
 		name := slices.Max(slices.Collect(maps.Keys(l.owned)))
 		log.Debug("supervisor: handing over", "connector", name, "share", share)
 		l.drop(name)
 	}
+	// Free connectors are taken up to the share, but only up to the floor
+	// while a replica runs fewer: what is handed over goes to the replica
+	// short of it, not back to the one that handed it over.
+	target := share
+	if fewest < floor {
+		target = floor
+	}
 	for _, name := range slices.Sorted(maps.Keys(l.cfgs)) {
-		if len(l.owned) >= share {
+		if len(l.owned) >= target {
 			break
 		}
 		if _, held := leases[connectorLease+name]; held || l.owned[name] != nil {

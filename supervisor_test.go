@@ -303,6 +303,88 @@ func TestSupervisorReplicas(t *testing.T) {
 	}
 }
 
+// TestSupervisorJoinSettles: a replica that joins replicas running their
+// shares gets work, and the hand-over settles, even with run functions
+// that take several Intervals to stop: the connector handed over goes to
+// the replica short of its floor, not back to the one that gave it up
+// (which, with a tick queued while it waited for the stop, took it back
+// at once, for ever).
+func TestSupervisorJoinSettles(t *testing.T) {
+	ctx := t.Context()
+	store := &connectors.MemoryStore{}
+	for i := range 4 {
+		store.Put(ctx, fmt.Sprintf("c%d", i), connectors.Config{"n": int64(i)})
+	}
+	const interval = 50 * time.Millisecond
+	r := newRuns(t)
+	slow := func(replica string) connectors.RunFunc {
+		run := r.run(replica)
+		return func(ctx context.Context, name string, cfg connectors.Config) error {
+			err := run(ctx, name, cfg)
+			time.Sleep(3 * interval) // a graceful stop: closing a session
+			return err
+		}
+	}
+	opts := func(name string) connectors.SupervisorOptions {
+		return connectors.SupervisorOptions{Replica: name, Interval: interval, MinBackoff: 10 * time.Millisecond}
+	}
+	count := func() map[string]int {
+		per := map[string]int{}
+		for _, rep := range r.where() {
+			per[rep]++
+		}
+		return per
+	}
+	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, slow("a"), opts("a")))()
+	waitFor(t, "a running all four", func() bool { return count()["a"] == 4 })
+	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, slow("b"), opts("b")))()
+	waitFor(t, "a and b running two each", func() bool { c := count(); return c["a"] == 2 && c["b"] == 2 })
+	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, slow("c"), opts("c")))()
+	waitFor(t, "c running one, all four running", func() bool {
+		c := count()
+		return c["c"] == 1 && c["a"]+c["b"]+c["c"] == 4
+	})
+	for len(r.changed) > 0 {
+		<-r.changed
+	}
+	r.quiet(20 * interval)
+}
+
+// TestSupervisorUnreadableReplica: a replica that cannot read the store
+// (a wrong sealing key, say) does not count among the replicas, so the
+// others run every connector instead of keeping a share for it.
+func TestSupervisorUnreadableReplica(t *testing.T) {
+	ctx := t.Context()
+	store := &connectors.MemoryStore{}
+	for i := range 4 {
+		store.Put(ctx, fmt.Sprintf("c%d", i), connectors.Config{"n": int64(i)})
+	}
+	r := newRuns(t)
+	opts := func(name string) connectors.SupervisorOptions {
+		return connectors.SupervisorOptions{Replica: name, Interval: 20 * time.Millisecond, MinBackoff: 10 * time.Millisecond}
+	}
+	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, r.run("a"), opts("a")))()
+	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, r.run("b"), opts("b")))()
+	waitFor(t, "four running", func() bool { return len(r.where()) == 4 })
+	defer startSupervisor(t, ctx, connectors.NewSupervisor(unreadable{store}, r.run("c"), opts("c")))()
+	time.Sleep(200 * time.Millisecond)
+	waitFor(t, "four running on a and b", func() bool { return len(r.where()) == 4 })
+	leases, err := store.Leases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := leases["replica/c"]; ok {
+		t.Errorf("the replica that cannot read the store holds its replica lease")
+	}
+}
+
+// unreadable is a store whose List fails, and whose leases work.
+type unreadable struct{ *connectors.MemoryStore }
+
+func (unreadable) List(context.Context) (map[string]connectors.Config, error) {
+	return nil, connectors.ErrUnavailable
+}
+
 func TestSupervisorReplicaNameInUse(t *testing.T) {
 	ctx := t.Context()
 	store := &connectors.MemoryStore{}
@@ -312,6 +394,18 @@ func TestSupervisorReplicaNameInUse(t *testing.T) {
 	sup := connectors.NewSupervisor(store, newRuns(t).run("r1"), connectors.SupervisorOptions{Replica: "r1", Interval: 10 * time.Millisecond})
 	if err := sup.Run(ctx); err == nil || !strings.Contains(err.Error(), `"r1" is in use`) {
 		t.Fatalf("Run with its name held: %v", err)
+	}
+}
+
+// TestSupervisorBadReplicaName: Run refuses a replica name that no store
+// need hold (a NUL byte, which PostgreSQL's text refuses, would otherwise
+// be retried as an unavailable store for ever).
+func TestSupervisorBadReplicaName(t *testing.T) {
+	for _, name := range []string{"web\x001", "a\nb", strings.Repeat("r", 129), "\xff"} {
+		sup := connectors.NewSupervisor(&connectors.MemoryStore{}, newRuns(t).run(name), connectors.SupervisorOptions{Replica: name})
+		if err := sup.Run(t.Context()); err == nil || !strings.Contains(err.Error(), "replica name must be") {
+			t.Errorf("Run with replica name %q: %v", name, err)
+		}
 	}
 }
 
