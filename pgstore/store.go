@@ -7,13 +7,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/connectorkit/connectors"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -101,13 +104,32 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts Options) (*Store, error) 
 	return s, nil
 }
 
+// parseError is the error of a database URL that does not parse: what is
+// wrong with it, without its text or any quoted piece of it. pgx masks
+// the password in the text only where it can tell where the password is,
+// which in a malformed URL it cannot always, and its reasons quote the
+// piece they refuse, which can be the password.
+func parseError(err error) error {
+	var pe *pgconn.ParseConfigError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("pgstore: cannot parse the database URL: %s", quoted.ReplaceAllString(err.Error(), `"…"`))
+	}
+	quiet := *pe
+	quiet.ConnString = ""
+	msg := strings.TrimPrefix(quiet.Error(), "cannot parse ``: ") // what is wrong (inner reason)
+	return errors.New("pgstore: cannot parse the database URL: " + quoted.ReplaceAllString(msg, `"…"`))
+}
+
+// quoted matches a Go-quoted string in an error message.
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
 // Open connects to the database at url (a PostgreSQL URL or key=value
 // string, as pgxpool.ParseConfig reads it), runs Migrate and returns New's
 // store, which owns the pool: Close closes it.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: %w", err) // pgx takes the password out, as best it can
+		return nil, parseError(err)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -254,3 +254,33 @@ func (p *proxy) silence() {
 		l.frozen.Store(true)
 	}
 }
+
+// TestOpenErrorHidesPassword: the error of a database URL that does not
+// parse says what is wrong without any of the password, however the URL
+// is malformed (pgx's own masking misses a password written "password =
+// x" or one holding '@').
+func TestOpenErrorHidesPassword(t *testing.T) {
+	const pw = "Hunter2SecretPw"
+	for _, dsn := range []string{
+		"host=127.0.0.1 password=" + pw + " sslmode=bogus",
+		"host=127.0.0.1 password = " + pw + " sslmode=bogus",
+		"host=127.0.0.1 password='" + pw + " x' sslmode=bogus",
+		`host=127.0.0.1 password='a\'` + pw + `' sslmode=bogus`,
+		"postgres://u:" + pw + "@127.0.0.1/db?sslmode=bogus",
+		"postgres://u:p:" + pw + "@127.0.0.1/db?sslmode=bogus",
+		"postgres://u:" + pw + "@127.0.0.1/d%zzb",
+		"postgres://u:p@" + pw + "@127.0.0.1/d%zzb",
+		"postgres://u:" + pw + "@127.0.0.1/db?pool_max_conns=x",
+		"postgres://u:" + pw + "%zz@127.0.0.1/db",
+		"postgres://u:p@127.0.0.1/db?pool_max_conns=" + pw,
+	} {
+		_, err := Open(t.Context(), dsn, Options{Plaintext: true})
+		if err == nil {
+			t.Errorf("Open(%q) succeeded", dsn)
+			continue
+		}
+		if strings.Contains(err.Error(), pw[:6]) {
+			t.Errorf("Open's error holds the password: %v", err)
+		}
+	}
+}
