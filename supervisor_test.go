@@ -116,6 +116,23 @@ func checkGoroutines(t *testing.T) {
 	})
 }
 
+// storeOf returns a MemoryStore holding n connectors, c0 to c<n-1>.
+func storeOf(t *testing.T, n int) *connectors.MemoryStore {
+	store := &connectors.MemoryStore{}
+	for i := range n {
+		if err := store.Put(t.Context(), fmt.Sprintf("c%d", i), connectors.Config{"n": int64(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return store
+}
+
+// fastOptions are the options of replica for a test: interval, and a
+// short backoff.
+func fastOptions(replica string, interval time.Duration) connectors.SupervisorOptions {
+	return connectors.SupervisorOptions{Replica: replica, Interval: interval, MinBackoff: 10 * time.Millisecond}
+}
+
 func startSupervisor(t *testing.T, ctx context.Context, sup *connectors.Supervisor) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -217,14 +234,9 @@ func TestSupervisorBackoff(t *testing.T) {
 func TestSupervisorReplicas(t *testing.T) {
 	checkGoroutines(t)
 	ctx := t.Context()
-	store := &connectors.MemoryStore{}
-	for i := range 7 {
-		store.Put(ctx, fmt.Sprintf("c%d", i), connectors.Config{"n": int64(i)})
-	}
+	store := storeOf(t, 7)
 	r := newRuns(t)
-	opts := func(name string) connectors.SupervisorOptions {
-		return connectors.SupervisorOptions{Replica: name, Interval: 20 * time.Millisecond, MinBackoff: 10 * time.Millisecond}
-	}
+	opts := func(name string) connectors.SupervisorOptions { return fastOptions(name, 20*time.Millisecond) }
 	sups := map[string]*connectors.Supervisor{}
 	stops := map[string]func(){}
 	for _, name := range []string{"r1", "r2", "r3"} {
@@ -311,10 +323,7 @@ func TestSupervisorReplicas(t *testing.T) {
 // at once, for ever).
 func TestSupervisorJoinSettles(t *testing.T) {
 	ctx := t.Context()
-	store := &connectors.MemoryStore{}
-	for i := range 4 {
-		store.Put(ctx, fmt.Sprintf("c%d", i), connectors.Config{"n": int64(i)})
-	}
+	store := storeOf(t, 4)
 	const interval = 50 * time.Millisecond
 	r := newRuns(t)
 	slow := func(replica string) connectors.RunFunc {
@@ -325,9 +334,7 @@ func TestSupervisorJoinSettles(t *testing.T) {
 			return err
 		}
 	}
-	opts := func(name string) connectors.SupervisorOptions {
-		return connectors.SupervisorOptions{Replica: name, Interval: interval, MinBackoff: 10 * time.Millisecond}
-	}
+	opts := func(name string) connectors.SupervisorOptions { return fastOptions(name, interval) }
 	count := func() map[string]int {
 		per := map[string]int{}
 		for _, rep := range r.where() {
@@ -355,14 +362,9 @@ func TestSupervisorJoinSettles(t *testing.T) {
 // others run every connector instead of keeping a share for it.
 func TestSupervisorUnreadableReplica(t *testing.T) {
 	ctx := t.Context()
-	store := &connectors.MemoryStore{}
-	for i := range 4 {
-		store.Put(ctx, fmt.Sprintf("c%d", i), connectors.Config{"n": int64(i)})
-	}
+	store := storeOf(t, 4)
 	r := newRuns(t)
-	opts := func(name string) connectors.SupervisorOptions {
-		return connectors.SupervisorOptions{Replica: name, Interval: 20 * time.Millisecond, MinBackoff: 10 * time.Millisecond}
-	}
+	opts := func(name string) connectors.SupervisorOptions { return fastOptions(name, 20*time.Millisecond) }
 	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, r.run("a"), opts("a")))()
 	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, r.run("b"), opts("b")))()
 	waitFor(t, "four running", func() bool { return len(r.where()) == 4 })
