@@ -1,6 +1,7 @@
-// This file holds the local check of a precise edit: a proof that the
+// This file holds the local checks of a precise edit: proofs that the
 // edited document reads as it should from a decode of the edited lines
-// alone, so that an edit of one entry costs what the entry does, not
+// alone (checkLocal), or of the new values alone (checkValues), so that
+// an edit of one entry costs what the entry, or the change, does, not
 // what the whole document does.
 
 package tomledit
@@ -8,6 +9,8 @@ package tomledit
 import (
 	"bytes"
 	"maps"
+	"slices"
+	"sort"
 )
 
 // checkLocal returns the Doc of out, the result of the precise edit ed,
@@ -192,6 +195,144 @@ func spliceExprs(exprs []*expr, i, k int, lines []*expr, lo, delta int) []*expr 
 	// A header's body is the key/values after it, now at the same place
 	// in out: point it there, rather than at the old ones.
 	for x := len(out) - len(after); x < len(out); x++ {
+		if c := out[x]; c.header {
+			c.body = out[x+1 : x+1+len(c.body) : x+1+len(c.body)]
+		}
+	}
+	return out
+}
+
+// checkValues returns the Doc of out, the result of the precise edit ed,
+// if every change of ed replaced the value of one of the entry's
+// key/values with a value on one line, and each new value reads alone as
+// the one it should; otherwise nil, and the caller checks otherwise.
+// It is the common edit (a dashboard changes a field or two) made cheap:
+// the decode is of the new values alone, not of the entry's lines.
+//
+// The argument: the parser put each replaced range exactly around a
+// key/value's value, so what comes after it on the line is blanks, a
+// comment or the line break. A text that decodes alone as "v = text" to
+// one key is one whole value, and stays so before those bytes; so the
+// key/value now means the key with the text's value, and nothing else in
+// the document changes meaning. The entry then is the old one with those
+// values replaced, which must equal the config asked for.
+func (j *job) checkValues(ed *editor, out []byte) *Doc {
+	if j.cfg == nil || len(ed.changes) == 0 {
+		return nil
+	}
+	cs := slices.SortedFunc(slices.Values(ed.changes), func(a, b change) int { return a.start - b.start })
+	entry, _ := j.old[j.name].(map[string]any)
+	got := clonePath(entry) // the entry as the document now reads
+	at := make([]int, len(cs))
+	for n, c := range cs {
+		// The expression the change starts in: the last to start at or
+		// before it.
+		i := sort.Search(len(j.exprs), func(i int) bool { return j.exprs[i].start > c.start }) - 1
+		if i < 0 || bytes.IndexByte(c.text, '\n') >= 0 {
+			return nil
+		}
+		e := j.exprs[i]
+		if e.header || e.valStart != c.start || e.valEnd != c.end {
+			return nil
+		}
+		path := e.path()
+		if len(path) < 3 || !hasPrefix(path, []string{j.table, j.name}) {
+			return nil
+		}
+		v, err := decode(append([]byte("v = "), c.text...))
+		if err != nil || len(v) != 1 || v["v"] == nil || !setPath(got, path[2:], v["v"]) {
+			return nil
+		}
+		at[n] = i
+	}
+	if !equal(got, j.cfg) {
+		return nil
+	}
+	// Outside the changes, out is the document as it was; say so rather
+	// than rely on it, as the argument rests on it.
+	pos, delta := 0, 0
+	for _, c := range cs {
+		if !bytes.Equal(out[pos+delta:c.start+delta], j.body[pos:c.start]) ||
+			!bytes.Equal(out[c.start+delta:c.start+delta+len(c.text)], c.text) {
+			return nil
+		}
+		pos, delta = c.end, delta+len(c.text)-(c.end-c.start)
+	}
+	if !bytes.Equal(out[pos+delta:], j.body[pos:]) {
+		return nil
+	}
+	value := maps.Clone(j.d.value)
+	j.next[j.name] = got
+	value[j.table] = j.next
+	if j.hasBOM {
+		out = append(bom[:len(bom):len(bom)], out...)
+	}
+	return newDoc(out, value, movedExprs(j.exprs, at, cs))
+}
+
+// clonePath returns a copy of m in which every table is a copy too, so
+// that setPath can change it; arrays and other values are shared.
+func clonePath(m map[string]any) map[string]any {
+	c := maps.Clone(m)
+	for k, v := range c {
+		if t, ok := v.(map[string]any); ok {
+			c[k] = clonePath(t)
+		}
+	}
+	return c
+}
+
+// setPath sets the value at path under m, reporting false if a table on
+// the way is missing or a value is not there to replace.
+func setPath(m map[string]any, path []string, v any) bool {
+	for _, k := range path[:len(path)-1] {
+		t, ok := m[k].(map[string]any)
+		if !ok {
+			return false
+		}
+		m = t
+	}
+	k := path[len(path)-1]
+	if _, ok := m[k]; !ok {
+		return false
+	}
+	m[k] = v
+	return true
+}
+
+// movedExprs returns the expressions of the document after the changes
+// cs, sorted, replaced the values of exprs[at[n]]: those before the
+// section of the first as they are, and from its header on copies with
+// their positions moved (a header's body pointing at the copies). exprs
+// is not changed.
+func movedExprs(exprs []*expr, at []int, cs []change) []*expr {
+	first := at[0]
+	for first > 0 && !exprs[first].header {
+		first--
+	}
+	out := make([]*expr, 0, len(exprs))
+	out = append(out, exprs[:first]...)
+	copies := make([]expr, len(exprs)-first)
+	delta, n := 0, 0
+	for x, e := range exprs[first:] {
+		c := &copies[x]
+		*c = *e
+		if x > 0 {
+			c.prevEnd = copies[x-1].end
+		}
+		c.start += delta
+		if !c.header {
+			c.valStart += delta
+			if n < len(at) && at[n] == first+x {
+				delta += len(cs[n].text) - (cs[n].end - cs[n].start)
+				n++
+			}
+			c.valEnd += delta
+		}
+		c.end += delta
+		out = append(out, c)
+	}
+	for x := first; x < len(out); x++ {
 		if c := out[x]; c.header {
 			c.body = out[x+1 : x+1+len(c.body) : x+1+len(c.body)]
 		}

@@ -86,7 +86,7 @@ func FuzzSet(f *testing.F) {
 		checkDoc(t, src, out, table, name, cfg)
 		// The local check, where it accepts, must agree with a decode of
 		// the whole result, and carry its value and expressions.
-		if d := setLocal(t, src, table, name, cfg); d != nil {
+		if d, _ := setLocal(t, src, table, name, cfg); d != nil {
 			checkDoc(t, src, d.Bytes(), table, name, cfg)
 			checkCarried(t, d)
 		}

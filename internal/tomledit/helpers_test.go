@@ -36,29 +36,33 @@ func mustSet(t *testing.T, src []byte, table, name string, cfg map[string]any) [
 	return out
 }
 
-// setLocal makes the precise edit of Set and returns its result if the
-// local check accepts it, nil if the check declines (or Set has nothing
-// to do). It lets a test hold the local check to a decode of the whole
-// result, which Set skips when the check accepts.
-func setLocal(t *testing.T, src []byte, table, name string, cfg map[string]any) *Doc {
+// setLocal makes the precise edit of Set and returns its result if a
+// local check (checkValues, else checkLocal) accepts it, nil if both
+// decline (or Set has nothing to do); values reports whether checkValues
+// accepted it. It lets a test hold the local checks to a decode of the
+// whole result, which Set skips when one accepts.
+func setLocal(t *testing.T, src []byte, table, name string, cfg map[string]any) (d *Doc, values bool) {
 	t.Helper()
 	d, err := Parse(src)
 	if err != nil {
-		return nil
+		return nil, false
 	}
 	j, err := newJob(d, table, name, cfg)
 	if err != nil || j == nil {
-		return nil
+		return nil, false
 	}
 	ed := &editor{src: j.body, crlf: j.crlf}
 	if err := j.precise(ed); err != nil {
-		return nil
+		return nil, false
 	}
 	out, err := ed.apply()
 	if err != nil {
-		return nil
+		return nil, false
 	}
-	return j.checkLocal(ed, out)
+	if d := j.checkValues(ed, out); d != nil {
+		return d, true
+	}
+	return j.checkLocal(ed, out), false
 }
 
 // checkDoc checks that out decodes to src's document with table.name set

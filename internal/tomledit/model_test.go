@@ -43,7 +43,7 @@ func TestModel(t *testing.T) {
 	// How many edits of sections the local check judged, of how many:
 	// it must judge most, or it is not what these tests hold to the
 	// decoder.
-	local, sectionEdits := 0, 0
+	local, values, sectionEdits := 0, 0, 0
 	for doc := range 120 {
 		lay := layout(doc % 3)
 		parts, cfgs := randomDocument(r, lay, names)
@@ -65,8 +65,12 @@ func TestModel(t *testing.T) {
 			out := mustSet(t, src, "connectors", name, cfg)
 			if lay == sectionsLayout && !bytes.Equal(out, src) {
 				sectionEdits++
-				if d := setLocal(t, src, "connectors", name, cfg); d != nil {
+				if d, byValues := setLocal(t, src, "connectors", name, cfg); d != nil {
 					local++
+					if byValues {
+						values++
+					}
+					checkCarried(t, d)
 					if !bytes.Equal(d.Bytes(), out) {
 						t.Fatalf("doc %d op %d: the local check passed other bytes than Set returns:\n%s\n=>\n%s", doc, op, out, d.Bytes())
 					}
@@ -83,6 +87,15 @@ func TestModel(t *testing.T) {
 			if i < 0 {
 				i = addIndex(parts, lay)
 				parts = slices.Insert(parts, i, part{kind: section, name: name})
+				// A new section goes right after the last one's last line:
+				// blank lines that ended the part before now end the new one.
+				if i > 0 && parts[i-1].kind == section {
+					blank := strings.TrimRight(parts[i-1].text, "\n")
+					if blank != "" && strings.HasPrefix(string(out), join(parts[:i-1])+blank+"\n") {
+						blank += "\n"
+					}
+					parts[i-1].text = blank
+				}
 			}
 			prefix, suffix := join(parts[:i]), join(parts[i+1:])
 			if !strings.HasPrefix(string(out), prefix) || !strings.HasSuffix(string(out), suffix) || len(out) < len(prefix)+len(suffix) {
@@ -97,7 +110,10 @@ func TestModel(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("the local check judged %d of %d edits of sections", local, sectionEdits)
+	t.Logf("the local checks judged %d of %d edits of sections, %d by their values alone", local, sectionEdits, values)
+	if values < sectionEdits/20 {
+		t.Errorf("the check of values alone judged only %d of %d edits of sections", values, sectionEdits)
+	}
 	if local < sectionEdits*9/10 {
 		t.Errorf("the local check judged only %d of %d edits of sections", local, sectionEdits)
 	}
@@ -269,22 +285,27 @@ func randomValue(r *rand.Rand, depth int) any {
 }
 
 // mutate returns a copy of cfg with one change somewhere in it: a key
-// set, a key removed, or a change inside a nested table.
+// set, a key removed, a value that is not a table replaced by a leaf (the
+// commonest edit), or a change inside a nested table.
 func mutate(r *rand.Rand, cfg map[string]any, depth int) map[string]any {
 	m := maps.Clone(cfg)
 	keys := slices.Sorted(maps.Keys(m))
-	var sub []string
+	var sub, leaves []string
 	for _, k := range keys {
 		if _, ok := m[k].(map[string]any); ok {
 			sub = append(sub, k)
+		} else {
+			leaves = append(leaves, k)
 		}
 	}
-	switch k := r.IntN(3); {
+	switch k := r.IntN(4); {
 	case k == 0 && len(sub) > 0:
 		s := sub[r.IntN(len(sub))]
 		m[s] = mutate(r, m[s].(map[string]any), depth+1)
 	case k == 1 && len(keys) > 0:
 		delete(m, keys[r.IntN(len(keys))])
+	case k == 2 && len(leaves) > 0:
+		m[leaves[r.IntN(len(leaves))]] = randomValue(r, 3)
 	default:
 		m[randomKey(r)] = randomValue(r, depth+1)
 	}

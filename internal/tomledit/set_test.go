@@ -766,3 +766,51 @@ func TestSetErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckValues: the check of values alone accepts an edit that
+// replaces values by texts that read alone as the values asked for, with
+// the right value and positions carried, and declines every other edit.
+func TestCheckValues(t *testing.T) {
+	const src = "# c\n[connectors.a]\nx = 1 # one\ny = 'k'\n\n[connectors.a.sub]\nz = true\n[other]\nw = 0\n"
+	cfg := map[string]any{"x": int64(2), "y": "k", "sub": map[string]any{"z": false}}
+	at := func(s string) int { return strings.Index(src, s) }
+	tests := []struct {
+		name    string
+		changes []change
+		ok      bool
+	}{
+		{"two values", []change{{at("1 #"), at("1 #") + 1, []byte("2")}, {at("true"), at("true") + 4, []byte("false")}}, true},
+		{"a wrong value", []change{{at("1 #"), at("1 #") + 1, []byte("3")}, {at("true"), at("true") + 4, []byte("false")}}, false},
+		{"a string for a number", []change{{at("1 #"), at("1 #") + 1, []byte(`"2"`)}, {at("true"), at("true") + 4, []byte("false")}}, false},
+		{"one change missing", []change{{at("1 #"), at("1 #") + 1, []byte("2")}}, false},
+		{"more than a value", []change{{at("1 #"), at("1 #") + 1, []byte("2 z = 5")}, {at("true"), at("true") + 4, []byte("false")}}, false},
+		{"a second line", []change{{at("1 #"), at("1 #") + 1, []byte("2\nq = 1")}, {at("true"), at("true") + 4, []byte("false")}}, false},
+		{"not the whole value", []change{{at("1 #"), at("1 #"), []byte("2")}, {at("true"), at("true") + 4, []byte("false")}}, false},
+		{"a key, not a value", []change{{at("x ="), at("x =") + 1, []byte("2")}, {at("true"), at("true") + 4, []byte("false")}}, false},
+		{"outside the entry", []change{{at("0\n"), at("0\n") + 1, []byte("2")}}, false},
+	}
+	for _, tc := range tests {
+		d, err := Parse([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := newJob(d, "connectors", "a", cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ed := &editor{src: j.body, changes: tc.changes}
+		out, err := ed.apply()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := j.checkValues(ed, out)
+		if (got != nil) != tc.ok {
+			t.Errorf("%s: checkValues accepted: %v, want %v", tc.name, got != nil, tc.ok)
+			continue
+		}
+		if got != nil {
+			checkCarried(t, got)
+			checkDoc(t, []byte(src), got.Bytes(), "connectors", "a", cfg)
+		}
+	}
+}

@@ -271,6 +271,9 @@ func (j *job) try(plan func(ed *editor) error, local bool) (*Doc, error) {
 		return nil, err
 	}
 	if local {
+		if d := j.checkValues(ed, out); d != nil {
+			return d, nil
+		}
 		if d := j.checkLocal(ed, out); d != nil {
 			return d, nil
 		}
