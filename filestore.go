@@ -89,7 +89,10 @@ type FileOptions struct {
 // Reads see the file as it is now, cheaply: a file whose size,
 // modification time and identity are unchanged is not read again, except
 // shortly after a change, when coarse file system clocks could hide an
-// edit and the bytes are compared. The revision (see [Versioned]) is a
+// edit and the bytes are compared. A file changed in place (an editor
+// that empties it, then writes it) is read once it has been still for
+// 100ms, or for a second if it was emptied, so that neither a read nor a
+// write takes a half-saved file for the host's. The revision (see [Versioned]) is a
 // digest of the file's bytes, so every store on the same file agrees on
 // it. Watch notices changes by other processes and by hand within the
 // poll interval.
@@ -266,6 +269,9 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	if k != nil && sameFile(k.fi, fi) && (fi == nil || k.readAt.Sub(fi.ModTime()) > racyWindow(fi.ModTime())) {
 		return k, nil
 	}
+	if k != nil && k.fi != nil && fi != nil && !sameFile(k.fi, fi) && os.SameFile(k.fi, fi) {
+		s.settle(fi, len(k.data) > 0) // changed in place
+	}
 	data, fi, err := s.read()
 	if err != nil {
 		return nil, err
@@ -281,6 +287,43 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	}
 	s.setKnownLocked(&fileState{state: State{Revision: revision(data), Connectors: m}, fi: fi, data: data, parsed: parsed, broken: broken, readAt: now})
 	return s.known, nil
+}
+
+// settleTime is how long a file changed in place must have been still
+// before it is read: an editor that saves in place (nano, `cat >`)
+// empties the file and then writes it, and a read in between would take
+// it for empty or cut short, report its connectors removed, and let a
+// write replace the host's whole file with what it read. A file found
+// empty where there were bytes waits for emptySettleTime, as emptying a
+// config file on purpose is rare and a write over a half-saved one loses
+// everything. A file replaced by a rename (an editor's atomic save,
+// another store's write) is whole and read at once.
+const (
+	settleTime      = 100 * time.Millisecond
+	emptySettleTime = time.Second
+)
+
+// settle waits, with s.mu held, until the file changed in place (fi is
+// its stat) has been still for settleTime (emptySettleTime if it is
+// empty and had bytes before), or has been replaced.
+func (s *FileStore) settle(fi fs.FileInfo, hadBytes bool) {
+	deadline := time.Now().Add(emptySettleTime)
+	for fi != nil {
+		still := settleTime
+		if fi.Size() == 0 && hadBytes {
+			still = emptySettleTime
+		}
+		age := time.Since(fi.ModTime())
+		if age >= still || !time.Now().Before(deadline) {
+			return
+		}
+		time.Sleep(min(still-age, time.Until(deadline), 10*time.Millisecond))
+		next, err := s.stat()
+		if err != nil || next == nil || !os.SameFile(fi, next) {
+			return // gone or replaced: read what is there
+		}
+		fi = next
+	}
 }
 
 // setKnownLocked records k as the file's state and tells watchers what
