@@ -174,6 +174,14 @@ func TestTokenTrimmed(t *testing.T) {
 	if rec := do(t, h, "GET", "/", "", map[string]string{"Authorization": "Bearer sekret"}); rec.Code != http.StatusOK {
 		t.Fatalf("GET with the trimmed token: %d", rec.Code)
 	}
+	// A token of white space only (an empty line from a file) refuses
+	// every request rather than none.
+	h = NewHandler(&MemoryStore{}, HandlerOptions{Token: " \n"})
+	for _, hdr := range []map[string]string{nil, {"X-Api-Key": " "}, {"Authorization": "Bearer "}, {"Authorization": "Bearer \n"}} {
+		if rec := do(t, h, "GET", "/", "", hdr); rec.Code != http.StatusUnauthorized {
+			t.Errorf("GET with %q and a blank token set: %d, want 401", hdr, rec.Code)
+		}
+	}
 }
 
 // TestHeadersNotShared: a middleware that edits a header value in place

@@ -5,6 +5,7 @@ package connectors
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"log/slog"
 	"slices"
@@ -49,6 +50,12 @@ type Event struct {
 // String returns the connector's name and what happened to it, such as
 // "telegram updated".
 func (e Event) String() string { return e.Name + " " + e.Op.String() }
+
+// GoString implements [fmt.GoStringer], for %#v: the name and the
+// change, with the config left out, as it may hold secrets.
+func (e Event) GoString() string {
+	return fmt.Sprintf("connectors.Event{Name:%q, Op:%s, Config:(%d keys)}", e.Name, e.Op, len(e.Config))
+}
 
 // LogValue implements [slog.LogValuer]: the name and the change, no values.
 func (e Event) LogValue() slog.Value {

@@ -255,7 +255,7 @@ func TestEventShowsNoValue(t *testing.T) {
 	var logs bytes.Buffer
 	slog.New(slog.NewTextHandler(&logs, nil)).Info("changed", "event", e)
 	for name, text := range map[string]string{
-		"String": e.String(), "%v": fmt.Sprintf("%v", e), "%+v": fmt.Sprintf("%+v", e), "slog": logs.String(),
+		"String": e.String(), "%v": fmt.Sprintf("%v", e), "%+v": fmt.Sprintf("%+v", e), "%#v": fmt.Sprintf("%#v", e), "slog": logs.String(),
 	} {
 		if strings.Contains(text, "SECRETVALUE") || !strings.Contains(text, "telegram") {
 			t.Errorf("%s = %q", name, text)

@@ -47,7 +47,8 @@ type HandlerOptions struct {
 	// Token, if set, is required on every request, as "Authorization:
 	// Bearer <Token>" or "X-Api-Key: <Token>"; a request without it is
 	// answered 401. Surrounding white space (a newline from a file or an
-	// environment variable) is trimmed. Empty means no token is required.
+	// environment variable) is trimmed; a Token of white space only lets
+	// no request in. Empty means no token is required.
 	Token string
 
 	// CrossOrigin refuses POST and DELETE requests that browsers mark as
@@ -138,8 +139,10 @@ func NewHandler(store Store, opts HandlerOptions) *Handler {
 	default:
 		h.store = newStoreAdapter(s)
 	}
-	if token := strings.TrimSpace(opts.Token); token != "" {
-		sum := sha256.Sum256([]byte(token))
+	if opts.Token != "" {
+		// A token of white space only trims to "", which no request can
+		// present: every request is refused, never every one let in.
+		sum := sha256.Sum256([]byte(strings.TrimSpace(opts.Token)))
 		h.tokenHash = &sum
 	}
 	if h.origin == nil {

@@ -123,6 +123,9 @@ func parseKeys(s string) ([]pgstore.Key, error) {
 
 // run serves until ctx ends, then shuts down cleanly.
 func run(ctx context.Context, o options, log *slog.Logger) error {
+	if o.token != "" && strings.TrimSpace(o.token) == "" {
+		return errors.New("the API token is only white space; set a real one, or none")
+	}
 	origins := http.NewCrossOriginProtection()
 	for origin := range strings.SplitSeq(o.trust, ",") {
 		if origin = strings.TrimSpace(origin); origin != "" {

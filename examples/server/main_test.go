@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -81,5 +82,16 @@ func TestServerRecoversFromBadFile(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("run after shutdown: %v", err)
+	}
+}
+
+// TestBlankTokenRefused: a token of white space only (an empty line in a
+// secret file) stops the server from starting instead of serving with
+// no token at all.
+func TestBlankTokenRefused(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "connectors.toml")
+	err := run(t.Context(), options{addr: "127.0.0.1:0", config: config, token: "\n"}, slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), "white space") {
+		t.Fatalf("run with a blank token: %v", err)
 	}
 }
