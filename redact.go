@@ -6,6 +6,7 @@ package connectors
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"reflect"
@@ -745,9 +746,10 @@ func RedactText(msg string, cfg Config) string {
 // 123:AAE.../getMe"). The secrets are the parts of cfg that [Policy.Redact]
 // masks: the ":"-separated parts of strings under sensitive keys, numbers
 // under them, and URL credentials, each whole and in its parts, as written
-// and escaped (Go quoting, URL escaping) or unescaped. Pieces shorter than
-// 4 bytes are left, as they would mask ordinary words and are no secret on
-// their own.
+// and escaped (Go quoting, JSON, URL escaping) or unescaped; and any piece
+// of 8 bytes or more of one of those, as a message that cuts a secret
+// short quotes it. Parts shorter than 4 bytes are left, as they would mask
+// ordinary words and are no secret on their own.
 func (p *Policy) RedactText(msg string, cfg Config) string {
 	// The walk of redactValue, collecting what it would mask.
 	var secrets []string
@@ -791,11 +793,12 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 		}
 	}
 	walk(map[string]any(cfg), false)
-	// Each secret also as a message may quote it: escaped for Go or JSON,
-	// and for a URL, or unescaped.
+	// Each secret also as a message may quote it: escaped for Go, for
+	// JSON (which escapes <, > and & too), and for a URL, or unescaped.
 	for _, s := range secrets {
 		q := strconv.Quote(s)
-		secrets = append(secrets, q[1:len(q)-1], url.QueryEscape(s), url.PathEscape(s))
+		j, _ := json.Marshal(s)
+		secrets = append(secrets, q[1:len(q)-1], string(j[1:len(j)-1]), url.QueryEscape(s), url.PathEscape(s))
 		if u, err := url.QueryUnescape(s); err == nil {
 			secrets = append(secrets, u)
 		}
@@ -807,7 +810,47 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 			msg = strings.ReplaceAll(msg, s, Mask)
 		}
 	}
-	return msg
+	return maskPieces(msg, secrets)
+}
+
+// pieceBytes is the length of the shortest piece of a secret that
+// RedactText masks wherever it stands in a message.
+const pieceBytes = 8
+
+// maskPieces returns msg with every run of bytes covered by pieces of
+// pieceBytes of the secrets replaced by one [Mask]: what is left of a
+// secret that a message quotes cut short ("token 123:AAHdqTcv... was
+// rejected") or joined to other text.
+func maskPieces(msg string, secrets []string) string {
+	pieces := make(map[string]bool)
+	for _, s := range secrets {
+		for i := 0; i+pieceBytes <= len(s); i++ {
+			pieces[s[i:i+pieceBytes]] = true
+		}
+	}
+	covered := make([]bool, len(msg))
+	found := false
+	for i := 0; i+pieceBytes <= len(msg); i++ {
+		if pieces[msg[i:i+pieceBytes]] {
+			for j := i; j < i+pieceBytes; j++ {
+				covered[j] = true
+			}
+			found = true
+		}
+	}
+	if !found {
+		return msg
+	}
+	var b strings.Builder
+	for i := 0; i < len(msg); i++ {
+		switch {
+		case !covered[i]:
+			b.WriteByte(msg[i])
+		case i == 0 || !covered[i-1]:
+			b.WriteString(Mask)
+		}
+	}
+	return b.String()
 }
 
 // leaves returns the strings and numbers in v, at any depth.

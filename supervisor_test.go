@@ -501,6 +501,27 @@ func TestRedactText(t *testing.T) {
 	if got := connectors.RedactText("auth with pass@word failed", odd0); got != "auth with **** failed" {
 		t.Errorf("RedactText with a password holding @ and a host holding ****: %s", got)
 	}
+	// As JSON quotes it (escaping <, > and &), and cut short or joined to
+	// other text: no piece of 8 bytes is left.
+	const password, token = "p<ss>w&rd-9f8e7d6c5b4a", "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+	body, _ := json.Marshal(map[string]string{"password": password})
+	pieces := connectors.Config{"password": password, "botToken": token}
+	for _, msg := range []string{
+		"request " + string(body) + " refused",
+		"token " + token[:24] + "... rejected",
+		"token ending in " + token[len(token)-12:] + " rejected",
+		"bot" + token + "/getMe",
+	} {
+		got := connectors.RedactText(msg, pieces)
+		for _, secret := range []string{password, token} {
+			for i := 0; i+8 <= len(secret); i++ {
+				if strings.Contains(got, secret[i:i+8]) {
+					t.Errorf("RedactText left %q of a secret in %q", secret[i:i+8], got)
+					break
+				}
+			}
+		}
+	}
 	// Values outside the value model are secrets too.
 	odd := map[string]any{"tokens": []string{"first-secret-token"}}
 	if got := connectors.RedactText("bad first-secret-token", odd); strings.Contains(got, "first-secret") {
