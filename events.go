@@ -76,7 +76,8 @@ type Watcher interface {
 	// subscriber is busy are merged per connector, so when it next reads
 	// it gets one Event per changed connector describing the change from
 	// what it last received to the current config (an add then a delete
-	// cancel out). Nothing is dropped, so there is never a need to resync.
+	// cancel out, and so do changes that end where they began). Nothing
+	// is dropped, so there is never a need to resync.
 	// When ranging ends, the subscription and everything it started are
 	// released; a sequence that is never ranged over holds its
 	// subscription until ctx is done. The sequence may be ranged over
@@ -110,7 +111,7 @@ type Hub struct {
 // subscriber holds the events one subscriber has not yet received.
 type subscriber struct {
 	mu      sync.Mutex
-	pending map[string]Event
+	pending map[string]change
 	order   []string      // names in arrival order; may hold stale names
 	wake    chan struct{} // one token: "pending is not empty"
 	done    chan struct{} // closed when the hub closes
@@ -121,7 +122,7 @@ type subscriber struct {
 // sequence is first ranged over, so a store that calls Watch while it
 // holds the lock its changes take starts every watcher from a known state.
 func (h *Hub) Watch(ctx context.Context) iter.Seq[Event] {
-	s := &subscriber{pending: make(map[string]Event), wake: make(chan struct{}, 1), done: make(chan struct{})}
+	s := &subscriber{pending: make(map[string]change), wake: make(chan struct{}, 1), done: make(chan struct{})}
 	if !h.add(s) {
 		return func(func(Event) bool) {}
 	}
@@ -209,55 +210,65 @@ func (h *Hub) Publish(old, cur map[string]Config) {
 	if len(h.subs) == 0 {
 		return
 	}
-	events := diff(old, cur)
+	changes := diff(old, cur)
 	for s := range h.subs {
-		s.merge(events)
+		s.merge(changes)
 	}
 }
 
-// diff lists the changes from old to cur, one Event per changed name. The
-// configs are cur's own; subscribers copy them on delivery.
-func diff(old, cur map[string]Config) []Event {
-	var events []Event
+// A change is an Event with the config it changes from.
+type change struct {
+	Event
+	had    bool   // the connector was there before
+	before Config // its config then
+}
+
+// diff lists the changes from old to cur, one per changed name. The
+// configs are old's and cur's own; subscribers copy them on delivery.
+func diff(old, cur map[string]Config) []change {
+	var changes []change
 	for name, cfg := range cur {
 		prev, ok := old[name]
 		switch {
 		case !ok:
-			events = append(events, Event{name, Added, cfg})
+			changes = append(changes, change{Event: Event{name, Added, cfg}})
 		case !equalValue(prev, cfg):
-			events = append(events, Event{name, Updated, cfg})
+			changes = append(changes, change{Event{name, Updated, cfg}, true, prev})
 		}
 	}
-	for name := range old {
+	for name, prev := range old {
 		if _, ok := cur[name]; !ok {
-			events = append(events, Event{Name: name, Op: Removed})
+			changes = append(changes, change{Event{Name: name, Op: Removed}, true, prev})
 		}
 	}
-	return events
+	return changes
 }
 
-// merge adds events to what s has pending, folding each into an earlier
-// pending event for the same connector.
-func (s *subscriber) merge(events []Event) {
-	if len(events) == 0 {
+// merge adds changes to what s has pending, folding each into an earlier
+// pending change of the same connector: the change from what the
+// subscriber last received to the latest, or none if they are the same.
+func (s *subscriber) merge(changes []change) {
+	if len(changes) == 0 {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, e := range events {
-		p, ok := s.pending[e.Name]
-		switch {
-		case !ok:
-			s.order = append(s.order, e.Name)
-		case p.Op == Added && e.Op == Removed:
-			delete(s.pending, e.Name) // never seen, now gone
-			continue
-		case p.Op == Added:
-			e.Op = Added // still new to the subscriber
-		case p.Op == Removed && e.Op == Added:
-			e.Op = Updated // it had the old one
+	for _, c := range changes {
+		if p, ok := s.pending[c.Name]; ok {
+			c.had, c.before = p.had, p.before
+		} else {
+			s.order = append(s.order, c.Name)
 		}
-		s.pending[e.Name] = e
+		switch {
+		case !c.had && c.Op == Removed, c.had && c.Op != Removed && equalValue(c.before, c.Config):
+			delete(s.pending, c.Name) // never seen and gone, or back as it was
+			continue
+		case !c.had:
+			c.Op = Added
+		case c.Op != Removed:
+			c.Op = Updated
+		}
+		s.pending[c.Name] = c
 	}
 	// Names cancelled out stay in order; compact it before it outgrows
 	// what is pending, so a subscriber that never reads stays bounded.
@@ -283,8 +294,9 @@ func (s *subscriber) next() (Event, bool) {
 	for len(s.order) > 0 {
 		name := s.order[0]
 		s.order = s.order[1:]
-		if e, ok := s.pending[name]; ok {
+		if c, ok := s.pending[name]; ok {
 			delete(s.pending, name)
+			e := c.Event
 			e.Config = cloneConfig(e.Config)
 			return e, true
 		}

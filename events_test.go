@@ -184,6 +184,8 @@ func TestWatchSlowSubscriber(t *testing.T) {
 			ctx0 := context.Background()
 			s.store.Put(ctx0, "kept", Config{"v": int64(0)})
 			s.store.Put(ctx0, "gone", Config{"v": int64(0)})
+			s.store.Put(ctx0, "same", Config{"v": int64(0)})
+			s.store.Put(ctx0, "twice", Config{"v": int64(0)})
 			events := s.store.Watch(ctx) // subscribed, not reading
 			for i := range 300 {
 				s.store.Put(ctx0, "kept", Config{"v": int64(i + 1)})
@@ -194,13 +196,20 @@ func TestWatchSlowSubscriber(t *testing.T) {
 			s.store.Put(ctx0, "gone", Config{"v": int64(7)})
 			s.store.Put(ctx0, "new", Config{"v": int64(1)})
 			s.store.Put(ctx0, "new", Config{"v": int64(2)})
+			// Back to what the subscriber has: no event.
+			s.store.Delete(ctx0, "same")
+			s.store.Put(ctx0, "same", Config{"v": int64(0)})
+			s.store.Put(ctx0, "twice", Config{"v": int64(1)})
+			s.store.Put(ctx0, "twice", Config{"v": int64(0)})
 
+			s.store.Put(ctx0, "marker", Config{})
 			var got []Event
 			for e := range events {
-				got = append(got, e)
-				if len(got) == 3 {
+				if e.Name == "marker" {
 					cancel()
+					continue
 				}
+				got = append(got, e)
 			}
 			want := []Event{
 				{"kept", Updated, Config{"v": int64(300)}},
