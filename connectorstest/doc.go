@@ -49,8 +49,9 @@
 // Where it is a [connectors.Watcher]: each change yields one event with a
 // config the receiver owns; writes that change nothing, and writes made
 // before Watch, yield none; changes that arrive while a subscriber is not
-// reading are merged per connector and never make a writer wait; every
-// subscriber gets every event; ranging ends when the context is done.
+// reading are merged per connector (changes that end where they began
+// yield none) and never make a writer wait; every subscriber gets every
+// event; ranging ends when the context is done.
 //
 // Where it is a [connectors.Leaser]: a held lease is refused to every
 // holder with [connectors.ErrLeaseHeld], its own too, and other keys stay

@@ -224,6 +224,16 @@ func testMerges(t *testing.T, s connectors.Watcher) {
 			want:   []connectors.Event{{Name: "x4", Op: connectors.Updated, Config: v2}},
 		},
 		{
+			name:   "delete then add back as it was",
+			before: map[string]connectors.Config{"x6": v1},
+			writes: []write{{"x6", nil}, {"x6", v1}},
+		},
+		{
+			name:   "update and back",
+			before: map[string]connectors.Config{"x7": v1},
+			writes: []write{{"x7", v2}, {"x7", v1}},
+		},
+		{
 			name:   "several connectors",
 			before: map[string]connectors.Config{"x5a": v1, "x5b": v1},
 			writes: []write{{"x5a", v2}, {"x5b", nil}, {"x5c", v1}, {"x5a", v3}, {"x5d", v1}, {"x5c", v2}},
