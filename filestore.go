@@ -92,7 +92,9 @@ type FileOptions struct {
 // edit and the bytes are compared. A file changed in place (an editor
 // that empties it, then writes it) is read once it has been still for
 // 100ms, or for a second if it was emptied, so that neither a read nor a
-// write takes a half-saved file for the host's. The revision (see [Versioned]) is a
+// write takes a file in the middle of such a save for the host's; reads
+// and writes of the store wait meanwhile. A save that leaves the file
+// empty for longer can still lose to a write; a save by rename cannot. The revision (see [Versioned]) is a
 // digest of the file's bytes, so every store on the same file agrees on
 // it. Watch notices changes by other processes and by hand within the
 // poll interval.
@@ -269,8 +271,11 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	if k != nil && sameFile(k.fi, fi) && (fi == nil || k.readAt.Sub(fi.ModTime()) > racyWindow(fi.ModTime())) {
 		return k, nil
 	}
-	if k != nil && k.fi != nil && fi != nil && !sameFile(k.fi, fi) && os.SameFile(k.fi, fi) {
+	switch {
+	case k != nil && k.fi != nil && fi != nil && !sameFile(k.fi, fi) && os.SameFile(k.fi, fi):
 		s.settle(fi, len(k.data) > 0) // changed in place
+	case k == nil && fi != nil && fi.Size() == 0:
+		s.settle(fi, false) // first seen empty: perhaps in the middle of a save
 	}
 	data, fi, err := s.read()
 	if err != nil {
@@ -293,34 +298,45 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 // before it is read: an editor that saves in place (nano, `cat >`)
 // empties the file and then writes it, and a read in between would take
 // it for empty or cut short, report its connectors removed, and let a
-// write replace the host's whole file with what it read. A file found
-// empty where there were bytes waits for emptySettleTime, as emptying a
-// config file on purpose is rare and a write over a half-saved one loses
-// everything. A file replaced by a rename (an editor's atomic save,
-// another store's write) is whole and read at once.
+// write replace the host's whole file with what it read; a file first
+// read empty may be in the middle of such a save too. A file found empty
+// where there were bytes waits for emptySettleTime, as emptying a config
+// file on purpose is rare and a write over a half-saved one loses
+// everything. A file replaced by a
+// rename (an editor's atomic save, another store's write) is whole and
+// read at once.
 const (
 	settleTime      = 100 * time.Millisecond
 	emptySettleTime = time.Second
 )
 
-// settle waits, with s.mu held, until the file changed in place (fi is
-// its stat) has been still for settleTime (emptySettleTime if it is
-// empty and had bytes before), or has been replaced.
+// settle waits, with s.mu held, until the file fi is the stat of has
+// been still for settleTime (emptySettleTime if it is empty and had
+// bytes), or has been replaced or removed; never longer than
+// emptySettleTime in all. Still means unchanged since a stat taken
+// that long ago, or, where the file system keeps fine times, not
+// modified for that long by its clock.
 func (s *FileStore) settle(fi fs.FileInfo, hadBytes bool) {
-	deadline := time.Now().Add(emptySettleTime)
-	for fi != nil {
+	start := time.Now()
+	seen := start // when fi was first seen as it is
+	for {
 		still := settleTime
 		if fi.Size() == 0 && hadBytes {
 			still = emptySettleTime
 		}
-		age := time.Since(fi.ModTime())
-		if age >= still || !time.Now().Before(deadline) {
+		now := time.Now()
+		age := now.Sub(fi.ModTime())
+		if now.Sub(seen) >= still || now.Sub(start) >= emptySettleTime ||
+			age >= still && fi.ModTime().Nanosecond() != 0 { // whole seconds: a coarse clock
 			return
 		}
-		time.Sleep(min(still-age, time.Until(deadline), 10*time.Millisecond))
+		time.Sleep(10 * time.Millisecond)
 		next, err := s.stat()
 		if err != nil || next == nil || !os.SameFile(fi, next) {
 			return // gone or replaced: read what is there
+		}
+		if !sameFile(fi, next) {
+			seen = time.Now()
 		}
 		fi = next
 	}
