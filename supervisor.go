@@ -358,7 +358,8 @@ func (l *loop) reconcile(ctx context.Context) {
 			// for it and leave the rest unrun. It joins again once it
 			// reads.
 			if l.member != nil {
-				callCtx, cancel := context.WithTimeout(ctx, callTimeout)
+				// Released even if Run is ending: shutdown will not.
+				callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
 				l.member.Release(callCtx)
 				cancel()
 				l.member = nil
@@ -382,7 +383,14 @@ func (l *loop) reconcile(ctx context.Context) {
 	}
 
 	if l.member == nil || isClosed(l.member.Lost()) {
-		l.member, _ = l.tryLease(ctx, replicaLease+l.s.opts.Replica)
+		// Without its replica lease (another supervisor took the name
+		// meanwhile, or the store fails) this replica does not count, so
+		// it takes nothing new.
+		var err error
+		if l.member, err = l.tryLease(ctx, replicaLease+l.s.opts.Replica); err != nil {
+			l.member = nil
+			return
+		}
 	}
 	callCtx, cancel := context.WithTimeout(ctx, callTimeout)
 	leases, err := l.s.leaser.Leases(callCtx)

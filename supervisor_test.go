@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -368,8 +369,9 @@ func TestSupervisorUnreadableReplica(t *testing.T) {
 	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, r.run("a"), opts("a")))()
 	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, r.run("b"), opts("b")))()
 	waitFor(t, "four running", func() bool { return len(r.where()) == 4 })
-	defer startSupervisor(t, ctx, connectors.NewSupervisor(unreadable{store}, r.run("c"), opts("c")))()
-	time.Sleep(200 * time.Millisecond)
+	c := unreadable{store, new(atomic.Int64)}
+	defer startSupervisor(t, ctx, connectors.NewSupervisor(c, r.run("c"), opts("c")))()
+	waitFor(t, "c to try to read the store three times", func() bool { return c.lists.Load() >= 3 })
 	waitFor(t, "four running on a and b", func() bool { return len(r.where()) == 4 })
 	leases, err := store.Leases(ctx)
 	if err != nil {
@@ -381,9 +383,13 @@ func TestSupervisorUnreadableReplica(t *testing.T) {
 }
 
 // unreadable is a store whose List fails, and whose leases work.
-type unreadable struct{ *connectors.MemoryStore }
+type unreadable struct {
+	*connectors.MemoryStore
+	lists *atomic.Int64 // calls of List
+}
 
-func (unreadable) List(context.Context) (map[string]connectors.Config, error) {
+func (u unreadable) List(context.Context) (map[string]connectors.Config, error) {
+	u.lists.Add(1)
 	return nil, connectors.ErrUnavailable
 }
 
