@@ -202,8 +202,10 @@ func (h *Hub) Close() {
 
 // Publish reports the change of a store from old to cur to every watcher,
 // one event per connector whose config differs. It never blocks on a
-// watcher. The configs of cur are shared, read only, until each watcher
-// receives its own copy; the caller must not change them.
+// watcher. The configs of old and cur are shared, read only, until each
+// watcher has received its events (old's tell a change back to what a
+// watcher last received, which yields none); the caller must not change
+// them. The maps themselves are not kept.
 func (h *Hub) Publish(old, cur map[string]Config) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -771,8 +771,14 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 				p.maskURL(x, add)
 			case x != "" && !isEnvRef(x):
 				add(x)
+				scheme := "" // a URL's scheme is no secret part of it
+				if u, err := url.Parse(x); err == nil && u.Host != "" {
+					scheme = u.Scheme
+				}
 				for part := range strings.SplitSeq(x, ":") {
-					add(part)
+					if part != scheme {
+						add(part)
+					}
 				}
 			}
 		case int64, float64:
@@ -820,12 +826,35 @@ const pieceBytes = 8
 // maskPieces returns msg with every run of bytes covered by pieces of
 // pieceBytes of the secrets replaced by one [Mask]: what is left of a
 // secret that a message quotes cut short ("token 123:AAHdqTcv... was
-// rejected") or joined to other text.
+// rejected") or joined to other text. The scheme and host of a URL
+// secret (a webhook's) are left out of the pieces, as messages name
+// them for other reasons; a run is widened to whole UTF-8 characters.
 func maskPieces(msg string, secrets []string) string {
+	var public []string
+	for _, s := range secrets {
+		if u, err := url.Parse(s); err == nil && u.Host != "" {
+			public = append(public, u.Scheme+"://", u.Host)
+		}
+	}
 	pieces := make(map[string]bool)
 	for _, s := range secrets {
+		open := make([]bool, len(s)) // bytes of s that are public
+		for _, p := range public {
+			for at := 0; at < len(s); {
+				i := strings.Index(s[at:], p)
+				if i < 0 {
+					break
+				}
+				for k := at + i; k < at+i+len(p); k++ {
+					open[k] = true
+				}
+				at += i + 1
+			}
+		}
 		for i := 0; i+pieceBytes <= len(s); i++ {
-			pieces[s[i:i+pieceBytes]] = true
+			if !slices.Contains(open[i:i+pieceBytes], true) {
+				pieces[s[i:i+pieceBytes]] = true
+			}
 		}
 	}
 	covered := make([]bool, len(msg))
@@ -840,6 +869,16 @@ func maskPieces(msg string, secrets []string) string {
 	}
 	if !found {
 		return msg
+	}
+	// A character is masked whole if any of its bytes is.
+	for i := 0; i < len(msg); {
+		_, n := utf8.DecodeRuneInString(msg[i:])
+		if slices.Contains(covered[i:i+n], true) {
+			for k := i; k < i+n; k++ {
+				covered[k] = true
+			}
+		}
+		i += n
 	}
 	var b strings.Builder
 	for i := 0; i < len(msg); i++ {

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/connectorkit/connectors"
 )
@@ -527,6 +528,15 @@ func TestRedactText(t *testing.T) {
 				}
 			}
 		}
+	}
+	// A piece never splits a character, and a webhook URL's scheme and
+	// host stay readable where a message names them for other reasons.
+	mixed := connectors.Config{"password": "xässwörd-secret-1", "webhook_url": "https://discord.com/api/webhooks/123/tokenpart-abcdef"}
+	if got := connectors.RedactText("got Ĥsswörd-secret-2 here", mixed); !utf8.ValidString(got) || strings.Contains(got, "sswörd") {
+		t.Errorf("RedactText of a piece within characters: %q", got)
+	}
+	if got := connectors.RedactText("rate limited by https://discord.com/api/v10/gateway; hook .../123/tokenpart-abcdef", mixed); !strings.Contains(got, "https://discord.com/") || strings.Contains(got, "tokenpart") {
+		t.Errorf("RedactText with a webhook URL: %q", got)
 	}
 	// Values outside the value model are secrets too.
 	odd := map[string]any{"tokens": []string{"first-secret-token"}}
