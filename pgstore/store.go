@@ -105,10 +105,12 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts Options) (*Store, error) 
 }
 
 // parseError is the error of a database URL that does not parse: what is
-// wrong with it, without its text or any quoted piece of it. pgx masks
-// the password in the text only where it can tell where the password is,
-// which in a malformed URL it cannot always, and its reasons quote the
-// piece they refuse, which can be the password.
+// wrong with it, without its text or any value from it. pgx masks the
+// password in the text only where it can tell where the password is,
+// which in a malformed URL it cannot always, and its reasons name the
+// value they refuse (quoted or not), which can be the password. So the
+// reason is kept up to its first ": ", and its cause with every quoted
+// piece masked.
 func parseError(err error) error {
 	var pe *pgconn.ParseConfigError
 	if !errors.As(err, &pe) {
@@ -116,8 +118,14 @@ func parseError(err error) error {
 	}
 	quiet := *pe
 	quiet.ConnString = ""
-	msg := strings.TrimPrefix(quiet.Error(), "cannot parse ``: ") // what is wrong (inner reason)
-	return errors.New("pgstore: cannot parse the database URL: " + quoted.ReplaceAllString(msg, `"…"`))
+	text := strings.TrimPrefix(quiet.Error(), "cannot parse ``: ") // "reason (cause)"
+	var cause string
+	if inner := pe.Unwrap(); inner != nil {
+		text = strings.TrimSuffix(text, " ("+inner.Error()+")")
+		cause = " (" + quoted.ReplaceAllString(inner.Error(), `"…"`) + ")"
+	}
+	reason, _, _ := strings.Cut(text, ": ")
+	return errors.New("pgstore: cannot parse the database URL: " + reason + cause)
 }
 
 // quoted matches a Go-quoted string in an error message.

@@ -273,6 +273,8 @@ func TestOpenErrorHidesPassword(t *testing.T) {
 		"postgres://u:" + pw + "@127.0.0.1/db?pool_max_conns=x",
 		"postgres://u:" + pw + "%zz@127.0.0.1/db",
 		"postgres://u:p@127.0.0.1/db?pool_max_conns=" + pw,
+		"postgres://u:p@127.0.0.1/db?target_session_attrs=" + pw,
+		"host=127.0.0.1 channel_binding=" + pw,
 	} {
 		_, err := Open(t.Context(), dsn, Options{Plaintext: true})
 		if err == nil {
