@@ -94,10 +94,10 @@ type FileOptions struct {
 // 100ms, or for a second if it was emptied, so that neither a read nor a
 // write takes a file in the middle of such a save for the host's; reads
 // and writes of the store wait meanwhile. A save that leaves the file
-// empty for longer can still lose to a write; a save by rename cannot. The revision (see [Versioned]) is a
-// digest of the file's bytes, so every store on the same file agrees on
-// it. Watch notices changes by other processes and by hand within the
-// poll interval.
+// empty for longer can still lose to a write; a save by rename cannot.
+// The revision (see [Versioned]) is a digest of the file's bytes, so
+// every store on the same file agrees on it. Watch notices changes by
+// other processes and by hand within the poll interval.
 type FileStore struct {
 	path  string
 	codec codec

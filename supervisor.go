@@ -120,11 +120,12 @@ const (
 // over while another runs fewer than the share rounded down. So a
 // replica that joins gets work, and the counts end within one of each
 // other. A replica counts once it has read the store: one that cannot
-// (a wrong key) takes no share. When a replica dies, its leases are freed (at once for
-// FileStore; when they expire for pgstore) and the others take its
-// connectors within an Interval. A replica that stops cleanly releases
-// its leases at once. Status, read from the leases, is the same on every
-// replica. Without a Leaser, every connector runs in this process.
+// (a wrong key) takes no share. When a replica dies, its leases are
+// freed (at once for FileStore; when they expire for pgstore) and the
+// others take its connectors within an Interval. A replica that stops
+// cleanly releases its leases at once. Status, read from the leases, is
+// the same on every replica. Without a Leaser, every connector runs in
+// this process.
 type Supervisor struct {
 	store  Watcher
 	leaser Leaser

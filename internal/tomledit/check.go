@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"maps"
 	"slices"
-	"sort"
 )
 
 // checkLocal returns the Doc of out, the result of the precise edit ed,
@@ -227,8 +226,8 @@ func (j *job) checkValues(ed *editor, out []byte) *Doc {
 	for n, c := range cs {
 		// The expression the change starts in: the last to start at or
 		// before it.
-		i := sort.Search(len(j.exprs), func(i int) bool { return j.exprs[i].start > c.start }) - 1
-		if i < 0 || bytes.IndexByte(c.text, '\n') >= 0 {
+		i, _ := slices.BinarySearchFunc(j.exprs, c.start+1, func(e *expr, pos int) int { return e.start - pos })
+		if i--; i < 0 || bytes.IndexByte(c.text, '\n') >= 0 {
 			return nil
 		}
 		e := j.exprs[i]

@@ -288,7 +288,7 @@ func (ed *editor) apply() ([]byte, error) {
 	}
 	size := len(ed.src) + len(eol)
 	for _, c := range cs {
-		size += 2 * len(c.text) // room for CRLF
+		size += len(c.text) * len(eol) // room for each "\n" to become eol
 	}
 	out := make([]byte, 0, size)
 	pos := 0

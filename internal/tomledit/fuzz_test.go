@@ -16,7 +16,7 @@ import (
 // FuzzSet sets a connector in arbitrary documents the decoder accepts.
 // Set may refuse (an error), but whatever it returns must read back as
 // the document with only that connector changed, and its input must
-// stay as it was. So must the result of the local check, which spares
+// stay as it was. So must the result of the local checks, which spare
 // Set the decode of the whole result (see checkLocal).
 func FuzzSet(f *testing.F) {
 	seeds := []string{
@@ -69,8 +69,19 @@ func FuzzSet(f *testing.F) {
 			}
 		}
 		var cfg map[string]any
-		if op%4 != 0 {
-			cfg = randomConfig(rand.New(rand.NewPCG(seed, seed)), 0)
+		r := rand.New(rand.NewPCG(seed, seed))
+		switch op % 4 {
+		case 1:
+			// The entry with one change, as a dashboard makes: an edit
+			// the check of values alone can judge.
+			tab, _ := doc[table].(map[string]any)
+			if old, ok := tab[name].(map[string]any); ok {
+				cfg = mutate(r, old, 0)
+				break
+			}
+			fallthrough
+		case 2, 3:
+			cfg = randomConfig(r, 0)
 		}
 		before := bytes.Clone(src)
 		out, err := Set(src, table, name, cfg)
