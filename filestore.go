@@ -302,9 +302,8 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 // read empty may be in the middle of such a save too. A file found empty
 // where there were bytes waits for emptySettleTime, as emptying a config
 // file on purpose is rare and a write over a half-saved one loses
-// everything. A file replaced by a
-// rename (an editor's atomic save, another store's write) is whole and
-// read at once.
+// everything. A file replaced by a rename (an editor's atomic save,
+// another store's write) is whole and read at once.
 const (
 	settleTime      = 100 * time.Millisecond
 	emptySettleTime = time.Second
@@ -326,8 +325,9 @@ func (s *FileStore) settle(fi fs.FileInfo, hadBytes bool) {
 		}
 		now := time.Now()
 		age := now.Sub(fi.ModTime())
+		// A time in whole seconds may be a coarse clock's: not trusted.
 		if now.Sub(seen) >= still || now.Sub(start) >= emptySettleTime ||
-			age >= still && fi.ModTime().Nanosecond() != 0 { // whole seconds: a coarse clock
+			age >= still && fi.ModTime().Nanosecond() != 0 {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
