@@ -191,13 +191,7 @@ func spliceExprs(exprs []*expr, i, k int, lines []*expr, lo, delta int) []*expr 
 		prevEnd = c.end
 		out = append(out, c)
 	}
-	// A header's body is the key/values after it, now at the same place
-	// in out: point it there, rather than at the old ones.
-	for x := len(out) - len(after); x < len(out); x++ {
-		if c := out[x]; c.header {
-			c.body = out[x+1 : x+1+len(c.body) : x+1+len(c.body)]
-		}
-	}
+	rebody(out, len(out)-len(after))
 	return out
 }
 
@@ -331,10 +325,17 @@ func movedExprs(exprs []*expr, at []int, cs []change) []*expr {
 		c.end += delta
 		out = append(out, c)
 	}
-	for x := first; x < len(out); x++ {
+	rebody(out, first)
+	return out
+}
+
+// rebody points the body of each header in out[from:], a copy whose body
+// still holds the old key/values, at the key/values after it in out,
+// which are their copies at the same places.
+func rebody(out []*expr, from int) {
+	for x := from; x < len(out); x++ {
 		if c := out[x]; c.header {
 			c.body = out[x+1 : x+1+len(c.body) : x+1+len(c.body)]
 		}
 	}
-	return out
 }

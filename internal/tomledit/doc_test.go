@@ -2,7 +2,6 @@ package tomledit
 
 import (
 	"bytes"
-	"maps"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -98,18 +97,7 @@ func TestDocSetTable(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", src, err)
 		}
-		want, _ := d.Value()["connectors"].(map[string]any)
-		want = maps.Clone(want)
-		if want == nil {
-			want = make(map[string]any)
-		}
-		for name, cfg := range changes {
-			if cfg == nil {
-				delete(want, name)
-			} else {
-				want[name] = cfg
-			}
-		}
+		want := withChanges(d.Value(), "connectors", changes)
 		got := decodeForTest(t, next.Bytes())
 		if diff := cmp.Diff(normalize(want), normalize(got["connectors"])); diff != "" {
 			t.Errorf("%q: connectors (-want +got):\n%s", src, diff)

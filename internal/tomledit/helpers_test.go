@@ -126,3 +126,21 @@ func normalize(v any) any {
 	}
 	return v
 }
+
+// withChanges returns the table of value with changes made to its entries
+// (a nil config removes one), as a new map.
+func withChanges(value map[string]any, table string, changes map[string]map[string]any) map[string]any {
+	t, _ := value[table].(map[string]any)
+	t = maps.Clone(t)
+	if t == nil {
+		t = make(map[string]any)
+	}
+	for name, cfg := range changes {
+		if cfg == nil {
+			delete(t, name)
+		} else {
+			t[name] = cfg
+		}
+	}
+	return t
+}

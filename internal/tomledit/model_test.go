@@ -345,18 +345,7 @@ func TestModelSetTable(t *testing.T) {
 		}
 		out := next.Bytes()
 		want := maps.Clone(d.Value())
-		table, _ := want["connectors"].(map[string]any)
-		table = maps.Clone(table)
-		if table == nil {
-			table = make(map[string]any)
-		}
-		for name, cfg := range changes {
-			if cfg == nil {
-				delete(table, name)
-			} else {
-				table[name] = cfg
-			}
-		}
+		table := withChanges(want, "connectors", changes)
 		want["connectors"] = table
 		got := decodeForTest(t, out)
 		if len(table) == 0 {
