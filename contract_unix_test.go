@@ -4,6 +4,7 @@ package connectors
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -28,5 +29,42 @@ func TestFileStoreRefusesFIFO(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("List on a FIFO still blocked after 5s")
+	}
+}
+
+// TestFileStoreFIFOSwappedIn: a FIFO put in the file's place while the
+// store waits for an in-place save to settle is refused, not opened and
+// waited on with the store locked.
+func TestFileStoreFIFOSwappedIn(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	writeConfigFile(t, path, "[connectors.a]\ntoken = \"1\"\n", 0o600)
+	s := openFileStore(t, path)
+	if _, err := s.List(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// Emptied in place: the store waits up to a second for the save.
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := s.List(context.Background()); done <- err }()
+	time.Sleep(50 * time.Millisecond)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Fatalf("List with a FIFO swapped in = %v, want a not-a-regular-file error", err)
+		}
+	case <-time.After(5 * time.Second):
+		// Let the blocked open go: a writer comes and leaves.
+		if f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+		t.Fatal("List with a FIFO swapped in still blocked after 5s")
 	}
 }

