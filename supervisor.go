@@ -117,12 +117,14 @@ const (
 // up), but only up to the share rounded down while another replica runs
 // fewer than that; it hands one over per Interval while it runs more
 // than its share, and one replica of those that run the most hands one
-// over while another runs fewer than the share rounded down. So a
-// replica that joins gets work, and the counts end within one of each
-// other. A replica counts once it has read the store: one that cannot
-// (a wrong key) takes no share. When a replica dies, its leases are
-// freed (at once for FileStore; when they expire for pgstore) and the
-// others take its connectors within an Interval. A replica that stops
+// over while the replicas that run fewer than the share rounded down
+// lack more than the free connectors (those no replica holds, which only
+// they take). So a replica that joins gets work, and the counts end
+// within one of each other, with no hand-over for a shortfall that the
+// free connectors fill. A replica counts once it has read the store: one
+// that cannot (a wrong key) takes no share. When a replica dies, its
+// leases are freed (at once for FileStore; when they expire for pgstore)
+// and the others take its connectors within an Interval. A replica that stops
 // cleanly releases its leases at once. Status, read from the leases, is
 // the same on every replica. Without a Leaser, every connector runs in
 // this process.
@@ -404,7 +406,7 @@ func (l *loop) reconcile(ctx context.Context) {
 	}
 	// How many connectors each live replica runs, to hand one over when
 	// this replica runs more than its share, or more than the fair floor
-	// while another runs less than it.
+	// while others lack more than the free connectors to reach it.
 	held := map[string]int{l.s.opts.Replica: 0}
 	for key, info := range leases {
 		if r, ok := strings.CutPrefix(key, replicaLease); ok {
@@ -417,16 +419,30 @@ func (l *loop) reconcile(ctx context.Context) {
 	floor := len(l.cfgs) / len(held)
 	counts := slices.Collect(maps.Values(held))
 	fewest, most := slices.Min(counts), slices.Max(counts)
-	// For a replica short of the floor, one replica hands one over: of
+	// For replicas short of the floor, one replica hands one over: of
 	// those that run the most, the last by name, so that no two give one
-	// up for it at once.
+	// up for it at once. It does so only while they are short of more
+	// than the free connectors: while one is short, only those short
+	// take free ones, so the free ones (a hand-over just released, its
+	// taker's tick still to come) fill that much of the shortfall
+	// already. Counting them as taken keeps the giver, which reads the
+	// leases again as soon as a slow stop ends, from handing over one
+	// more than the counts need, to be started a second time.
 	giver := ""
+	short := 0 // connectors the replicas short of the floor lack
 	for r, n := range held {
 		if n == most && r > giver {
 			giver = r
 		}
+		short += max(floor-n, 0)
 	}
-	if n := len(l.owned); n > 0 && (n > share || n > floor && fewest < floor && giver == l.s.opts.Replica) {
+	free := 0
+	for name := range l.cfgs {
+		if _, held := leases[connectorLease+name]; !held {
+			free++
+		}
+	}
+	if n := len(l.owned); n > 0 && (n > share || n > floor && short > free && giver == l.s.opts.Replica) {
 		name := slices.Max(slices.Collect(maps.Keys(l.owned)))
 		log.Debug("supervisor: handing over", "connector", name, "share", share)
 		l.drop(name)
