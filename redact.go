@@ -745,7 +745,8 @@ func RedactText(msg string, cfg Config) string {
 // connector that failed to start ("401 for https://api.telegram.org/bot
 // 123:AAE.../getMe"). The secrets are the parts of cfg that [Policy.Redact]
 // masks: the ":"-separated parts of strings under sensitive keys, numbers
-// under them, and URL credentials, each whole and in its parts, as written
+// under them (as fmt prints them and as JSON and plain decimals write
+// them), and URL credentials, each whole and in its parts, as written
 // and escaped (Go quoting, JSON, URL escaping) or unescaped; and any piece
 // of 8 bytes or more of one of those, as a message that cuts a secret
 // short quotes it. Parts shorter than 4 bytes are left, as they would mask
@@ -783,7 +784,7 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 			}
 		case int64, float64:
 			if secret {
-				add(fmt.Sprint(x))
+				secrets = append(secrets, numberForms(x)...)
 			}
 		case bool, nil:
 		default:
@@ -924,7 +925,22 @@ func leaves(v reflect.Value) []string {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
 		reflect.Float32, reflect.Float64:
-		return []string{fmt.Sprint(v.Interface())}
+		return numberForms(v.Interface())
 	}
 	return nil
+}
+
+// numberForms returns n, a number, as fmt prints it (1.23456789e+07) and
+// as JSON writes it (12345678.9), and a float also in plain decimals
+// (0.00000015, which JSON writes 1.5e-7).
+func numberForms(n any) []string {
+	j, _ := json.Marshal(n) // fails only for NaN and infinities
+	forms := []string{fmt.Sprint(n), string(j)}
+	switch f := n.(type) {
+	case float64:
+		forms = append(forms, strconv.FormatFloat(f, 'f', -1, 64))
+	case float32:
+		forms = append(forms, strconv.FormatFloat(float64(f), 'f', -1, 32))
+	}
+	return forms
 }

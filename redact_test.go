@@ -1574,3 +1574,27 @@ func TestRestoreErrorPathIsFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactTextFloats checks that a number under a sensitive key is
+// masked as fmt prints it and as JSON and plain decimals write it.
+func TestRedactTextFloats(t *testing.T) {
+	tests := []struct {
+		name string
+		v    float64
+		msg  string
+		want string
+	}{
+		{name: "JSON", v: 12345678.9, msg: `body {"pin":12345678.9} refused`, want: `body {"pin":****} refused`},
+		{name: "fmt", v: 12345678.9, msg: "pin 1.23456789e+07 refused", want: "pin **** refused"},
+		{name: "written with an exponent", v: 1.23456789e+07, msg: "pin 12345678.9 refused", want: "pin **** refused"},
+		{name: "whole number", v: 12345678, msg: "pin 12345678 or 1.2345678e+07", want: "pin **** or ****"},
+		{name: "small", v: 1.5e-7, msg: "JSON 1.5e-7, decimal 0.00000015, fmt 1.5e-07", want: "JSON ****, decimal ****, fmt ****"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := RedactText(tt.msg, Config{"pinPassword": tt.v}); got != tt.want {
+				t.Errorf("RedactText(%q) = %q, want %q", tt.msg, got, tt.want)
+			}
+		})
+	}
+}
