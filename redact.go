@@ -810,27 +810,41 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 			secrets = append(secrets, u)
 		}
 	}
-	// Longest first, so that a secret holding another is masked whole.
-	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
-	for _, s := range secrets {
-		if len(s) >= 4 {
-			msg = strings.ReplaceAll(msg, s, Mask)
-		}
-	}
-	return maskPieces(msg, secrets)
+	return maskSecrets(msg, secrets)
 }
 
 // pieceBytes is the length of the shortest piece of a secret that
 // RedactText masks wherever it stands in a message.
 const pieceBytes = 8
 
-// maskPieces returns msg with every run of bytes covered by pieces of
-// pieceBytes of the secrets replaced by one [Mask]: what is left of a
-// secret that a message quotes cut short ("token 123:AAHdqTcv... was
-// rejected") or joined to other text. The scheme and host of a URL
-// secret (a webhook's) are left out of the pieces, as messages name
-// them for other reasons; a run is widened to whole UTF-8 characters.
-func maskPieces(msg string, secrets []string) string {
+// maskSecrets returns msg with every run of bytes covered by a secret of
+// 4 bytes or more, or by a piece of pieceBytes of one, replaced by one
+// [Mask]. The pieces are what is left of a secret that a message quotes
+// cut short ("token 123:AAHdqTcv... was rejected") or joined to other
+// text. The scheme and host of a URL secret (a webhook's) are left out of
+// the pieces, as messages name them for other reasons. A run is widened
+// to whole UTF-8 characters before it is replaced, as a secret's
+// unescaped form need not be UTF-8: "%C3" is the first byte of "é".
+func maskSecrets(msg string, secrets []string) string {
+	covered := make([]bool, len(msg))
+	cover := func(i, n int) {
+		for k := i; k < i+n; k++ {
+			covered[k] = true
+		}
+	}
+	for _, s := range secrets {
+		if len(s) < 4 {
+			continue
+		}
+		for at := 0; ; at++ {
+			i := strings.Index(msg[at:], s)
+			if i < 0 {
+				break
+			}
+			at += i
+			cover(at, len(s))
+		}
+	}
 	var public []string
 	for _, s := range secrets {
 		if u, err := url.Parse(s); err == nil && u.Host != "" {
@@ -858,26 +872,19 @@ func maskPieces(msg string, secrets []string) string {
 			}
 		}
 	}
-	covered := make([]bool, len(msg))
-	found := false
 	for i := 0; i+pieceBytes <= len(msg); i++ {
 		if pieces[msg[i:i+pieceBytes]] {
-			for j := i; j < i+pieceBytes; j++ {
-				covered[j] = true
-			}
-			found = true
+			cover(i, pieceBytes)
 		}
 	}
-	if !found {
+	if !slices.Contains(covered, true) {
 		return msg
 	}
 	// A character is masked whole if any of its bytes is.
 	for i := 0; i < len(msg); {
 		_, n := utf8.DecodeRuneInString(msg[i:])
 		if slices.Contains(covered[i:i+n], true) {
-			for k := i; k < i+n; k++ {
-				covered[k] = true
-			}
+			cover(i, n)
 		}
 		i += n
 	}

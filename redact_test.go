@@ -9,9 +9,11 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -1571,6 +1573,54 @@ func TestRestoreErrorPathIsFirst(t *testing.T) {
 		_, err := Restore(sent, Config{"accounts": []any{}})
 		if want := errMask("config.accounts[1].apiKey"); err == nil || err.Error() != want {
 			t.Fatalf("Restore error = %v, want %s", err, want)
+		}
+	}
+}
+
+// TestRedactTextValidUTF8 checks that RedactText never cuts a character
+// in two, even where a secret's unescaped form is not UTF-8 ("%C3" alone
+// unescapes to the first byte of "é"), and that it leaves no secret.
+func TestRedactTextValidUTF8(t *testing.T) {
+	tests := []struct {
+		name, secret, msg, want string
+	}{
+		{name: "unescaped form ends inside a character", secret: "abcd%C3", msg: "x abcdé y", want: "x **** y"},
+		{name: "unescaped form starts inside a character", secret: "%A9wxyz", msg: "x éwxyz y", want: "x **** y"},
+		{name: "escaped form as written", secret: "abcd%C3", msg: "x abcd%C3 y", want: "x **** y"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := RedactText(tt.msg, Config{"password": tt.secret})
+			if got != tt.want || !utf8.ValidString(got) {
+				t.Errorf("RedactText(%q) = %q, want %q", tt.msg, got, tt.want)
+			}
+		})
+	}
+
+	// Messages made of the secrets' forms and of characters that share
+	// their bytes, in random order.
+	secrets := []string{"abcd%C3", "%A9wxyz", "p%C3%A9ss%E2%82", "k\u00e9y-%E2%82%AC-12"}
+	parts := []string{"é", "€", "ü", "a", " ", "abcd", "%C3", "wxyz"}
+	for _, s := range secrets {
+		u, _ := url.QueryUnescape(s)
+		parts = append(parts, s, u, s[:len(s)/2], u[len(u)/2:])
+	}
+	cfg := Config{"passwords": []any{secrets[0], secrets[1], secrets[2], secrets[3]}}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		var b strings.Builder
+		for range 1 + r.IntN(8) {
+			b.WriteString(parts[r.IntN(len(parts))])
+		}
+		msg := strings.ToValidUTF8(b.String(), "?")
+		got := RedactText(msg, cfg)
+		if !utf8.ValidString(got) {
+			t.Fatalf("RedactText(%q) = %q, not UTF-8", msg, got)
+		}
+		for _, s := range secrets {
+			if strings.Contains(got, s) {
+				t.Fatalf("RedactText(%q) = %q, holds %q", msg, got, s)
+			}
 		}
 	}
 }
