@@ -751,6 +751,16 @@ func RedactText(msg string, cfg Config) string {
 // of 8 bytes or more of one of those, as a message that cuts a secret
 // short quotes it. Parts shorter than 4 bytes are left, as they would mask
 // ordinary words and are no secret on their own.
+//
+// Of a URL under a sensitive key, the user information and all that
+// follows the host are secret; the scheme and the host, with its port,
+// are not, as messages name them for other reasons (every error of a
+// webhook's service names its host). So
+// "https://user:pass@discord.com:8443/api/x" quoted whole reads
+// "https://****@discord.com:8443****".
+//
+// The result is valid UTF-8 if msg is: a masked run of bytes is widened
+// to whole characters.
 func (p *Policy) RedactText(msg string, cfg Config) string {
 	// The walk of redactValue, collecting what it would mask.
 	var secrets []string
@@ -767,19 +777,14 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 				walk(e, secret)
 			}
 		case string:
-			switch {
-			case !secret:
-				p.maskURL(x, add)
-			case x != "" && !isEnvRef(x):
-				add(x)
-				scheme := "" // a URL's scheme is no secret part of it
-				if u, err := url.Parse(x); err == nil && u.Host != "" {
-					scheme = u.Scheme
-				}
-				for part := range strings.SplitSeq(x, ":") {
-					if part != scheme {
-						add(part)
-					}
+			p.maskURL(x, add)
+			if !secret || x == "" || isEnvRef(x) {
+				return
+			}
+			for _, s := range secretSpans(x) {
+				add(s)
+				for part := range strings.SplitSeq(s, ":") {
+					add(part)
 				}
 			}
 		case int64, float64:
@@ -795,7 +800,9 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 			if n, err := normalize(x, 1, false); err == nil {
 				walk(n, secret)
 			} else {
-				secrets = append(secrets, leaves(reflect.ValueOf(x))...)
+				for _, s := range leaves(reflect.ValueOf(x)) {
+					walk(s, true)
+				}
 			}
 		}
 	}
@@ -813,6 +820,30 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 	return maskSecrets(msg, secrets)
 }
 
+// secretSpans returns the secret parts of s, a string under a sensitive
+// key: s itself or, for a URL, its user information and all that follows
+// its host ("user:pass" and "/api/x" of
+// "https://user:pass@discord.com:8443/api/x"). Of the URL the spans are
+// cut from s as written, so that its escapes are kept.
+func secretSpans(s string) []string {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return []string{s}
+	}
+	// The authority runs to the first "/", "?" or "#" after the scheme;
+	// its user information, to the last "@" in it, as url.Parse has it.
+	_, auth, _ := strings.Cut(s, "://")
+	rest := ""
+	if i := strings.IndexAny(auth, "/?#"); i >= 0 {
+		auth, rest = auth[:i], auth[i:]
+	}
+	user := ""
+	if at := strings.LastIndexByte(auth, '@'); at >= 0 {
+		user = auth[:at]
+	}
+	return []string{user, rest}
+}
+
 // pieceBytes is the length of the shortest piece of a secret that
 // RedactText masks wherever it stands in a message.
 const pieceBytes = 8
@@ -821,10 +852,10 @@ const pieceBytes = 8
 // 4 bytes or more, or by a piece of pieceBytes of one, replaced by one
 // [Mask]. The pieces are what is left of a secret that a message quotes
 // cut short ("token 123:AAHdqTcv... was rejected") or joined to other
-// text. The scheme and host of a URL secret (a webhook's) are left out of
-// the pieces, as messages name them for other reasons. A run is widened
-// to whole UTF-8 characters before it is replaced, as a secret's
-// unescaped form need not be UTF-8: "%C3" is the first byte of "é".
+// text; a secret of pieceBytes or more is covered by its own pieces. A
+// run is widened to whole UTF-8 characters before it is replaced, as a
+// secret's unescaped form need not be UTF-8: "%C3" is the first byte of
+// "é".
 func maskSecrets(msg string, secrets []string) string {
 	covered := make([]bool, len(msg))
 	cover := func(i, n int) {
@@ -832,42 +863,21 @@ func maskSecrets(msg string, secrets []string) string {
 			covered[k] = true
 		}
 	}
-	for _, s := range secrets {
-		if len(s) < 4 {
-			continue
-		}
-		for at := 0; ; at++ {
-			i := strings.Index(msg[at:], s)
-			if i < 0 {
-				break
-			}
-			at += i
-			cover(at, len(s))
-		}
-	}
-	var public []string
-	for _, s := range secrets {
-		if u, err := url.Parse(s); err == nil && u.Host != "" {
-			public = append(public, u.Scheme+"://", u.Host)
-		}
-	}
 	pieces := make(map[string]bool)
 	for _, s := range secrets {
-		open := make([]bool, len(s)) // bytes of s that are public
-		for _, p := range public {
-			for at := 0; at < len(s); {
-				i := strings.Index(s[at:], p)
+		switch {
+		case len(s) < 4:
+		case len(s) < pieceBytes:
+			for at := 0; ; at++ {
+				i := strings.Index(msg[at:], s)
 				if i < 0 {
 					break
 				}
-				for k := at + i; k < at+i+len(p); k++ {
-					open[k] = true
-				}
-				at += i + 1
+				at += i
+				cover(at, len(s))
 			}
-		}
-		for i := 0; i+pieceBytes <= len(s); i++ {
-			if !slices.Contains(open[i:i+pieceBytes], true) {
+		default:
+			for i := 0; i+pieceBytes <= len(s); i++ {
 				pieces[s[i:i+pieceBytes]] = true
 			}
 		}

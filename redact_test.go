@@ -1577,6 +1577,94 @@ func TestRestoreErrorPathIsFirst(t *testing.T) {
 	}
 }
 
+// TestRedactTextURLSecrets checks RedactText on URLs kept under sensitive
+// keys: the credentials, path and query are masked, whole and cut short,
+// and the scheme and host, which messages name for other reasons, stay
+// readable whatever the shape of the host.
+func TestRedactTextURLSecrets(t *testing.T) {
+	const (
+		withPort = "https://user:pa55w0rd-secret@discord.com:8443/api/x"
+		ipv6     = "http://u:secretpass@[2001:db8::1]:80/p"
+		ipv6Bare = "http://[2001:db8::1]:8080/hook/secret-path-token"
+		portOnly = "https://discord.com:8443/api/webhooks/123/tokenpart-abcdef"
+		ghToken  = "https://ghp_abcdefghijklmnopqrstuvwxyz0123:x@github.com/org/repo"
+	)
+	tests := []struct {
+		name string
+		url  string // kept under "webhookUrl"
+		msg  string
+		want string
+	}{
+		{
+			name: "port: the host named alone",
+			url:  withPort,
+			msg:  "dial discord.com:8443: timeout; GET https://discord.com:8443/status",
+			want: "dial discord.com:8443: timeout; GET https://discord.com:8443/status",
+		},
+		{
+			name: "port: the whole URL",
+			url:  withPort,
+			msg:  "POST " + withPort + " failed",
+			want: "POST https://****@discord.com:8443**** failed",
+		},
+		{
+			name: "port: the password alone and cut short",
+			url:  withPort,
+			msg:  "password pa55w0rd-secret rejected, or pa55w0rd-s...",
+			want: "password **** rejected, or ****...",
+		},
+		{
+			name: "port without user information: the host",
+			url:  portOnly,
+			msg:  "GET https://discord.com/api/v10/gateway; https://discord.com:8443/ is down",
+			want: "GET https://discord.com/api/v10/gateway; https://discord.com:8443/ is down",
+		},
+		{
+			name: "port without user information: the path",
+			url:  portOnly,
+			msg:  "hook .../123/tokenpart-abcdef gone",
+			want: "hook ...**** gone",
+		},
+		{
+			name: "IPv6 host",
+			url:  ipv6,
+			msg:  "dial tcp [2001:db8::1]:80: refused by http://[2001:db8::1]:80/; password secretpass",
+			want: "dial tcp [2001:db8::1]:80: refused by http://[2001:db8::1]:80/; password ****",
+		},
+		{
+			name: "IPv6 host without user information",
+			url:  ipv6Bare,
+			msg:  "GET http://[2001:db8::1]:8080/status: 404; hook secret-path-token",
+			want: "GET http://[2001:db8::1]:8080/status: 404; hook ****",
+		},
+		{
+			name: "token as user name: whole",
+			url:  ghToken,
+			msg:  "clone failed: token ghp_abcdefghijklmnopqrstuvwxyz0123 rejected by github.com",
+			want: "clone failed: token **** rejected by github.com",
+		},
+		{
+			name: "token as user name: cut short",
+			url:  ghToken,
+			msg:  "token ghp_abcdefghij... rejected; token ...uvwxyz0123 too",
+			want: "token ****... rejected; token ...**** too",
+		},
+		{
+			name: "token as user name: the whole URL",
+			url:  ghToken,
+			msg:  "git clone " + ghToken,
+			want: "git clone https://****@github.com****",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := RedactText(tt.msg, Config{"webhookUrl": tt.url}); got != tt.want {
+				t.Errorf("RedactText(%q)\n got %q\nwant %q", tt.msg, got, tt.want)
+			}
+		})
+	}
+}
+
 // TestRedactTextValidUTF8 checks that RedactText never cuts a character
 // in two, even where a secret's unescaped form is not UTF-8 ("%C3" alone
 // unescapes to the first byte of "é"), and that it leaves no secret.
