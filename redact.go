@@ -808,12 +808,17 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 	}
 	walk(map[string]any(cfg), false)
 	// Each secret also as a message may quote it: escaped for Go, for
-	// JSON (which escapes <, > and & too), and for a URL, or unescaped.
+	// JSON (which escapes <, > and & too), and for a URL, or unescaped,
+	// as a query value ("+" is a space) or as a password or path ("+"
+	// is a plus).
 	for _, s := range secrets {
 		q := strconv.Quote(s)
 		j, _ := json.Marshal(s)
 		secrets = append(secrets, q[1:len(q)-1], string(j[1:len(j)-1]), url.QueryEscape(s), url.PathEscape(s))
 		if u, err := url.QueryUnescape(s); err == nil {
+			secrets = append(secrets, u)
+		}
+		if u, err := url.PathUnescape(s); err == nil {
 			secrets = append(secrets, u)
 		}
 	}

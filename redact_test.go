@@ -1736,3 +1736,84 @@ func TestRedactTextFloats(t *testing.T) {
 		})
 	}
 }
+
+// TestRedactTextURLShapes checks RedactText on the credentials of URLs of
+// other shapes, under a sensitive key ("webhookUrl") and under another
+// ("url"), where only the credentials are secret.
+func TestRedactTextURLShapes(t *testing.T) {
+	tests := []struct {
+		name     string
+		key, url string
+		msg      string
+		want     string
+	}{
+		{
+			name: "only a user name, sensitive key",
+			key:  "webhookUrl", url: "https://TOKENVALUE123456@api.example.com/v1",
+			msg:  "auth TOKENVALUE123456 failed at api.example.com; GET https://TOKENVALUE123456@api.example.com/v1",
+			want: "auth **** failed at api.example.com; GET https://****@api.example.com/v1", // "/v1" is under 4 bytes
+		},
+		{
+			name: "only a user name, other key",
+			key:  "url", url: "https://TOKENVALUE123456@api.example.com/v1",
+			msg:  "auth TOKENVAL... failed at https://api.example.com/v1",
+			want: "auth ****... failed at https://api.example.com/v1",
+		},
+		{
+			name: "percent-encoded password, decoded",
+			key:  "databaseUrl", url: "postgres://admin:p%40ss%2Fw0rd!@db.example.com:5432/app",
+			msg:  "password p@ss/w0rd! rejected by db.example.com:5432",
+			want: "password **** rejected by db.example.com:5432",
+		},
+		{
+			name: "percent-encoded password, as written",
+			key:  "url", url: "postgres://admin:p%40ss%2Fw0rd!@db.example.com:5432/app",
+			msg:  "dsn postgres://admin:p%40ss%2Fw0rd!@db.example.com:5432/app",
+			want: "dsn postgres://admin:****@db.example.com:5432/app",
+		},
+		{
+			// In user information "+" is a plus, not a space.
+			name: "plus in a password",
+			key:  "url", url: "https://u:abc+def%21@h.example/",
+			msg:  "password abc+def! rejected",
+			want: "password **** rejected",
+		},
+		{
+			name: "query token, other key",
+			key:  "url", url: "https://api.example.com/hook?token=tok-abc123xyz&mode=1",
+			msg:  "token tok-abc123xyz invalid; GET https://api.example.com/hook?token=tok-abc123xyz&mode=1",
+			want: "token **** invalid; GET https://api.example.com/hook?token=****&mode=1",
+		},
+		{
+			name: "query token, sensitive key",
+			key:  "webhookUrl", url: "https://api.example.com/hook?token=tok-abc123xyz&mode=1",
+			msg:  "token tok-abc123xyz invalid; GET https://api.example.com/hook?token=tok-abc123xyz&mode=1",
+			want: "token **** invalid; GET https://api.example.com****",
+		},
+		{
+			name: "short query token alone, sensitive key",
+			key:  "webhookUrl", url: "https://api.example.com?key=abc123",
+			msg:  "key abc123 invalid at https://api.example.com/",
+			want: "key **** invalid at https://api.example.com/",
+		},
+		{
+			name: "token in a fragment",
+			key:  "url", url: "https://app.example/cb#access_token=abcdefgh12&state=s",
+			msg:  "token abcdefgh12 expired",
+			want: "token **** expired",
+		},
+		{
+			name: "URL-escaped whole",
+			key:  "webhookUrl", url: "https://u:pa55word-xyz@host.example/p",
+			msg:  "next=https%3A%2F%2Fu%3Apa55word-xyz%40host.example%2Fp&x=1",
+			want: "next=https%3A%2F%2F****%40host.example****&x=1",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := RedactText(tt.msg, Config{tt.key: tt.url}); got != tt.want {
+				t.Errorf("RedactText(%q)\n got %q\nwant %q", tt.msg, got, tt.want)
+			}
+		})
+	}
+}
