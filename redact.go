@@ -777,6 +777,9 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 				walk(e, secret)
 			}
 		case string:
+			// A URL's credentials are secrets under any key; under a
+			// sensitive key, so is the rest of the string but a URL's
+			// scheme and host.
 			p.maskURL(x, add)
 			if !secret || x == "" || isEnvRef(x) {
 				return
@@ -872,6 +875,7 @@ func maskSecrets(msg string, secrets []string) string {
 	for _, s := range secrets {
 		switch {
 		case len(s) < 4:
+			// It would mask ordinary words, and is no secret alone.
 		case len(s) < pieceBytes:
 			for at := 0; ; at++ {
 				i := strings.Index(msg[at:], s)
