@@ -92,8 +92,9 @@ type FileOptions struct {
 // shortly after a change, when coarse file system clocks could hide an
 // edit and the bytes are compared. A file changed in place (an editor
 // that empties it, then writes it) is read once it has been still for
-// 100ms, or for a second if it was emptied, so that neither a read nor a
-// write takes a file in the middle of such a save for the host's; reads
+// 100ms, or for a second if it was emptied, and so is a file the store
+// reads for the first time, so that neither a read nor a write takes a
+// file in the middle of such a save for the host's; reads
 // and writes of the store wait meanwhile. A save that leaves the file
 // empty for longer can still lose to a write; a save by rename cannot.
 // The revision (see [Versioned]) is a digest of the file's bytes, so
