@@ -634,13 +634,8 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// The revision hashes the whole file: on a large one that takes about
-	// as long as the disk takes to sync it, so it runs meanwhile.
-	rev := make(chan string, 1)
-	go func() { rev <- revision(next.data) }()
-	err = atomicfile.WriteFile(s.path, next.data, 0o600)
-	next.state.Revision = <-rev
-	if err != nil {
+	next.state.Revision = revision(next.data)
+	if err := atomicfile.WriteFile(s.path, next.data, 0o600); err != nil {
 		return nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
 	if next.fi, err = s.stat(); err != nil {
