@@ -757,7 +757,8 @@ func RedactText(msg string, cfg Config) string {
 // are not, as messages name them for other reasons (every error of a
 // webhook's service names its host). So
 // "https://user:pass@discord.com:8443/api/x" quoted whole reads
-// "https://****@discord.com:8443****".
+// "https://****@discord.com:8443****". A URL that has nothing else to
+// keep secret ("https://tunnel-id.example/") is secret whole, host too.
 //
 // The result is valid UTF-8 if msg is: a masked run of bytes is widened
 // to whole characters.
@@ -831,8 +832,10 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 // secretSpans returns the secret parts of s, a string under a sensitive
 // key: s itself or, for a URL, its user information and all that follows
 // its host ("user:pass" and "/api/x" of
-// "https://user:pass@discord.com:8443/api/x"). Of the URL the spans are
-// cut from s as written, so that its escapes are kept.
+// "https://user:pass@discord.com:8443/api/x"), or s whole where those
+// are too short to mask and the host is all the URL has to keep secret.
+// Of the URL the spans are cut from s as written, so that its escapes are
+// kept.
 func secretSpans(s string) []string {
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme == "" || u.Host == "" {
@@ -848,6 +851,11 @@ func secretSpans(s string) []string {
 	user := ""
 	if at := strings.LastIndexByte(auth, '@'); at >= 0 {
 		user = auth[:at]
+	}
+	if len(user)+len(rest) < 4 {
+		// Nothing but the host to keep secret ("https://tunnel-id.example/"):
+		// the host is the secret.
+		return []string{s}
 	}
 	return []string{user, rest}
 }

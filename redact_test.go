@@ -1655,6 +1655,12 @@ func TestRedactTextURLSecrets(t *testing.T) {
 			msg:  "git clone " + ghToken,
 			want: "git clone https://****@github.com****",
 		},
+		{
+			name: "only a host: it is the secret",
+			url:  "https://k7f3q9zx2m.tunnel.example/",
+			msg:  "dial https://k7f3q9zx2m.tunnel.example/: refused; host k7f3q9zx2m.tunnel.example",
+			want: "dial ****: refused; host ****",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
