@@ -667,3 +667,38 @@ func TestFileStoreStatDescribesBytesRead(t *testing.T) {
 		t.Errorf("Get = %v; the file holds v=pppp", got)
 	}
 }
+
+// TestFirstReadOfOldFileDoesNotWait: a store's first read of a file last
+// written long ago does not wait for it to settle, as the FileStore doc
+// promises ("only a store's first read of a file written within the last
+// settleTime waits"), also where the modification time is in whole
+// seconds (a file unpacked from a tar archive, or on a file system that
+// keeps seconds). A file that does not parse is never recorded as read,
+// so with such a time every read of it waited, with the store locked.
+func TestFirstReadOfOldFileDoesNotWait(t *testing.T) {
+	for _, tt := range []struct {
+		name, content string
+	}{
+		{"parses", "[connectors.a]\ntoken = \"1\"\n"},
+		{"does not parse", "[connectors.a]\ntoken = \"1\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "agent.toml")
+			writeConfigFile(t, path, tt.content, 0o600)
+			old := time.Now().Add(-time.Hour).Truncate(time.Second)
+			if err := os.Chtimes(path, old, old); err != nil {
+				t.Fatal(err)
+			}
+			s := openFileStore(t, path)
+			defer s.Close()
+			for i := range 3 {
+				start := time.Now()
+				s.List(t.Context())
+				if took := time.Since(start); took >= settleTime {
+					t.Errorf("read %d of a file written an hour ago took %v: it waited for the file to settle", i+1, took)
+				}
+			}
+		})
+	}
+}
+
