@@ -702,3 +702,57 @@ func TestFirstReadOfOldFileDoesNotWait(t *testing.T) {
 	}
 }
 
+// TestReplacedFileMidSave: a file replaced by a new one that is not
+// renamed into place, but created and written in pieces at its path (an
+// editor that moves the old file to its backup name and writes a new one,
+// as Vim's backupcopy=no and Emacs's default do; `install`; rm then
+// cat >), is not read half-way: a write made during the save keeps the
+// save's connectors. The store settles a file changed in place and a
+// file it sees for the first time, but reads a new inode at once, as if
+// every new inode had been renamed into place whole.
+func TestReplacedFileMidSave(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	writeConfigFile(t, path, "[model]\nname = \"local\"\n", 0o600)
+	s := openFileStore(t, path)
+	defer s.Close()
+	for _, name := range []string{"telegram", "discord"} {
+		if err := s.Put(ctx, name, Config{"token": "1:" + name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	saved := strings.Replace(string(readConfigFile(t, path)), "1:discord", "2:discord", 1)
+	cut := strings.LastIndex(saved[:strings.Index(saved, "discord")], "\n") + 1
+
+	// The save: the old file moved away, a new one written in two pieces
+	// 50ms apart; the first piece parses.
+	if err := os.Rename(path, path+"~"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(saved[:cut]); err != nil {
+		t.Fatal(err)
+	}
+	saving := make(chan struct{})
+	go func() {
+		defer close(saving)
+		time.Sleep(50 * time.Millisecond)
+		f.WriteString(saved[cut:])
+		f.Close()
+	}()
+	if err := s.Put(ctx, "slack", Config{"token": "xoxb"}); err != nil {
+		t.Fatal(err)
+	}
+	<-saving
+	got, err := s.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Config{"telegram": {"token": "1:telegram"}, "discord": {"token": "2:discord"}, "slack": {"token": "xoxb"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("connectors after a Put during a save to a new file (-want +got):\n%s", diff)
+	}
+}
