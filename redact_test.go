@@ -4,11 +4,13 @@ package connectors
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"regexp"
 	"strings"
@@ -1821,5 +1823,33 @@ func TestRedactTextURLShapes(t *testing.T) {
 				t.Errorf("RedactText(%q)\n got %q\nwant %q", tt.msg, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestRedactTextBasicAuth: a secret sent as HTTP basic authentication
+// (Twilio's auth token, a URL's password) is masked where a message dumps
+// the request, as an SDK's debug error does. The header holds the secret
+// in base64, which RedactText does not look for: the token is left
+// readable to anyone who decodes it.
+func TestRedactTextBasicAuth(t *testing.T) {
+	const sid, token = "AC0123456789abcdef0123456789abcdef", "f1e2d3c4b5a697887766554433221100"
+	cfg := Config{"accountSid": sid, "authToken": token}
+	req, err := http.NewRequest("POST", "https://api.twilio.com/2010-04-01/Accounts/"+sid+"/Messages.json", strings.NewReader("To=%2B15551234567&Body=hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(sid, token)
+	dump, err := httputil.DumpRequestOut(req, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range []string{
+		"twilio: 401 for request:\n" + string(dump),
+		fmt.Sprintf("request headers %v", req.Header),
+	} {
+		got := RedactText(msg, cfg)
+		if b64 := base64.StdEncoding.EncodeToString([]byte(sid + ":" + token)); strings.Contains(got, b64) {
+			t.Errorf("RedactText left the auth token in base64 (%s:%s) in:\n%s", sid, token, got)
+		}
 	}
 }
