@@ -17,7 +17,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/connectorkit/connectors/internal/atomicfile"
@@ -92,9 +91,9 @@ type FileOptions struct {
 // shortly after a change, when coarse file system clocks could hide an
 // edit and the bytes are compared. A file changed in place (an editor
 // that empties it, then writes it) is read once it has been still for
-// 100ms, or for a second if it was emptied, and so is a file the store
-// reads for the first time, so that neither a read nor a write takes a
-// file in the middle of such a save for the host's; reads
+// 100ms, or for a second if it was emptied, and so is a file new to the
+// store that was not renamed into place whole, so that neither a read nor
+// a write takes a file in the middle of such a save for the host's; reads
 // and writes of the store wait meanwhile. A save that leaves the file
 // empty for longer can still lose to a write; a save by rename cannot.
 // The revision (see [Versioned]) is a digest of the file's bytes, so
@@ -275,10 +274,12 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	}
 	switch {
 	case fi == nil:
-	case k == nil || k.fi == nil:
-		s.settle(fi, false) // first seen: perhaps in the middle of a save
-	case !sameFile(k.fi, fi) && os.SameFile(k.fi, fi):
-		s.settle(fi, len(k.data) > 0) // changed in place
+	case k != nil && k.fi != nil && os.SameFile(k.fi, fi):
+		if !sameFile(k.fi, fi) {
+			s.settle(fi, len(k.data) > 0) // changed in place
+		}
+	case !renamedWhole(fi):
+		s.settle(fi, false) // new to the store: perhaps in the middle of a save
 	}
 	data, fi, err := s.read()
 	if err != nil {
@@ -305,12 +306,12 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 // read empty may be in the middle of such a save too. A file found empty
 // where there were bytes waits for emptySettleTime, as emptying a config
 // file on purpose is rare and a write over a half-saved one loses
-// everything. A file replaced by a rename (an editor's atomic save,
-// another store's write) is whole and read at once. A file seen for the
-// first time cannot be told from one in the middle of a save, so it is
-// read once it has been still for settleTime, which a file last written
-// that long ago already has: only a store's first read of a file written
-// within the last settleTime waits.
+// everything. A file new to the store (seen for the first time, or put
+// in the place of the one it knew) waits for settleTime too, unless its
+// times show it was renamed into place whole (see renamedWhole), as
+// every store's writes leave it: it may have been created and be in the
+// middle of being written. A file last written longer ago than
+// settleTime is read at once.
 const (
 	settleTime      = 100 * time.Millisecond
 	emptySettleTime = time.Second
@@ -330,11 +331,14 @@ func (s *FileStore) settle(fi fs.FileInfo, hadBytes bool) {
 		if fi.Size() == 0 && hadBytes {
 			still = emptySettleTime
 		}
+		// A time in whole seconds may be a coarse clock's, up to two
+		// seconds behind the last write.
+		old := still
+		if fi.ModTime().Nanosecond() == 0 {
+			old += 2 * time.Second
+		}
 		now := time.Now()
-		age := now.Sub(fi.ModTime())
-		// A time in whole seconds may be a coarse clock's: not trusted.
-		if now.Sub(seen) >= still || now.Sub(start) >= emptySettleTime ||
-			age >= still && fi.ModTime().Nanosecond() != 0 {
+		if now.Sub(seen) >= still || now.Sub(start) >= emptySettleTime || now.Sub(fi.ModTime()) >= old {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -409,10 +413,7 @@ func (s *FileStore) stat() (fs.FileInfo, error) {
 // read returns the file's bytes and the stat of the file read; a missing
 // file reads as nil, nil.
 func (s *FileStore) read() ([]byte, fs.FileInfo, error) {
-	// O_NONBLOCK: a FIFO put in the file's place since the last stat
-	// opens at once, to be refused below, instead of blocking until a
-	// writer comes. A regular file reads as it would without it.
-	f, err := os.OpenFile(s.path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := os.OpenFile(s.path, readFlags, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package connectors
+
+import "os"
+
+// readFlags opens the config file for reading.
+const readFlags = os.O_RDONLY
