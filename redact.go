@@ -6,6 +6,7 @@ package connectors
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -825,8 +826,29 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 		if u, err := url.PathUnescape(s); err == nil {
 			secrets = append(secrets, u)
 		}
+		if len(s) >= pieceBytes {
+			secrets = append(secrets, base64Forms(s)...)
+		}
 	}
 	return maskSecrets(msg, secrets)
+}
+
+// base64Forms returns the parts of s's base64 encodings, in the standard
+// and the URL alphabet, that do not depend on the bytes around s, at each
+// of the three alignments s can have in a longer encoded string: HTTP
+// basic authentication sends "user:password" so (Twilio's auth token, a
+// URL's password), and a dumped request or header shows it.
+func base64Forms(s string) []string {
+	var forms []string
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		for lead := range 3 {
+			e := enc.EncodeToString(append(make([]byte, lead), s...))
+			// A character holds 6 bits: those from the lead's bits or
+			// past s's end are not s's alone.
+			forms = append(forms, e[(8*lead+5)/6:8*(lead+len(s))/6])
+		}
+	}
+	return forms
 }
 
 // secretSpans returns the secret parts of s, a string under a sensitive
