@@ -814,3 +814,52 @@ func TestReplacedFileChmodMidSave(t *testing.T) {
 		t.Errorf("connectors after a Put during a save whose writer set the file's mode between pieces (-want +got):\n%s", diff)
 	}
 }
+
+// TestReplacedFileEmptyWaitsLikeEmptied: a file replaced by a new, empty
+// one where the store knew bytes (rm then cat >, a backup-then-write save
+// whose writer is slow to start) is given as long to fill as a file
+// emptied in place (emptySettleTime), not just settleTime: a Put made
+// while it is empty must not replace the host's whole file.
+func TestReplacedFileEmptyWaitsLikeEmptied(t *testing.T) {
+	ctx := t.Context()
+	for _, inPlace := range []bool{true, false} {
+		path := filepath.Join(t.TempDir(), "agent.toml")
+		writeConfigFile(t, path, "[model]\nname = \"local\"\n", 0o600)
+		s := openFileStore(t, path)
+		if err := s.Put(ctx, "telegram", Config{"token": "1:telegram"}); err != nil {
+			t.Fatal(err)
+		}
+		saved := string(readConfigFile(t, path))
+		var f *os.File
+		var err error
+		if inPlace {
+			f, err = os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+		} else {
+			if err = os.Remove(path); err == nil {
+				f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		saving := make(chan struct{})
+		go func() {
+			defer close(saving)
+			time.Sleep(300 * time.Millisecond)
+			f.WriteString(saved)
+			f.Close()
+		}()
+		if err := s.Put(ctx, "slack", Config{"token": "xoxb"}); err != nil {
+			t.Fatal(err)
+		}
+		<-saving
+		got, err := s.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		if _, ok := got["telegram"]; !ok {
+			t.Errorf("file emptied (in place: %v) and written 300ms later: a Put meanwhile dropped the host's connectors: %v", inPlace, got)
+		}
+	}
+}
