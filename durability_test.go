@@ -863,3 +863,49 @@ func TestReplacedFileEmptyWaitsLikeEmptied(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreDoesNotWaitForReusedInode: a store reading a file that another
+// store wrote does not wait for it to settle, also when the file system
+// gave the new file the inode number of the one the store last read (ext4
+// reuses a freed inode number at once, so two writes by another store
+// bring it back). The store takes such a file for its own changed in
+// place, and waits settleTime on every such read, holding its lock.
+func TestStoreDoesNotWaitForReusedInode(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	a := openFileStore(t, path)
+	defer a.Close()
+	b := openFileStore(t, path)
+	defer b.Close()
+	if err := a.Put(ctx, "a", Config{"n": int64(0)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	known, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reused := false
+	for i := 1; i <= 10 && !reused; i++ {
+		if err := a.Put(ctx, "a", Config{"n": int64(i)}); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reused = os.SameFile(known, fi)
+	}
+	if !reused {
+		t.Skip("the file system gave each write a new inode number")
+	}
+	start := time.Now()
+	if _, err := b.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 50*time.Millisecond {
+		t.Errorf("List of a file another store just wrote, under a reused inode number, took %v", d)
+	}
+}
