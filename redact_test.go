@@ -1880,3 +1880,31 @@ func base64Leak(msg, secret string) string {
 	}
 	return ""
 }
+
+// TestRedactTextBasicAuthShortPassword: a password shorter than 8 bytes
+// (4 bytes or more, which RedactText masks in plain text) is masked in
+// the Authorization: Basic header too, as HTTP basic authentication sends
+// a URL's user information or a config's username and password.
+func TestRedactTextBasicAuthShortPassword(t *testing.T) {
+	for _, c := range []struct {
+		cfg        Config
+		user, pass string
+	}{
+		{Config{"url": "https://alice:s3cr3t!@hooks.example.com/notify"}, "alice", "s3cr3t!"},
+		{Config{"username": "alice", "password": "hunter2"}, "alice", "hunter2"},
+	} {
+		req, err := http.NewRequest("POST", "https://hooks.example.com/notify", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth(c.user, c.pass)
+		dump, err := httputil.DumpRequestOut(req, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := RedactText("webhook: 401 for request:\n"+string(dump), c.cfg)
+		if enc := base64.StdEncoding.EncodeToString([]byte(c.user + ":" + c.pass)); strings.Contains(got, enc) {
+			t.Errorf("RedactText left the password %q readable in base64 (%s) in:\n%s", c.pass, enc, got)
+		}
+	}
+}
