@@ -5,14 +5,20 @@ import (
 	"syscall"
 )
 
-// renamedWhole reports whether fi's times show that the file's last change
-// was not a write of its bytes: its change time differs from its
-// modification time, which a write sets to the same instant. A file
-// renamed into place by this package's writes shows it (they set the
-// modification time to the nanosecond, and the rename sets the change
-// time from the kernel's coarser clock); a file in the middle of a save
-// made in place does not.
+// renamedWhole reports whether fi shows a file that a store's write
+// renamed into place whole: one with bytes whose change time is before
+// its modification time. The kernel never leaves a file so: a write sets
+// both times to the same instant, and a change of mode, owner or name
+// (a rename) moves the change time on, never back. A store's write sets
+// the modification time itself, to the nanosecond, before the rename,
+// which stamps the change time from the kernel's coarser clock, so it
+// usually shows; when it does not (the clock ticked in between), a
+// reader waits for the file to settle, which is safe.
 func renamedWhole(fi fs.FileInfo) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && st.Ctim != st.Mtim
+	if !ok || fi.Size() == 0 {
+		return false
+	}
+	c, m := st.Ctim, st.Mtim
+	return c.Sec < m.Sec || c.Sec == m.Sec && c.Nsec < m.Nsec
 }

@@ -273,13 +273,14 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 		return k, nil
 	}
 	switch {
-	case fi == nil:
-	case k != nil && k.fi != nil && os.SameFile(k.fi, fi):
-		if !sameFile(k.fi, fi) {
-			s.settle(fi, len(k.data) > 0) // changed in place
-		}
-	case !renamedWhole(fi):
-		s.settle(fi, false) // new to the store: perhaps in the middle of a save
+	case fi == nil || renamedWhole(fi):
+		// Gone, or put in place whole by a store's write.
+	case k != nil && sameFile(k.fi, fi):
+		// Unchanged, read again within the racy window.
+	default:
+		// Changed in place, or new to the store: perhaps in the middle of
+		// a save.
+		s.settle(fi, k != nil && len(k.data) > 0)
 	}
 	data, fi, err := s.read()
 	if err != nil {
@@ -319,7 +320,7 @@ const (
 
 // settle waits, with s.mu held, until the file fi is the stat of has
 // been still for settleTime (emptySettleTime if it is empty and had
-// bytes), or has been replaced or removed; never longer than
+// bytes), or has been removed or replaced whole; never longer than
 // emptySettleTime in all. Still means unchanged since a stat taken
 // that long ago, or, where the file system keeps fine times, not
 // modified for that long by its clock.
@@ -343,8 +344,8 @@ func (s *FileStore) settle(fi fs.FileInfo, hadBytes bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 		next, err := s.stat()
-		if err != nil || next == nil || !os.SameFile(fi, next) {
-			return // gone or replaced: read what is there
+		if err != nil || next == nil || renamedWhole(next) {
+			return // gone, or replaced whole: read what is there
 		}
 		if !sameFile(fi, next) {
 			seen = time.Now()

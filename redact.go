@@ -826,7 +826,7 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 		if u, err := url.PathUnescape(s); err == nil {
 			secrets = append(secrets, u)
 		}
-		if len(s) >= pieceBytes {
+		if len(s) >= 4 {
 			secrets = append(secrets, base64Forms(s)...)
 		}
 	}
