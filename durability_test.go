@@ -909,3 +909,45 @@ func TestStoreDoesNotWaitForReusedInode(t *testing.T) {
 		t.Errorf("List of a file another store just wrote, under a reused inode number, took %v", d)
 	}
 }
+
+// TestStoreDoesNotWaitAfterOtherStoreEmptiedFile: when a store's Delete
+// removes the last connector of a TOML file that holds nothing else, its
+// write leaves the file empty. Another store reading the file next must
+// not take that for a file emptied in place by an editor: the file was
+// renamed into place whole. It waits a whole second instead (an empty
+// file never counts as renamed whole, and one that replaced a file with
+// bytes waits emptySettleTime), holding its lock, so its reads, writes and
+// watchers all stall.
+func TestStoreDoesNotWaitAfterOtherStoreEmptiedFile(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	a := openFileStore(t, path)
+	defer a.Close()
+	b := openFileStore(t, path)
+	defer b.Close()
+	if err := a.Put(ctx, "telegram", Config{"token": "1:telegram"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Delete(ctx, "telegram"); err != nil {
+		t.Fatal(err)
+	}
+	if data := readConfigFile(t, path); len(data) != 0 {
+		t.Skipf("the delete left %q, not an empty file", data)
+	}
+	start := time.Now()
+	got, err := b.List(ctx)
+	d := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 {
+		t.Fatalf("List after the other store deleted the last connector: %v", got)
+	}
+	if d > 300*time.Millisecond {
+		t.Errorf("List of a file another store just emptied by Delete took %v", d)
+	}
+}
+
