@@ -951,3 +951,66 @@ func TestStoreDoesNotWaitAfterOtherStoreEmptiedFile(t *testing.T) {
 	}
 }
 
+// TestStoreWriteRecognizedWhileOtherFilesChange: a store reading a file
+// another store just wrote reads it at once, also while unrelated files
+// on the machine are being changed. With multigrain timestamps (Linux
+// 6.13 and later), a change to any file whose times were just read stamps
+// it with the fine clock and moves the coarse clock up to that instant,
+// so the rename of a store's write often stamps a change time after the
+// modification time the write set a moment before; the file then does not
+// count as renamed whole, and the reader waits settleTime for it, holding
+// its lock (with the write lock held too when the reader is writing).
+func TestStoreWriteRecognizedWhileOtherFilesChange(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "agent.toml")
+	other := filepath.Join(dir, "other.log")
+	writeConfigFile(t, other, "x", 0o600)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		// Another program on the machine: looks at a file, changes it.
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			os.Stat(other)
+			os.Chmod(other, 0o600)
+		}
+	}()
+	defer func() { close(stop); wg.Wait() }()
+	a := openFileStore(t, path)
+	defer a.Close()
+	b := openFileStore(t, path)
+	defer b.Close()
+	if err := a.Put(ctx, "a", Config{"n": int64(0)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	slow := 0
+	var total time.Duration
+	for i := 1; i <= n; i++ {
+		if err := a.Put(ctx, "a", Config{"n": int64(i)}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := b.List(ctx); err != nil {
+			t.Fatal(err)
+		}
+		d := time.Since(start)
+		total += d
+		if d > 50*time.Millisecond {
+			slow++
+		}
+	}
+	if slow > n/5 {
+		t.Errorf("%d of %d Lists of a file another store had just written waited (%v in all) while another program changed an unrelated file", slow, n, total)
+	}
+}
