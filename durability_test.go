@@ -1014,3 +1014,60 @@ func TestStoreWriteRecognizedWhileOtherFilesChange(t *testing.T) {
 		t.Errorf("%d of %d Lists of a file another store had just written waited (%v in all) while another program changed an unrelated file", slow, n, total)
 	}
 }
+
+// TestReadDecidedWholeIsTheFileRead: a store reads at once only a file
+// renamed into place whole, and must then read that file, not one an
+// editor started to save in place after the store looked. The store
+// decides on a stat (refreshLocked's, or the last of settle's) and then
+// opens the path again without checking that the file it opened is the
+// one it judged, so a save in place begun in between (here within a
+// fraction of a millisecond of each write by rename) is read half-way;
+// a Put made while that save is still going then replaces the file with
+// the half it read.
+func TestReadDecidedWholeIsTheFileRead(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	full := "[connectors.a]\ntoken = \"x\"\n[connectors.b]\ntoken = \"y\"\n"
+	half := len("[connectors.a]\ntoken = \"x\"\n")
+	if err := atomicfile.WriteFile(path, []byte(full), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := openFileStore(t, path)
+	defer s.Close()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			// A store's write, then an editor saving in place in two
+			// pieces.
+			atomicfile.WriteFile(path, []byte(full), 0o600)
+			time.Sleep(200 * time.Microsecond)
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+			if err != nil {
+				continue
+			}
+			f.WriteString(full[:half])
+			time.Sleep(2 * time.Millisecond)
+			f.WriteString(full[half:])
+			f.Close()
+		}
+	}()
+	halfway, n := 0, 0
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); n++ {
+		if m, err := s.List(ctx); err == nil && len(m) != 2 {
+			halfway++
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if halfway > 0 {
+		t.Errorf("%d of %d Lists read a file half-way through a save in place", halfway, n)
+	}
+}
