@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"iter"
 	"maps"
@@ -79,7 +80,8 @@ type FileOptions struct {
 //
 // A FileStore is safe for concurrent use, also by several processes on one
 // file: every write takes a lock on a guard file beside it (the file's name
-// plus ".lock", left in place), reads the file as it is on disk under the
+// plus ".lock", left in place, which records the file the last write put
+// in place), reads the file as it is on disk under the
 // lock, applies its change and replaces the file. Reads take no lock.
 // Temporary files that a killed writer leaves (".name.tmp-*") are never
 // read and are removed by the first write of the next store. Leases (see
@@ -272,19 +274,30 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	if k != nil && sameFile(k.fi, fi) && (fi == nil || k.readAt.Sub(fi.ModTime()) > racyWindow(fi.ModTime())) {
 		return k, nil
 	}
-	switch {
-	case fi == nil || renamedWhole(fi):
-		// Gone, or put in place whole by a store's write.
-	case k != nil && sameFile(k.fi, fi):
-		// Unchanged, read again within the racy window.
-	default:
-		// Changed in place, or new to the store: perhaps in the middle of
-		// a save.
-		s.settle(fi, k != nil && len(k.data) > 0)
-	}
-	data, fi, err := s.read()
-	if err != nil {
-		return nil, err
+	// Decide whether the file may be read now, read it, and decide again
+	// if what was read is not the file decided on (changed in between);
+	// once only, as a writer that keeps changing it would never let a
+	// read happen.
+	var data []byte
+	for again := true; ; again = false {
+		switch {
+		case fi == nil || s.writtenWhole(fi):
+			// Gone, or put in place whole by a store's write.
+		case k != nil && sameFile(k.fi, fi):
+			// Unchanged, read again within the racy window.
+		default:
+			// Changed in place, or new to the store: perhaps in the
+			// middle of a save.
+			fi = s.settle(fi, k != nil && len(k.data) > 0)
+		}
+		var got fs.FileInfo
+		if data, got, err = s.read(); err != nil {
+			return nil, err
+		}
+		decided := sameFile(got, fi)
+		if fi = got; decided || !again {
+			break
+		}
 	}
 	now := time.Now()
 	if k != nil && bytes.Equal(data, k.data) {
@@ -308,10 +321,9 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 // where there were bytes waits for emptySettleTime, as emptying a config
 // file on purpose is rare and a write over a half-saved one loses
 // everything. A file new to the store (seen for the first time, or put
-// in the place of the one it knew) waits for settleTime too, unless its
-// times show it was renamed into place whole (see renamedWhole), as
-// every store's writes leave it: it may have been created and be in the
-// middle of being written. A file last written longer ago than
+// in the place of the one it knew) waits for settleTime too, unless the
+// guard file records it as a store's write (see writtenWhole): it may
+// have been created and be in the middle of being written. A file last written longer ago than
 // settleTime is read at once.
 const (
 	settleTime      = 100 * time.Millisecond
@@ -321,10 +333,10 @@ const (
 // settle waits, with s.mu held, until the file fi is the stat of has
 // been still for settleTime (emptySettleTime if it is empty and had
 // bytes), or has been removed or replaced whole; never longer than
-// emptySettleTime in all. Still means unchanged since a stat taken
+// emptySettleTime in all. It returns the file's last stat. Still means unchanged since a stat taken
 // that long ago, or, where the file system keeps fine times, not
 // modified for that long by its clock.
-func (s *FileStore) settle(fi fs.FileInfo, hadBytes bool) {
+func (s *FileStore) settle(fi fs.FileInfo, hadBytes bool) fs.FileInfo {
 	start := time.Now()
 	seen := start // when fi was first seen as it is
 	for {
@@ -340,12 +352,12 @@ func (s *FileStore) settle(fi fs.FileInfo, hadBytes bool) {
 		}
 		now := time.Now()
 		if now.Sub(seen) >= still || now.Sub(start) >= emptySettleTime || now.Sub(fi.ModTime()) >= old {
-			return
+			return fi
 		}
 		time.Sleep(10 * time.Millisecond)
 		next, err := s.stat()
-		if err != nil || next == nil || renamedWhole(next) {
-			return // gone, or replaced whole: read what is there
+		if err != nil || next == nil || s.writtenWhole(next) {
+			return next // gone, or replaced whole: read what is there
 		}
 		if !sameFile(fi, next) {
 			seen = time.Now()
@@ -414,7 +426,7 @@ func (s *FileStore) stat() (fs.FileInfo, error) {
 // read returns the file's bytes and the stat of the file read; a missing
 // file reads as nil, nil.
 func (s *FileStore) read() ([]byte, fs.FileInfo, error) {
-	f, err := os.OpenFile(s.path, readFlags, 0)
+	f, err := os.OpenFile(s.path, os.O_RDONLY|nonBlock, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}
@@ -643,9 +655,55 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	if next.fi, err = s.stat(); err != nil {
 		return nil, err
 	}
+	recordWrite(target+".lock", next.fi)
 	next.readAt = time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.setKnownLocked(next)
 	return next, nil
+}
+
+// recordWrite records in the guard file at lock, held, the file a write
+// has just put in place whole (fi): its inode number, size and
+// modification time, which another store compares with the file it finds
+// to read it without waiting for it to settle (see writtenWhole). Best
+// effort: without the record, readers only wait.
+func recordWrite(lock string, fi fs.FileInfo) {
+	f, err := os.OpenFile(lock, os.O_WRONLY|os.O_TRUNC|nonBlock, 0)
+	if err != nil {
+		return
+	}
+	f.WriteString(writeRecord(fi))
+	f.Close()
+}
+
+// writeRecord is recordWrite's record of fi, "" where the file's inode
+// number is not at hand.
+func writeRecord(fi fs.FileInfo) string {
+	ino, ok := fileID(fi)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%d %d %d\n", ino, fi.Size(), fi.ModTime().UnixNano())
+}
+
+// writtenWhole reports whether fi is the file a store's write last put in
+// place whole, as its record in the guard file says. A file written in
+// place since, even to the same size, has another modification time; a
+// record being written reads as no match; either way the reader waits
+// for the file to settle, which is safe.
+func (s *FileStore) writtenWhole(fi fs.FileInfo) bool {
+	rec := writeRecord(fi)
+	target, err := atomicfile.Resolve(s.path)
+	if rec == "" || err != nil {
+		return false
+	}
+	f, err := os.OpenFile(target+".lock", os.O_RDONLY|nonBlock, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	buf := make([]byte, len(rec)+1)
+	n, _ := io.ReadFull(f, buf)
+	return string(buf[:n]) == rec
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 )
 
 // WriteFile replaces the file at path with data. It writes a temporary
@@ -61,13 +60,6 @@ func WriteFile(path string, data []byte, perm fs.FileMode) error {
 	if err = f.Close(); err != nil {
 		return err
 	}
-	// The modification time to the nanosecond, where the file system
-	// stamps writes with a coarser clock: after the rename, the change
-	// time, which the rename sets from that clock, then differs from it,
-	// and readers can tell the file was renamed into place whole rather
-	// than written where it stands. Best effort: it only saves readers a
-	// wait.
-	os.Chtimes(tmp, time.Time{}, time.Now())
 	if err = os.Rename(tmp, target); err != nil {
 		return err
 	}
