@@ -669,22 +669,26 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 // to read it without waiting for it to settle (see writtenWhole). Best
 // effort: without the record, readers only wait.
 func recordWrite(lock string, fi fs.FileInfo) {
-	f, err := os.OpenFile(lock, os.O_WRONLY|os.O_TRUNC|nonBlock, 0)
+	f, err := os.OpenFile(lock, os.O_WRONLY|nonBlock, 0)
 	if err != nil {
 		return
 	}
-	f.WriteString(writeRecord(fi))
+	// Over the last record, of the same length: rewriting bytes already
+	// on the disk, unlike truncating and writing anew, adds nothing to
+	// the file system's next commit, which the next write's fsync waits
+	// for.
+	f.WriteAt([]byte(writeRecord(fi)), 0)
 	f.Close()
 }
 
-// writeRecord is recordWrite's record of fi, "" where the file's inode
-// number is not at hand.
+// writeRecord is recordWrite's record of fi, always of the same length,
+// "" where the file's inode number is not at hand.
 func writeRecord(fi fs.FileInfo) string {
 	ino, ok := fileID(fi)
 	if !ok {
 		return ""
 	}
-	return fmt.Sprintf("%d %d %d\n", ino, fi.Size(), fi.ModTime().UnixNano())
+	return fmt.Sprintf("%20d %20d %20d\n", ino, fi.Size(), fi.ModTime().UnixNano())
 }
 
 // writtenWhole reports whether fi is the file a store's write last put in
@@ -703,7 +707,7 @@ func (s *FileStore) writtenWhole(fi fs.FileInfo) bool {
 		return false
 	}
 	defer f.Close()
-	buf := make([]byte, len(rec)+1)
+	buf := make([]byte, len(rec))
 	n, _ := io.ReadFull(f, buf)
 	return string(buf[:n]) == rec
 }
