@@ -1014,3 +1014,73 @@ func TestStoreWriteRecognizedWhileOtherFilesChange(t *testing.T) {
 		t.Errorf("%d of %d Lists of a file another store had just written waited (%v in all) while another program changed an unrelated file", slow, n, total)
 	}
 }
+
+// TestWriteRecordIsOfTheFileRenamed: a store's write records in the guard
+// file the stat of the config taken after the rename and the directory
+// sync, not of the file it wrote. A program that saves in place (opens
+// with O_TRUNC, then writes) just after the rename truncates the store's
+// file before that stat, so the record describes the truncated file and
+// vouches for it as written whole: another store reads it at once, empty,
+// where without the record it would wait for the save to settle, and a
+// Put of its own would then write back nothing of the host's file.
+func TestWriteRecordIsOfTheFileRenamed(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	a := openFileStore(t, path)
+	defer a.Close()
+	if err := a.Put(ctx, "a", Config{"n": int64(0)}); err != nil {
+		t.Fatal(err)
+	}
+	const saved = "[connectors.editor]\nn = 1\n"
+	tries, caught, halfRead := 0, 0, 0
+	for deadline := time.Now().Add(3 * time.Second); tries < 20 && time.Now().Before(deadline); {
+		tries++
+		before, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		saving := make(chan bool, 1)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			// The editor: saves in place as soon as the store's file is
+			// in place, pausing between truncating and writing.
+			defer wg.Done()
+			for end := time.Now().Add(500 * time.Millisecond); time.Now().Before(end); {
+				fi, err := os.Stat(path)
+				if err != nil || os.SameFile(fi, before) {
+					continue
+				}
+				f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+				if err != nil {
+					break
+				}
+				saving <- true
+				time.Sleep(60 * time.Millisecond)
+				f.WriteString(saved)
+				f.Close()
+				return
+			}
+			saving <- false
+		}()
+		if err := a.Put(ctx, "a", Config{"n": int64(tries)}); err != nil {
+			t.Fatal(err)
+		}
+		b := openFileStore(t, path)
+		got, err := b.List(ctx)
+		if <-saving {
+			caught++
+			if err == nil && len(got) == 0 {
+				halfRead++
+			}
+		}
+		wg.Wait()
+		b.Close()
+	}
+	if caught == 0 {
+		t.Skip("the editor never began its save right after a store's rename")
+	}
+	if halfRead > 0 {
+		t.Errorf("a store read an in-place save half-way, at once, in %d of %d saves begun just after another store's write (%d writes)", halfRead, caught, tries)
+	}
+}
