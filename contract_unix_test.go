@@ -68,3 +68,38 @@ func TestFileStoreFIFOSwappedIn(t *testing.T) {
 		t.Fatal("List with a FIFO swapped in still blocked after 5s")
 	}
 }
+
+// TestReadDoesNotHangOnFIFOGuardFile: reads take no lock, but a read of a
+// file new to the store now opens the guard file to look for a write
+// record. A FIFO there that a program holds open for writing makes that
+// read block, with the store's lock held, until the program writes or
+// closes it; the config itself is refused if it is a FIFO, the guard file
+// is read without checking.
+func TestReadDoesNotHangOnFIFOGuardFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	writeConfigFile(t, path, "[connectors.a]\ntoken = \"1\"\n", 0o600)
+	if err := syscall.Mkfifo(path+".lock", 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	r, err := os.OpenFile(path+".lock", os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	w, err := os.OpenFile(path+".lock", os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	s := openFileStore(t, path)
+	defer s.Close()
+	done := make(chan error, 1)
+	go func() { _, err := s.List(context.Background()); done <- err }()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		w.Close() // the writer leaves: the read sees end of file
+		<-done
+		t.Fatal("List of a new config file blocked for 3s on a FIFO guard file held open by a writer")
+	}
+}
