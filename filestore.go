@@ -649,13 +649,15 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		return nil, err
 	}
 	next.state.Revision = revision(next.data)
-	if err := atomicfile.WriteFile(s.path, next.data, 0o600); err != nil {
+	// The record of the write goes in before the rename, of the file
+	// renamed: a stat after it could be of a save in place begun since.
+	placing := func(fi fs.FileInfo) {
+		next.fi = fi
+		recordWrite(target+".lock", fi)
+	}
+	if err := atomicfile.WriteFile(s.path, next.data, 0o600, placing); err != nil {
 		return nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
-	if next.fi, err = s.stat(); err != nil {
-		return nil, err
-	}
-	recordWrite(target+".lock", next.fi)
 	next.readAt = time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -707,6 +709,9 @@ func (s *FileStore) writtenWhole(fi fs.FileInfo) bool {
 		return false
 	}
 	defer f.Close()
+	if lfi, err := f.Stat(); err != nil || !lfi.Mode().IsRegular() {
+		return false // a FIFO would block the read
+	}
 	buf := make([]byte, len(rec))
 	n, _ := io.ReadFull(f, buf)
 	return string(buf[:n]) == rec

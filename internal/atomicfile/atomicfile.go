@@ -18,11 +18,16 @@ import (
 // permission bits; a new one gets perm. A target that exists and is not a
 // regular file (a directory, a FIFO, a device) is refused.
 //
+// If placing is not nil, WriteFile calls it with the stat of the new
+// file, synced and closed, just before the rename puts it in place: its
+// identity, size and modification time are the file's at path after, as
+// long as no one else changes it.
+//
 // WriteFile does not lock: callers that share the file with other writers
 // serialize them. A writer killed mid-way leaves a temporary file named as
 // [TempPattern] says, which is never read as the file; [RemoveTemps]
 // removes them.
-func WriteFile(path string, data []byte, perm fs.FileMode) error {
+func WriteFile(path string, data []byte, perm fs.FileMode, placing func(fs.FileInfo)) error {
 	target, err := Resolve(path)
 	if err != nil {
 		return err
@@ -57,8 +62,17 @@ func WriteFile(path string, data []byte, perm fs.FileMode) error {
 	if err = f.Sync(); err != nil {
 		return err
 	}
+	var fi fs.FileInfo
+	if placing != nil {
+		if fi, err = f.Stat(); err != nil {
+			return err
+		}
+	}
 	if err = f.Close(); err != nil {
 		return err
+	}
+	if placing != nil {
+		placing(fi)
 	}
 	if err = os.Rename(tmp, target); err != nil {
 		return err

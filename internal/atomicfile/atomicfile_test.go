@@ -15,7 +15,7 @@ func TestRemoveTemps(t *testing.T) {
 		t.Run(base, func(t *testing.T) {
 			dir := t.TempDir()
 			target := filepath.Join(dir, base)
-			if err := WriteFile(target, []byte("x = 1\n"), 0o600); err != nil {
+			if err := WriteFile(target, []byte("x = 1\n"), 0o600, nil); err != nil {
 				t.Skipf("this file system takes no such name: %v", err)
 			}
 			mine, err := os.CreateTemp(dir, TempPattern(target))
