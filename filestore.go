@@ -323,8 +323,8 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 // everything. A file new to the store (seen for the first time, or put
 // in the place of the one it knew) waits for settleTime too, unless the
 // guard file records it as a store's write (see writtenWhole): it may
-// have been created and be in the middle of being written. A file last written longer ago than
-// settleTime is read at once.
+// have been created and be in the middle of being written. A file last
+// written longer ago than settleTime is read at once.
 const (
 	settleTime      = 100 * time.Millisecond
 	emptySettleTime = time.Second
