@@ -759,10 +759,9 @@ func TestReplacedFileMidSave(t *testing.T) {
 
 // TestReplacedFileChmodMidSave: a file replaced by a new one written in
 // pieces at its path, whose writer sets its mode (or owner, or an ACL)
-// between the pieces, is not read half-way. The change of mode sets the
-// file's change time and not its modification time, so the times differ
-// as they do for a file renamed into place whole, and the store must not
-// take that for a whole file.
+// between the pieces, is not read half-way. (A change of mode sets the
+// file's change time and not its modification time: a rule on the two
+// times took such a file for one renamed into place whole.)
 func TestReplacedFileChmodMidSave(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "agent.toml")
@@ -868,8 +867,8 @@ func TestReplacedFileEmptyWaitsLikeEmptied(t *testing.T) {
 // store wrote does not wait for it to settle, also when the file system
 // gave the new file the inode number of the one the store last read (ext4
 // reuses a freed inode number at once, so two writes by another store
-// bring it back). The store takes such a file for its own changed in
-// place, and waits settleTime on every such read, holding its lock.
+// bring it back). Such a file must not be taken for the store's own file
+// changed in place, which waits settleTime with the store's lock held.
 func TestStoreDoesNotWaitForReusedInode(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "agent.toml")
@@ -913,11 +912,9 @@ func TestStoreDoesNotWaitForReusedInode(t *testing.T) {
 // TestStoreDoesNotWaitAfterOtherStoreEmptiedFile: when a store's Delete
 // removes the last connector of a TOML file that holds nothing else, its
 // write leaves the file empty. Another store reading the file next must
-// not take that for a file emptied in place by an editor: the file was
-// renamed into place whole. It waits a whole second instead (an empty
-// file never counts as renamed whole, and one that replaced a file with
-// bytes waits emptySettleTime), holding its lock, so its reads, writes and
-// watchers all stall.
+// not take that for a file emptied in place by an editor, which waits
+// emptySettleTime (a second) with its lock held, stalling its reads,
+// writes and watchers: the file was renamed into place whole.
 func TestStoreDoesNotWaitAfterOtherStoreEmptiedFile(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "agent.toml")
@@ -953,13 +950,10 @@ func TestStoreDoesNotWaitAfterOtherStoreEmptiedFile(t *testing.T) {
 
 // TestStoreWriteRecognizedWhileOtherFilesChange: a store reading a file
 // another store just wrote reads it at once, also while unrelated files
-// on the machine are being changed. With multigrain timestamps (Linux
-// 6.13 and later), a change to any file whose times were just read stamps
-// it with the fine clock and moves the coarse clock up to that instant,
-// so the rename of a store's write often stamps a change time after the
-// modification time the write set a moment before; the file then does not
-// count as renamed whole, and the reader waits settleTime for it, holding
-// its lock (with the write lock held too when the reader is writing).
+// on the machine are being changed. (With multigrain timestamps, Linux
+// 6.13 and later, such changes move the coarse clock on, so a rule on a
+// file's change and modification times took most of a store's writes for
+// unfinished, and readers waited settleTime with their lock held.)
 func TestStoreWriteRecognizedWhileOtherFilesChange(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
