@@ -70,11 +70,9 @@ func TestFileStoreFIFOSwappedIn(t *testing.T) {
 }
 
 // TestReadDoesNotHangOnFIFOGuardFile: reads take no lock, but a read of a
-// file new to the store now opens the guard file to look for a write
-// record. A FIFO there that a program holds open for writing makes that
-// read block, with the store's lock held, until the program writes or
-// closes it; the config itself is refused if it is a FIFO, the guard file
-// is read without checking.
+// file new to the store opens the guard file to look for a write record.
+// A FIFO there that a program holds open for writing must not block that
+// read, with the store's lock held, until the program writes or closes it.
 func TestReadDoesNotHangOnFIFOGuardFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "agent.toml")
 	writeConfigFile(t, path, "[connectors.a]\ntoken = \"1\"\n", 0o600)

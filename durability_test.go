@@ -674,7 +674,8 @@ func TestFileStoreStatDescribesBytesRead(t *testing.T) {
 // settleTime waits"), also where the modification time is in whole
 // seconds (a file unpacked from a tar archive, or on a file system that
 // keeps seconds). A file that does not parse is never recorded as read,
-// so with such a time every read of it waited, with the store locked.
+// so such a wait would come back on every read of it, with the store
+// locked.
 func TestFirstReadOfOldFileDoesNotWait(t *testing.T) {
 	for _, tt := range []struct {
 		name, content string
@@ -707,9 +708,9 @@ func TestFirstReadOfOldFileDoesNotWait(t *testing.T) {
 // editor that moves the old file to its backup name and writes a new one,
 // as Vim's backupcopy=no and Emacs's default do; `install`; rm then
 // cat >), is not read half-way: a write made during the save keeps the
-// save's connectors. The store settles a file changed in place and a
-// file it sees for the first time, but reads a new inode at once, as if
-// every new inode had been renamed into place whole.
+// save's connectors. (Once, only a file changed in place or seen for the
+// first time was left to settle; a new inode was read at once, as if it
+// had been renamed into place whole.)
 func TestReplacedFileMidSave(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "agent.toml")
@@ -1010,13 +1011,12 @@ func TestStoreWriteRecognizedWhileOtherFilesChange(t *testing.T) {
 }
 
 // TestWriteRecordIsOfTheFileRenamed: a store's write records in the guard
-// file the stat of the config taken after the rename and the directory
-// sync, not of the file it wrote. A program that saves in place (opens
-// with O_TRUNC, then writes) just after the rename truncates the store's
-// file before that stat, so the record describes the truncated file and
-// vouches for it as written whole: another store reads it at once, empty,
-// where without the record it would wait for the save to settle, and a
-// Put of its own would then write back nothing of the host's file.
+// file the file it wrote, not the config as a stat after the rename finds
+// it. A program that saves in place (opens with O_TRUNC, then writes)
+// just after the rename must not have its half-saved file vouched for as
+// written whole: another store would read it at once, empty, instead of
+// waiting for the save to settle, and a Put of its own would then write
+// back nothing of the host's file.
 func TestWriteRecordIsOfTheFileRenamed(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "agent.toml")
