@@ -1829,8 +1829,7 @@ func TestRedactTextURLShapes(t *testing.T) {
 // TestRedactTextBasicAuth: a secret sent as HTTP basic authentication
 // (Twilio's auth token, a URL's password) is masked where a message dumps
 // the request, as an SDK's debug error does. The header holds the secret
-// in base64, which RedactText does not look for: the token is left
-// readable to anyone who decodes it.
+// in base64, which anyone can decode.
 func TestRedactTextBasicAuth(t *testing.T) {
 	const sid, token = "AC0123456789abcdef0123456789abcdef", "f1e2d3c4b5a697887766554433221100"
 	cfg := Config{"accountSid": sid, "authToken": token}
