@@ -671,6 +671,10 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 // to read it without waiting for it to settle (see writtenWhole). Best
 // effort: without the record, readers only wait.
 func recordWrite(lock string, fi fs.FileInfo) {
+	rec := writeRecord(fi)
+	if rec == "" {
+		return
+	}
 	f, err := os.OpenFile(lock, os.O_WRONLY|nonBlock, 0)
 	if err != nil {
 		return
@@ -679,7 +683,7 @@ func recordWrite(lock string, fi fs.FileInfo) {
 	// on the disk, unlike truncating and writing anew, adds nothing to
 	// the file system's next commit, which the next write's fsync waits
 	// for.
-	f.WriteAt([]byte(writeRecord(fi)), 0)
+	f.WriteAt([]byte(rec), 0)
 	f.Close()
 }
 

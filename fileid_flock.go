@@ -1,0 +1,17 @@
+//go:build darwin || dragonfly || freebsd || illumos || linux || netbsd || openbsd
+
+package connectors
+
+import (
+	"io/fs"
+	"syscall"
+)
+
+// fileID returns the inode number of fi's file, and whether it has one.
+func fileID(fi fs.FileInfo) (uint64, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return uint64(st.Ino), true
+}
