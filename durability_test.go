@@ -710,8 +710,19 @@ func TestFirstReadOfOldFileDoesNotWait(t *testing.T) {
 // cat >), is not read half-way: a write made during the save keeps the
 // save's connectors. (Once, only a file changed in place or seen for the
 // first time was left to settle; a new inode was read at once, as if it
-// had been renamed into place whole.)
+// had been renamed into place whole.) So also when the writer sets the
+// file's mode (or owner, or an ACL) between the pieces: that sets the
+// change time and not the modification time, and a rule on the two
+// times took such a file for one renamed into place whole.
 func TestReplacedFileMidSave(t *testing.T) {
+	for _, chmod := range []bool{false, true} {
+		t.Run(fmt.Sprintf("chmod=%v", chmod), func(t *testing.T) {
+			testReplacedFileMidSave(t, chmod)
+		})
+	}
+}
+
+func testReplacedFileMidSave(t *testing.T, chmod bool) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "agent.toml")
 	writeConfigFile(t, path, "[model]\nname = \"local\"\n", 0o600)
@@ -726,16 +737,23 @@ func TestReplacedFileMidSave(t *testing.T) {
 	cut := strings.LastIndex(saved[:strings.Index(saved, "discord")], "\n") + 1
 
 	// The save: the old file moved away, a new one written in two pieces
-	// 50ms apart; the first piece parses.
+	// 50ms apart (its mode set 10ms after the first); the first piece
+	// parses.
 	if err := os.Rename(path, path+"~"); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.WriteString(saved[:cut]); err != nil {
 		t.Fatal(err)
+	}
+	if chmod {
+		time.Sleep(10 * time.Millisecond)
+		if err := f.Chmod(0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	saving := make(chan struct{})
 	go func() {
@@ -755,63 +773,6 @@ func TestReplacedFileMidSave(t *testing.T) {
 	want := map[string]Config{"telegram": {"token": "1:telegram"}, "discord": {"token": "2:discord"}, "slack": {"token": "xoxb"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("connectors after a Put during a save to a new file (-want +got):\n%s", diff)
-	}
-}
-
-// TestReplacedFileChmodMidSave: a file replaced by a new one written in
-// pieces at its path, whose writer sets its mode (or owner, or an ACL)
-// between the pieces, is not read half-way. (A change of mode sets the
-// file's change time and not its modification time: a rule on the two
-// times took such a file for one renamed into place whole.)
-func TestReplacedFileChmodMidSave(t *testing.T) {
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "agent.toml")
-	writeConfigFile(t, path, "[model]\nname = \"local\"\n", 0o600)
-	s := openFileStore(t, path)
-	defer s.Close()
-	for _, name := range []string{"telegram", "discord"} {
-		if err := s.Put(ctx, name, Config{"token": "1:" + name}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	saved := strings.Replace(string(readConfigFile(t, path)), "1:discord", "2:discord", 1)
-	cut := strings.LastIndex(saved[:strings.Index(saved, "discord")], "\n") + 1
-
-	// The save: the old file moved away, a new one created, its first
-	// piece written, its mode set a moment later, and the rest written
-	// 50ms after that.
-	if err := os.Rename(path, path+"~"); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteString(saved[:cut]); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(10 * time.Millisecond)
-	if err := f.Chmod(0o600); err != nil {
-		t.Fatal(err)
-	}
-	saving := make(chan struct{})
-	go func() {
-		defer close(saving)
-		time.Sleep(50 * time.Millisecond)
-		f.WriteString(saved[cut:])
-		f.Close()
-	}()
-	if err := s.Put(ctx, "slack", Config{"token": "xoxb"}); err != nil {
-		t.Fatal(err)
-	}
-	<-saving
-	got, err := s.List(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]Config{"telegram": {"token": "1:telegram"}, "discord": {"token": "2:discord"}, "slack": {"token": "xoxb"}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("connectors after a Put during a save whose writer set the file's mode between pieces (-want +got):\n%s", diff)
 	}
 }
 

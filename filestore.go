@@ -81,8 +81,8 @@ type FileOptions struct {
 // A FileStore is safe for concurrent use, also by several processes on one
 // file: every write takes a lock on a guard file beside it (the file's name
 // plus ".lock", left in place, which records the file the last write put
-// in place), reads the file as it is on disk under the
-// lock, applies its change and replaces the file. Reads take no lock.
+// in place), reads the file as it is on disk under the lock, applies its
+// change and replaces the file. Reads take no lock.
 // Temporary files that a killed writer leaves (".name.tmp-*") are never
 // read and are removed by the first write of the next store. Leases (see
 // [FileStore.TryLease]) live in a directory beside the file,
@@ -333,9 +333,9 @@ const (
 // settle waits, with s.mu held, until the file fi is the stat of has
 // been still for settleTime (emptySettleTime if it is empty and had
 // bytes), or has been removed or replaced whole; never longer than
-// emptySettleTime in all. It returns the file's last stat. Still means unchanged since a stat taken
-// that long ago, or, where the file system keeps fine times, not
-// modified for that long by its clock.
+// emptySettleTime in all. It returns the file's last stat. Still means
+// unchanged since a stat taken that long ago, or, where the file system
+// keeps fine times, not modified for that long by its clock.
 func (s *FileStore) settle(fi fs.FileInfo, hadBytes bool) fs.FileInfo {
 	start := time.Now()
 	seen := start // when fi was first seen as it is
@@ -620,7 +620,8 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 			return nil, fmt.Errorf("connectors: create config directory: %w", err)
 		}
 	}
-	guard := flock.New(target+".lock", flock.SetPermissions(0o600))
+	guardPath := target + ".lock"
+	guard := flock.New(guardPath, flock.SetPermissions(0o600))
 	locked, err := guard.TryLockContext(ctx, 5*time.Millisecond)
 	if !locked {
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -653,7 +654,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	// renamed: a stat after it could be of a save in place begun since.
 	placing := func(fi fs.FileInfo) {
 		next.fi = fi
-		recordWrite(target+".lock", fi)
+		recordWrite(guardPath, fi)
 	}
 	if err := atomicfile.WriteFile(s.path, next.data, 0o600, placing); err != nil {
 		return nil, fmt.Errorf("connectors: write config file: %w", err)
@@ -671,7 +672,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 // to read it without waiting for it to settle (see writtenWhole). Best
 // effort: without the record, readers only wait.
 func recordWrite(lock string, fi fs.FileInfo) {
-	rec := writeRecord(fi)
+	rec := recordOf(fi)
 	if rec == "" {
 		return
 	}
@@ -687,9 +688,9 @@ func recordWrite(lock string, fi fs.FileInfo) {
 	f.Close()
 }
 
-// writeRecord is recordWrite's record of fi, always of the same length,
-// "" where the file's inode number is not at hand.
-func writeRecord(fi fs.FileInfo) string {
+// recordOf is recordWrite's record of fi, always of the same length, ""
+// where the file's inode number is not at hand.
+func recordOf(fi fs.FileInfo) string {
 	ino, ok := fileID(fi)
 	if !ok {
 		return ""
@@ -703,9 +704,12 @@ func writeRecord(fi fs.FileInfo) string {
 // record being written reads as no match; either way the reader waits
 // for the file to settle, which is safe.
 func (s *FileStore) writtenWhole(fi fs.FileInfo) bool {
-	rec := writeRecord(fi)
+	rec := recordOf(fi)
+	if rec == "" {
+		return false
+	}
 	target, err := atomicfile.Resolve(s.path)
-	if rec == "" || err != nil {
+	if err != nil {
 		return false
 	}
 	f, err := os.OpenFile(target+".lock", os.O_RDONLY|nonBlock, 0)

@@ -408,11 +408,15 @@ func (l *loop) reconcile(ctx context.Context) {
 	// this replica runs more than its share, or more than the fair floor
 	// while others lack more than the free connectors to reach it.
 	held := map[string]int{l.s.opts.Replica: 0}
+	free := len(l.cfgs) // connectors no replica holds
 	for key, info := range leases {
 		if r, ok := strings.CutPrefix(key, replicaLease); ok {
 			held[r] += 0
-		} else if strings.HasPrefix(key, connectorLease) {
+		} else if name, ok := strings.CutPrefix(key, connectorLease); ok {
 			held[info.Holder]++
+			if _, ok := l.cfgs[name]; ok {
+				free--
+			}
 		}
 	}
 	share := (len(l.cfgs) + len(held) - 1) / len(held)
@@ -435,12 +439,6 @@ func (l *loop) reconcile(ctx context.Context) {
 			giver = r
 		}
 		short += max(floor-n, 0)
-	}
-	free := 0
-	for name := range l.cfgs {
-		if _, held := leases[connectorLease+name]; !held {
-			free++
-		}
 	}
 	if n := len(l.owned); n > 0 && (n > share || n > floor && short > free && giver == l.s.opts.Replica) {
 		name := slices.Max(slices.Collect(maps.Keys(l.owned)))

@@ -52,6 +52,17 @@ func (r *runs) run(replica string) connectors.RunFunc {
 	}
 }
 
+// slowRun is run, but each run takes stop to end once its context has
+// ended, as a graceful stop that closes a session does.
+func (r *runs) slowRun(replica string, stop time.Duration) connectors.RunFunc {
+	run := r.run(replica)
+	return func(ctx context.Context, name string, cfg connectors.Config) error {
+		err := run(ctx, name, cfg)
+		time.Sleep(stop)
+		return err
+	}
+}
+
 // where returns who runs each connector now.
 func (r *runs) where() map[string]string {
 	r.mu.Lock()
@@ -328,14 +339,7 @@ func TestSupervisorJoinSettles(t *testing.T) {
 	store := storeOf(t, 4)
 	const interval = 50 * time.Millisecond
 	r := newRuns(t)
-	slow := func(replica string) connectors.RunFunc {
-		run := r.run(replica)
-		return func(ctx context.Context, name string, cfg connectors.Config) error {
-			err := run(ctx, name, cfg)
-			time.Sleep(3 * interval) // a graceful stop: closing a session
-			return err
-		}
-	}
+	slow := func(replica string) connectors.RunFunc { return r.slowRun(replica, 3*interval) }
 	opts := func(name string) connectors.SupervisorOptions { return fastOptions(name, interval) }
 	count := func() map[string]int {
 		per := map[string]int{}
@@ -370,14 +374,7 @@ func TestSupervisorJoinAtOnce(t *testing.T) {
 	store := storeOf(t, 4)
 	const interval = 50 * time.Millisecond
 	r := newRuns(t)
-	slow := func(replica string) connectors.RunFunc {
-		run := r.run(replica)
-		return func(ctx context.Context, name string, cfg connectors.Config) error {
-			err := run(ctx, name, cfg)
-			time.Sleep(3 * interval) // a graceful stop: closing a session
-			return err
-		}
-	}
+	slow := func(replica string) connectors.RunFunc { return r.slowRun(replica, 3*interval) }
 	opts := func(name string) connectors.SupervisorOptions { return fastOptions(name, interval) }
 	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, slow("a"), opts("a")))()
 	r.expect("start c0 a", "start c1 a", "start c2 a", "start c3 a")
