@@ -566,46 +566,64 @@ func TestWriteKeepsTightenedMode(t *testing.T) {
 	}
 }
 
-// TestFileStoreSeesSameTickEdit rewrites a file that the store has just
-// written in place, to the same size, and gives it back its modification
-// time, as an edit within one tick of a coarse clock looks: the store,
-// which wrote the file within its racy window, compares the bytes and
-// sees the edit.
+// TestFileStoreSeesSameTickEdit rewrites a file that a store has just
+// written in place, to the same size, as an edit within one tick of a
+// coarse clock looks, and checks that the store that wrote it and one
+// that read it both see the edit. The edit's modification time is the
+// latest that can fool each: for the writer, which set the file's time
+// just below the system's stamp of its write (see atomicfile.WriteFile),
+// the earliest time the system can stamp a later change with, one tick
+// of the file's time on; for the reader, the file's own time, which it
+// cannot tell apart from the file it read, so that it compares the bytes
+// within the racy window.
 func TestFileStoreSeesSameTickEdit(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "agent.toml")
-	store, _ := NewFileStore(path, FileOptions{})
-	ctx := context.Background()
-	if err := store.Put(ctx, "a", Config{"token": "one"}); err != nil {
-		t.Fatal(err)
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := int64(len("[connectors.a]\ntoken = \""))
-	if b, _ := os.ReadFile(path); string(b[at:at+3]) != "one" {
-		t.Fatalf("the file is not as the test expects:\n%s", b)
-	}
-	if _, err := f.WriteAt([]byte("two"), at); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
-		t.Fatal(err)
-	}
-	if now, _ := os.Stat(path); now.Size() != fi.Size() || !now.ModTime().Equal(fi.ModTime()) {
-		t.Fatalf("the edit changed the stat; the test shows nothing")
-	}
-	got, err := store.Get(ctx, "a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(Config{"token": "two"}, got); diff != "" {
-		t.Errorf("after a same-size edit in the same tick (-want +got):\n%s", diff)
+	for _, by := range []string{"writer", "reader"} {
+		t.Run(by, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "agent.toml")
+			store := openFileStore(t, path)
+			ctx := t.Context()
+			if err := store.Put(ctx, "a", Config{"token": "one"}); err != nil {
+				t.Fatal(err)
+			}
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mtime := fi.ModTime()
+			if by == "writer" {
+				mtime = mtime.Add(time.Nanosecond)
+			} else {
+				store = openFileStore(t, path)
+				if _, err := store.List(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := int64(len("[connectors.a]\ntoken = \""))
+			if b, _ := os.ReadFile(path); string(b[at:at+3]) != "one" {
+				t.Fatalf("the file is not as the test expects:\n%s", b)
+			}
+			if _, err := f.WriteAt([]byte("two"), at); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			if err := os.Chtimes(path, mtime, mtime); err != nil {
+				t.Fatal(err)
+			}
+			if now, _ := os.Stat(path); now.Size() != fi.Size() || !now.ModTime().Equal(mtime) {
+				t.Fatalf("the edit's stat is not as the test sets it; the test shows nothing")
+			}
+			got, err := store.Get(ctx, "a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(Config{"token": "two"}, got); diff != "" {
+				t.Errorf("after a same-size edit in the same tick (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -134,6 +134,10 @@ type fileState struct {
 	parsed any              // the codec's parsed form of data, if known; read only
 	broken map[string]error // connectors whose configs the value model cannot hold
 	readAt time.Time
+	// stamped: fi is of a file this store wrote, whose modification time
+	// any later change moves (see atomicfile.WriteFile), so that a stat
+	// equal to fi shows the file unchanged even within the racy window.
+	stamped bool
 }
 
 // NewFileStore returns a FileStore on path, which must end in ".toml",
@@ -271,7 +275,7 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 		return nil, err
 	}
 	k := s.known
-	if k != nil && sameFile(k.fi, fi) && (fi == nil || k.readAt.Sub(fi.ModTime()) > racyWindow(fi.ModTime())) {
+	if k != nil && sameFile(k.fi, fi) && (fi == nil || k.stamped || k.readAt.Sub(fi.ModTime()) > racyWindow(fi.ModTime())) {
 		return k, nil
 	}
 	// Decide whether the file may be read now, read it, and decide again
@@ -652,8 +656,8 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	next.state.Revision = revision(next.data)
 	// The record of the write goes in before the rename, of the file
 	// renamed: a stat after it could be of a save in place begun since.
-	placing := func(fi fs.FileInfo) {
-		next.fi = fi
+	placing := func(fi fs.FileInfo, stamped bool) {
+		next.fi, next.stamped = fi, stamped
 		recordWrite(guardPath, fi)
 	}
 	if err := atomicfile.WriteFile(s.path, next.data, 0o600, placing); err != nil {

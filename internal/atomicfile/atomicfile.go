@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // WriteFile replaces the file at path with data. It writes a temporary
@@ -18,16 +19,23 @@ import (
 // permission bits; a new one gets perm. A target that exists and is not a
 // regular file (a directory, a FIFO, a device) is refused.
 //
+// The new file's modification time is set just before the time the
+// system stamped its write with, where the file system keeps the time it
+// is given: then any later change to the file, however soon, gives it
+// another modification time, which a reader comparing stats sees even
+// within one tick of the system's clock.
+//
 // If placing is not nil, WriteFile calls it with the stat of the new
 // file, synced and closed, just before the rename puts it in place: its
 // identity, size and modification time are the file's at path after, as
-// long as no one else changes it.
+// long as no one else changes it. stamped reports whether its
+// modification time is the one set before the system's stamp.
 //
 // WriteFile does not lock: callers that share the file with other writers
 // serialize them. A writer killed mid-way leaves a temporary file named as
 // [TempPattern] says, which is never read as the file; [RemoveTemps]
 // removes them.
-func WriteFile(path string, data []byte, perm fs.FileMode, placing func(fs.FileInfo)) error {
+func WriteFile(path string, data []byte, perm fs.FileMode, placing func(fi fs.FileInfo, stamped bool)) error {
 	target, err := Resolve(path)
 	if err != nil {
 		return err
@@ -57,6 +65,13 @@ func WriteFile(path string, data []byte, perm fs.FileMode, placing func(fs.FileI
 	if _, err = f.Write(data); err != nil {
 		return err
 	}
+	// Before the sync, so that the time is written with the data. Best
+	// effort: without it, readers compare bytes for a while.
+	var written time.Time
+	if fi, err := f.Stat(); err == nil {
+		written = fi.ModTime()
+		os.Chtimes(tmp, time.Time{}, written.Add(-time.Nanosecond))
+	}
 	// Sync before rename: otherwise a crash can leave the new name
 	// pointing at a file whose data never reached the disk.
 	if err = f.Sync(); err != nil {
@@ -72,7 +87,7 @@ func WriteFile(path string, data []byte, perm fs.FileMode, placing func(fs.FileI
 		return err
 	}
 	if placing != nil {
-		placing(fi)
+		placing(fi, fi.ModTime().Before(written))
 	}
 	if err = os.Rename(tmp, target); err != nil {
 		return err

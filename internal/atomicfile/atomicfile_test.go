@@ -1,8 +1,10 @@
 package atomicfile
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -51,5 +53,50 @@ func TestRemoveTemps(t *testing.T) {
 				t.Errorf("after RemoveTemps: %q, want %q (only %s removed)", got, want, filepath.Base(mine.Name()))
 			}
 		})
+	}
+}
+
+// TestWriteFileStampsBelowLaterChanges: the file WriteFile puts in place
+// is the one placing was told of, and its modification time is below the
+// time the system gives a change made right after it, however soon, so
+// that a reader comparing stats sees that change.
+func TestWriteFileStampsBelowLaterChanges(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	for i := range 20 {
+		var placed fs.FileInfo
+		var stamped bool
+		err := WriteFile(path, []byte("x = 1\n"), 0o600, func(fi fs.FileInfo, s bool) { placed, stamped = fi, s })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !stamped {
+			if runtime.GOOS == "linux" {
+				t.Fatal("the file's modification time was not set below the system's stamp")
+			}
+			t.Skip("this file system does not keep the time set")
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !os.SameFile(fi, placed) || fi.Size() != placed.Size() || !fi.ModTime().Equal(placed.ModTime()) {
+			t.Fatalf("write %d: the file in place is not the one placing was told of", i)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.WriteAt([]byte("2"), 4)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !after.ModTime().After(placed.ModTime()) {
+			t.Fatalf("write %d: a change right after the write left the modification time at %v, not after %v", i, after.ModTime(), placed.ModTime())
+		}
 	}
 }
