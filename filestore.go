@@ -653,7 +653,10 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	next.state.Revision = revision(next.data)
+	// The digest of a large file takes as long as a good part of the
+	// sync, which leaves the CPU idle: it is made meanwhile.
+	rev := make(chan string, 1)
+	go func() { rev <- revision(next.data) }()
 	// The record of the write goes in before the rename, of the file
 	// renamed: a stat after it could be of a save in place begun since.
 	placing := func(fi fs.FileInfo, stamped bool) {
@@ -664,6 +667,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		return nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
 	next.readAt = time.Now()
+	next.state.Revision = <-rev
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.setKnownLocked(next)
