@@ -101,3 +101,35 @@ func TestReadDoesNotHangOnFIFOGuardFile(t *testing.T) {
 		t.Fatal("List of a new config file blocked for 3s on a FIFO guard file held open by a writer")
 	}
 }
+
+// TestWriteDoesNotHangOnFIFOGuardFile: a write locks the guard file
+// beside the config. A FIFO there must not block the write until some
+// program opens it for writing; the write fails at once, saying why, as
+// for a config file that is not a regular file.
+func TestWriteDoesNotHangOnFIFOGuardFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	writeConfigFile(t, path, "[connectors.a]\ntoken = \"1\"\n", 0o600)
+	if err := syscall.Mkfifo(path+".lock", 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	s := openFileStore(t, path)
+	defer s.Close()
+	done := make(chan error, 1)
+	go func() { done <- s.Put(context.Background(), "b", Config{"token": "2"}) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Fatalf("Put with a FIFO guard file = %v, want a not-a-regular-file error", err)
+		}
+	case <-time.After(3 * time.Second):
+		// Let the blocked open go: a writer comes and leaves.
+		if f, err := os.OpenFile(path+".lock", os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+		<-done
+		t.Fatal("Put with a FIFO guard file still blocked after 3s")
+	}
+	if b, _ := os.ReadFile(path); string(b) != "[connectors.a]\ntoken = \"1\"\n" {
+		t.Errorf("the config file changed:\n%s", b)
+	}
+}

@@ -56,7 +56,7 @@ func child(t *testing.T, job, path string, args ...string) *exec.Cmd {
 
 // load reads and parses the file as it is on disk now.
 func (s *FileStore) load() (doc map[string]any, m map[string]Config, err error) {
-	data, _, err := s.read()
+	data, _, _, err := s.read()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -1056,4 +1056,56 @@ func TestWriteRecordIsOfTheFileRenamed(t *testing.T) {
 	if halfRead > 0 {
 		t.Errorf("a store read an in-place save half-way, at once, in %d of %d saves begun just after another store's write (%d writes)", halfRead, caught, tries)
 	}
+}
+
+// TestReadSeesChangeWhileReading: read reports the file changed whenever
+// the bytes it returns are not those of the file its stat describes. A program saves the file in place again and again, as an
+// editor does (truncate, pause, write, pause), while the store reads it;
+// every read whose stats agree must hold as many bytes as the file had.
+// Before read checked, a read cut short by a truncation looked whole, and a store could take a file emptied mid-read for one
+// with no connectors. (A writer that never pauses can change the file
+// and change it back within one tick of a coarse clock, which no stat
+// shows; the racy window makes the next read compare the bytes.)
+func TestReadSeesChangeWhileReading(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	content := []byte(strings.Repeat("# padding\n", 400) + "[connectors.a]\nn = 1\n")
+	writeConfigFile(t, path, string(content), 0o600)
+	s := openFileStore(t, path)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+			if err != nil {
+				return
+			}
+			time.Sleep(100 * time.Microsecond)
+			f.Write(content)
+			f.Close()
+			time.Sleep(100 * time.Microsecond)
+		}
+	}()
+	defer func() { close(stop); wg.Wait() }()
+	reads, torn := 0, 0
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); reads++ {
+		data, fi, changed, err := s.read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if changed {
+			torn++
+			continue
+		}
+		if int64(len(data)) != fi.Size() || len(data) > 0 && string(data) != string(content) {
+			t.Fatalf("read %d: %d bytes of a file of %d, not seen as changed", reads, len(data), fi.Size())
+		}
+	}
+	t.Logf("%d reads, %d seen changing", reads, torn)
 }

@@ -281,7 +281,9 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	// Decide whether the file may be read now, read it, and decide again
 	// if what was read is not the file decided on (changed in between);
 	// once only, as a writer that keeps changing it would never let a
-	// read happen.
+	// read happen. Bytes read while the file changed are never taken:
+	// they may be half of one version and half of another; the file is
+	// judged again, or, the second time, the read fails.
 	var data []byte
 	for again := true; ; again = false {
 		switch {
@@ -295,8 +297,18 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 			fi = s.settle(fi, k != nil && len(k.data) > 0)
 		}
 		var got fs.FileInfo
-		if data, got, err = s.read(); err != nil {
+		var changed bool
+		if data, got, changed, err = s.read(); err != nil {
 			return nil, err
+		}
+		if changed {
+			if !again {
+				return nil, fmt.Errorf("connectors: read config file: %s changed while it was read", s.path)
+			}
+			if fi, err = s.stat(); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		decided := sameFile(got, fi)
 		if fi = got; decided || !again {
@@ -427,33 +439,36 @@ func (s *FileStore) stat() (fs.FileInfo, error) {
 	return fi, nil
 }
 
-// read returns the file's bytes and the stat of the file read; a missing
-// file reads as nil, nil.
-func (s *FileStore) read() ([]byte, fs.FileInfo, error) {
+// read returns the file's bytes and the stat of the file read, taken
+// before its bytes; a missing file reads as nil, nil. changed reports
+// that the bytes are not those of the file the stat describes: the file
+// changed while it was read (truncated, say), as a second stat after the
+// bytes, or their number, shows.
+func (s *FileStore) read() (data []byte, fi fs.FileInfo, changed bool, err error) {
 	f, err := os.OpenFile(s.path, os.O_RDONLY|nonBlock, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil
+		return nil, nil, false, nil
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("connectors: read config file: %w", err)
+		return nil, nil, false, fmt.Errorf("connectors: read config file: %w", err)
 	}
 	defer f.Close()
-	// The stat of the open file, taken before its bytes: it describes the
-	// file they come from, and a change made while they are read shows as
-	// a different stat next time.
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, nil, fmt.Errorf("connectors: read config file: %w", err)
+	if fi, err = f.Stat(); err != nil {
+		return nil, nil, false, fmt.Errorf("connectors: read config file: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("connectors: config file %s is not a regular file", s.path)
+		return nil, nil, false, fmt.Errorf("connectors: config file %s is not a regular file", s.path)
 	}
 	var b bytes.Buffer
 	b.Grow(int(fi.Size()) + bytes.MinRead)
 	if _, err := b.ReadFrom(f); err != nil {
-		return nil, nil, fmt.Errorf("connectors: read config file: %w", err)
+		return nil, nil, false, fmt.Errorf("connectors: read config file: %w", err)
 	}
-	return b.Bytes(), fi, nil
+	after, err := f.Stat()
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("connectors: read config file: %w", err)
+	}
+	return b.Bytes(), fi, int64(b.Len()) != fi.Size() || !sameFile(fi, after), nil
 }
 
 // parse decodes the file's bytes: the codec's parsed form of them, their
@@ -625,7 +640,9 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		}
 	}
 	guardPath := target + ".lock"
-	guard := flock.New(guardPath, flock.SetPermissions(0o600))
+	// Opened for writing too, for the record of the write, and without
+	// blocking: a FIFO put there would block an open until a writer came.
+	guard := flock.New(guardPath, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDWR|nonBlock))
 	locked, err := guard.TryLockContext(ctx, 5*time.Millisecond)
 	if !locked {
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -634,6 +651,9 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		return nil, fmt.Errorf("connectors: lock config file: %w", err)
 	}
 	defer guard.Close()
+	if fi, err := guard.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("connectors: lock config file: %s is not a regular file", guardPath)
+	}
 	if !s.swept {
 		// Once per store is enough: a killed writer's leftovers are
 		// harmless, and listing the directory on every write is not free.
