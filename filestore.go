@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"iter"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -91,7 +92,14 @@ type FileOptions struct {
 // Reads see the file as it is now, cheaply: a file whose size,
 // modification time and identity are unchanged is not read again, except
 // shortly after a change, when coarse file system clocks could hide an
-// edit and the bytes are compared. A file changed in place (an editor
+// edit and the bytes are compared. The store that wrote the file skips
+// that too while no store has written since: its write sets the file's
+// modification time just below the system's stamp, which any later
+// change moves. (A change that does not move the time at all, such as a
+// write through a shared memory mapping of a file on tmpfs, is seen by
+// no store; shortly after a change, a store that did not write the file
+// compares the bytes.) Bytes read while the file changes are never
+// taken. A file changed in place (an editor
 // that empties it, then writes it) is read once it has been still for
 // 100ms, or for a second if it was emptied, and so is a file new to the
 // store that was not renamed into place whole, so that neither a read nor
@@ -134,10 +142,15 @@ type fileState struct {
 	parsed any              // the codec's parsed form of data, if known; read only
 	broken map[string]error // connectors whose configs the value model cannot hold
 	readAt time.Time
-	// stamped: fi is of a file this store wrote, whose modification time
-	// any later change moves (see atomicfile.WriteFile), so that a stat
-	// equal to fi shows the file unchanged even within the racy window.
-	stamped bool
+	// record is the guard file's record of this store's write of fi, if
+	// fi's modification time was set below the system's stamp of it (see
+	// atomicfile.WriteFile and recordWrite). While the guard file still
+	// holds it, no store has written since, and any other change to the
+	// file has moved its time; so a stat equal to fi shows the file
+	// unchanged even within the racy window. (Files of two stores' writes
+	// within one tick of a coarse clock can have the same stat: ext4
+	// reuses inode numbers at once.)
+	record string
 }
 
 // NewFileStore returns a FileStore on path, which must end in ".toml",
@@ -275,7 +288,7 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 		return nil, err
 	}
 	k := s.known
-	if k != nil && sameFile(k.fi, fi) && (fi == nil || k.stamped || k.readAt.Sub(fi.ModTime()) > racyWindow(fi.ModTime())) {
+	if k != nil && sameFile(k.fi, fi) && (fi == nil || k.readAt.Sub(fi.ModTime()) > racyWindow(fi.ModTime()) || k.record != "" && s.lastRecord() == k.record) {
 		return k, nil
 	}
 	// Decide whether the file may be read now, read it, and decide again
@@ -679,9 +692,16 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	go func() { rev <- revision(next.data) }()
 	// The record of the write goes in before the rename, of the file
 	// renamed: a stat after it could be of a save in place begun since.
-	placing := func(fi fs.FileInfo, stamped bool) {
-		next.fi, next.stamped = fi, stamped
-		recordWrite(guardPath, fi)
+	placing := func(fi fs.FileInfo, stamped bool) error {
+		rec, err := recordWrite(guardPath, fi)
+		if err != nil {
+			return fmt.Errorf("record the write in %s: %w", guardPath, err)
+		}
+		next.fi = fi
+		if stamped {
+			next.record = rec
+		}
+		return nil
 	}
 	if err := atomicfile.WriteFile(s.path, next.data, 0o600, placing); err != nil {
 		return nil, fmt.Errorf("connectors: write config file: %w", err)
@@ -695,35 +715,43 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 }
 
 // recordWrite records in the guard file at lock, held, the file a write
-// has just put in place whole (fi): its inode number, size and
+// is about to put in place whole (fi): its inode number, size and
 // modification time, which another store compares with the file it finds
-// to read it without waiting for it to settle (see writtenWhole). Best
-// effort: without the record, readers only wait.
-func recordWrite(lock string, fi fs.FileInfo) {
+// to read it without waiting for it to settle (see writtenWhole), and a
+// number drawn for this write, which tells the store that made it
+// whether any store has written since (see fileState.record). It returns
+// the record, "" where the inode number is not at hand. A write that
+// cannot record itself must not go on: a store that wrote before would
+// take its file for its own.
+func recordWrite(lock string, fi fs.FileInfo) (string, error) {
 	rec := recordOf(fi)
 	if rec == "" {
-		return
+		return "", nil
 	}
+	rec += fmt.Sprintf("%016x\n", rand.Uint64())
 	f, err := os.OpenFile(lock, os.O_WRONLY|nonBlock, 0)
 	if err != nil {
-		return
+		return "", err
 	}
 	// Over the last record, of the same length: rewriting bytes already
 	// on the disk, unlike truncating and writing anew, adds nothing to
 	// the file system's next commit, which the next write's fsync waits
 	// for.
-	f.WriteAt([]byte(rec), 0)
-	f.Close()
+	if _, err := f.WriteAt([]byte(rec), 0); err != nil {
+		f.Close()
+		return "", err
+	}
+	return rec, f.Close()
 }
 
-// recordOf is recordWrite's record of fi, always of the same length, ""
-// where the file's inode number is not at hand.
+// recordOf is the part of recordWrite's record that describes fi, always
+// of the same length, "" where the file's inode number is not at hand.
 func recordOf(fi fs.FileInfo) string {
 	ino, ok := fileID(fi)
 	if !ok {
 		return ""
 	}
-	return fmt.Sprintf("%20d %20d %20d\n", ino, fi.Size(), fi.ModTime().UnixNano())
+	return fmt.Sprintf("%20d %20d %20d ", ino, fi.Size(), fi.ModTime().UnixNano())
 }
 
 // writtenWhole reports whether fi is the file a store's write last put in
@@ -733,22 +761,25 @@ func recordOf(fi fs.FileInfo) string {
 // for the file to settle, which is safe.
 func (s *FileStore) writtenWhole(fi fs.FileInfo) bool {
 	rec := recordOf(fi)
-	if rec == "" {
-		return false
-	}
+	return rec != "" && strings.HasPrefix(s.lastRecord(), rec)
+}
+
+// lastRecord returns the record in the guard file (see recordWrite), ""
+// if there is none.
+func (s *FileStore) lastRecord() string {
 	target, err := atomicfile.Resolve(s.path)
 	if err != nil {
-		return false
+		return ""
 	}
 	f, err := os.OpenFile(target+".lock", os.O_RDONLY|nonBlock, 0)
 	if err != nil {
-		return false
+		return ""
 	}
 	defer f.Close()
 	if lfi, err := f.Stat(); err != nil || !lfi.Mode().IsRegular() {
-		return false // a FIFO would block the read
+		return "" // a FIFO would block the read
 	}
-	buf := make([]byte, len(rec))
-	n, _ := io.ReadFull(f, buf)
-	return string(buf[:n]) == rec
+	var buf [3*21 + 17]byte
+	n, _ := io.ReadFull(f, buf[:])
+	return string(buf[:n])
 }

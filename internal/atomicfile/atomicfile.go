@@ -29,13 +29,14 @@ import (
 // file, synced and closed, just before the rename puts it in place: its
 // identity, size and modification time are the file's at path after, as
 // long as no one else changes it. stamped reports whether its
-// modification time is the one set before the system's stamp.
+// modification time is the one set below the system's stamp. If placing
+// returns an error, WriteFile removes the new file and returns it.
 //
 // WriteFile does not lock: callers that share the file with other writers
 // serialize them. A writer killed mid-way leaves a temporary file named as
 // [TempPattern] says, which is never read as the file; [RemoveTemps]
 // removes them.
-func WriteFile(path string, data []byte, perm fs.FileMode, placing func(fi fs.FileInfo, stamped bool)) error {
+func WriteFile(path string, data []byte, perm fs.FileMode, placing func(fi fs.FileInfo, stamped bool) error) error {
 	target, err := Resolve(path)
 	if err != nil {
 		return err
@@ -87,7 +88,9 @@ func WriteFile(path string, data []byte, perm fs.FileMode, placing func(fi fs.Fi
 		return err
 	}
 	if placing != nil {
-		placing(fi, fi.ModTime().Before(written))
+		if err = placing(fi, fi.ModTime().Before(written)); err != nil {
+			return err
+		}
 	}
 	if err = os.Rename(tmp, target); err != nil {
 		return err

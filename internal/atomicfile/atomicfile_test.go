@@ -65,7 +65,7 @@ func TestWriteFileStampsBelowLaterChanges(t *testing.T) {
 	for i := range 20 {
 		var placed fs.FileInfo
 		var stamped bool
-		err := WriteFile(path, []byte("x = 1\n"), 0o600, func(fi fs.FileInfo, s bool) { placed, stamped = fi, s })
+		err := WriteFile(path, []byte("x = 1\n"), 0o600, func(fi fs.FileInfo, s bool) error { placed, stamped = fi, s; return nil })
 		if err != nil {
 			t.Fatal(err)
 		}
