@@ -629,20 +629,15 @@ func TestFileStoreSeesSameTickEdit(t *testing.T) {
 
 // TestFileStoreSeesOtherStoreWriteUnderReusedInodeInSameTick: a store
 // sees, and its next write keeps, a write another store made just after
-// its own, also when the file system gave the other store's file the
-// inode number of the store's file (ext4 reuses a freed one at once, so
-// two writes of the other store bring it back) and the same size, and
-// the system stamped the other write within the same tick of its coarse
-// clock as the store's own. Without multigrain timestamps (Linux before
-// 6.13) a write is stamped with the clock's time at its last tick (every
-// 4 ms at HZ=250, and three writes take about 1 ms here), and
-// atomicfile.WriteFile sets every file it writes one nanosecond below
-// that stamp, so the other store's file then has exactly the store's
-// stat; the test gives it that time with Chtimes, as the existing
-// same-tick tests do. The store trusts a stat equal to the one it wrote
-// as "stamped", without comparing the bytes within the racy window: it
-// reports its own write and its next write puts it back over the other
-// store's, which is lost.
+// its own, also when that write's file has the stat of the store's own:
+// ext4 gives a freed inode number to the next file at once, so two writes
+// of the other store bring the store's number back, at the same size;
+// and without multigrain timestamps (Linux before 6.13) writes within one
+// tick of the coarse clock get the same stamp, and atomicfile.WriteFile
+// sets both files one nanosecond below it. The test gives the other
+// store's file that time with Chtimes, as no kernel here does. The store
+// must not trust its stat for its own write here: the guard file holds
+// the other store's record.
 func TestFileStoreSeesOtherStoreWriteUnderReusedInodeInSameTick(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "agent.toml")
