@@ -1,0 +1,73 @@
+//go:build linux
+
+package connectors
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"unsafe"
+)
+
+// makeUnwritable makes the file at path impossible to open for writing by
+// this process, while it can still be opened for reading and locked: mode
+// 0400, or, for root, which the mode does not stop, the immutable
+// attribute (cleared when the test ends).
+func makeUnwritable(t *testing.T, path string) {
+	t.Helper()
+	if err := os.Chmod(path, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() != 0 {
+		return
+	}
+	const getFlags, setFlags, immutable = 0x80086601, 0x40086602, 0x10 // FS_IOC_GETFLAGS, FS_IOC_SETFLAGS, FS_IMMUTABLE_FL
+	ioctl := func(req uintptr, flags *int) error {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), req, uintptr(unsafe.Pointer(flags))); errno != 0 {
+			return errno
+		}
+		return nil
+	}
+	var flags int
+	if err := ioctl(getFlags, &flags); err != nil {
+		t.Skipf("cannot read the file's attributes: %v", err)
+	}
+	set := flags | immutable
+	if err := ioctl(setFlags, &set); err != nil {
+		t.Skipf("cannot make the file immutable: %v", err)
+	}
+	t.Cleanup(func() { ioctl(setFlags, &flags) })
+}
+
+// TestWriteSucceedsWithReadOnlyGuardFile: a write succeeds when the guard
+// file can be opened for reading and locked but not written (left
+// read-only, say, by its owner or an admin), as it did while the guard
+// was locked through a read-only open. A write that cannot record itself
+// need not fail to be safe: a file whose time is left at the system's
+// stamp (not set below it) can never have the stat of another store's
+// stamped write made before it, so no store takes it for its own.
+func TestWriteSucceedsWithReadOnlyGuardFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	writeConfigFile(t, path, "[connectors.a]\ntoken = \"1\"\n", 0o600)
+	writeConfigFile(t, path+".lock", "", 0o600)
+	makeUnwritable(t, path+".lock")
+	if f, err := os.OpenFile(path+".lock", os.O_WRONLY, 0); err == nil {
+		f.Close()
+		t.Skip("the guard file can still be opened for writing; the test shows nothing")
+	}
+	s := openFileStore(t, path)
+	defer s.Close()
+	ctx := t.Context()
+	if err := s.Put(ctx, "b", Config{"token": "2"}); err != nil {
+		t.Fatalf("Put with a guard file that is readable but not writable: %v", err)
+	}
+	if got, err := openFileStore(t, path).List(ctx); err != nil || len(got) != 2 {
+		t.Errorf("List after the Put = %v, %v; want a and b", got, err)
+	}
+}
