@@ -653,20 +653,11 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		}
 	}
 	guardPath := target + ".lock"
-	// Opened for writing too, for the record of the write, and without
-	// blocking: a FIFO put there would block an open until a writer came.
-	guard := flock.New(guardPath, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDWR|nonBlock))
-	locked, err := guard.TryLockContext(ctx, 5*time.Millisecond)
-	if !locked {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, ctxErr
-		}
-		return nil, fmt.Errorf("connectors: lock config file: %w", err)
+	guard, recording, err := lockGuard(ctx, guardPath)
+	if err != nil {
+		return nil, err
 	}
 	defer guard.Close()
-	if fi, err := guard.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("connectors: lock config file: %s is not a regular file", guardPath)
-	}
 	if !s.swept {
 		// Once per store is enough: a killed writer's leftovers are
 		// harmless, and listing the directory on every write is not free.
@@ -692,18 +683,26 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	go func() { rev <- revision(next.data) }()
 	// The record of the write goes in before the rename, of the file
 	// renamed: a stat after it could be of a save in place begun since.
+	// The time is set below the system's stamp only where the write is
+	// recorded: a store trusts its stamped write while the record is its
+	// own, and another's stamped write under the same inode number and
+	// in the same tick of a coarse clock would have the same stat.
 	placing := func(fi fs.FileInfo, stamped bool) error {
+		next.fi = fi
+		if !recording {
+			return nil
+		}
 		rec, err := recordWrite(guardPath, fi)
 		if err != nil {
 			return fmt.Errorf("record the write in %s: %w", guardPath, err)
 		}
-		next.fi = fi
 		if stamped {
 			next.record = rec
 		}
 		return nil
 	}
-	if err := atomicfile.WriteFile(s.path, next.data, 0o600, placing); err != nil {
+	opts := atomicfile.Options{Stamp: recording, Placing: placing}
+	if err := atomicfile.WriteFile(s.path, next.data, 0o600, opts); err != nil {
 		return nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
 	next.readAt = time.Now()
@@ -712,6 +711,41 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	defer s.mu.Unlock()
 	s.setKnownLocked(next)
 	return next, nil
+}
+
+// lockGuard takes the OS lock on the guard file at path, giving up when
+// ctx ends. The guard file is opened for writing too, for the record of
+// the write (see recordWrite); one that can only be read (left
+// read-only) is locked through a read-only open, and the write goes
+// unrecorded (recording false). It is opened without blocking, as a FIFO
+// put there would block an open until a writer came, and a guard file
+// that is not a regular file is an error.
+func lockGuard(ctx context.Context, path string) (guard *flock.Flock, recording bool, err error) {
+	lock := func(flag int) (*flock.Flock, error) {
+		g := flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|flag|nonBlock))
+		locked, err := g.TryLockContext(ctx, 5*time.Millisecond)
+		if !locked {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, ctxErr
+			}
+			return nil, fmt.Errorf("connectors: lock config file: %w", err)
+		}
+		return g, nil
+	}
+	recording = true
+	guard, err = lock(os.O_RDWR)
+	if errors.Is(err, fs.ErrPermission) {
+		recording = false
+		guard, err = lock(os.O_RDONLY)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if fi, err := guard.Stat(); err != nil || !fi.Mode().IsRegular() {
+		guard.Close()
+		return nil, false, fmt.Errorf("connectors: lock config file: %s is not a regular file", path)
+	}
+	return guard, recording, nil
 }
 
 // recordWrite records in the guard file at lock, held, the file a write

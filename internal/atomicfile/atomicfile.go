@@ -11,6 +11,23 @@ import (
 	"time"
 )
 
+// Options tune WriteFile. The zero value replaces the file and no more.
+type Options struct {
+	// Stamp sets the new file's modification time just below the time
+	// the system stamped its write with, where the file system keeps the
+	// time it is given: then any later change to the file, however soon,
+	// gives it another modification time, which a reader comparing stats
+	// sees even within one tick of the system's clock.
+	Stamp bool
+	// Placing, if not nil, is called with the stat of the new file,
+	// synced and closed, just before the rename puts it in place: its
+	// identity, size and modification time are the file's at path after,
+	// as long as no one else changes it. stamped reports whether its
+	// modification time is the one Stamp set. If Placing returns an
+	// error, WriteFile removes the new file and returns the error.
+	Placing func(fi fs.FileInfo, stamped bool) error
+}
+
 // WriteFile replaces the file at path with data. It writes a temporary
 // file beside it, syncs it, renames it over path and syncs the directory.
 //
@@ -19,24 +36,11 @@ import (
 // permission bits; a new one gets perm. A target that exists and is not a
 // regular file (a directory, a FIFO, a device) is refused.
 //
-// The new file's modification time is set just before the time the
-// system stamped its write with, where the file system keeps the time it
-// is given: then any later change to the file, however soon, gives it
-// another modification time, which a reader comparing stats sees even
-// within one tick of the system's clock.
-//
-// If placing is not nil, WriteFile calls it with the stat of the new
-// file, synced and closed, just before the rename puts it in place: its
-// identity, size and modification time are the file's at path after, as
-// long as no one else changes it. stamped reports whether its
-// modification time is the one set below the system's stamp. If placing
-// returns an error, WriteFile removes the new file and returns it.
-//
 // WriteFile does not lock: callers that share the file with other writers
 // serialize them. A writer killed mid-way leaves a temporary file named as
 // [TempPattern] says, which is never read as the file; [RemoveTemps]
 // removes them.
-func WriteFile(path string, data []byte, perm fs.FileMode, placing func(fi fs.FileInfo, stamped bool) error) error {
+func WriteFile(path string, data []byte, perm fs.FileMode, opts Options) error {
 	target, err := Resolve(path)
 	if err != nil {
 		return err
@@ -67,11 +71,13 @@ func WriteFile(path string, data []byte, perm fs.FileMode, placing func(fi fs.Fi
 		return err
 	}
 	// Before the sync, so that the time is written with the data. Best
-	// effort: without it, readers compare bytes for a while.
+	// effort: Placing is told whether it held.
 	var written time.Time
-	if fi, err := f.Stat(); err == nil {
-		written = fi.ModTime()
-		os.Chtimes(tmp, time.Time{}, written.Add(-time.Nanosecond))
+	if opts.Stamp {
+		if fi, err := f.Stat(); err == nil {
+			written = fi.ModTime()
+			os.Chtimes(tmp, time.Time{}, written.Add(-time.Nanosecond))
+		}
 	}
 	// Sync before rename: otherwise a crash can leave the new name
 	// pointing at a file whose data never reached the disk.
@@ -79,7 +85,7 @@ func WriteFile(path string, data []byte, perm fs.FileMode, placing func(fi fs.Fi
 		return err
 	}
 	var fi fs.FileInfo
-	if placing != nil {
+	if opts.Placing != nil {
 		if fi, err = f.Stat(); err != nil {
 			return err
 		}
@@ -87,8 +93,8 @@ func WriteFile(path string, data []byte, perm fs.FileMode, placing func(fi fs.Fi
 	if err = f.Close(); err != nil {
 		return err
 	}
-	if placing != nil {
-		if err = placing(fi, fi.ModTime().Before(written)); err != nil {
+	if opts.Placing != nil {
+		if err = opts.Placing(fi, fi.ModTime().Before(written)); err != nil {
 			return err
 		}
 	}
@@ -145,7 +151,14 @@ func Resolve(path string) (string, error) {
 			return "", err
 		}
 		if !filepath.IsAbs(link) {
-			link = filepath.Join(filepath.Dir(path), link)
+			// From the link's real directory: ".." in the link climbs out
+			// of that, which a directory on the way reached through a
+			// symlink is not the parent of.
+			dir, err := filepath.EvalSymlinks(filepath.Dir(path))
+			if err != nil {
+				return "", err
+			}
+			link = filepath.Join(dir, link)
 		}
 		path = link
 	}

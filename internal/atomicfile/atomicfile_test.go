@@ -17,7 +17,7 @@ func TestRemoveTemps(t *testing.T) {
 		t.Run(base, func(t *testing.T) {
 			dir := t.TempDir()
 			target := filepath.Join(dir, base)
-			if err := WriteFile(target, []byte("x = 1\n"), 0o600, nil); err != nil {
+			if err := WriteFile(target, []byte("x = 1\n"), 0o600, Options{}); err != nil {
 				t.Skipf("this file system takes no such name: %v", err)
 			}
 			mine, err := os.CreateTemp(dir, TempPattern(target))
@@ -65,7 +65,10 @@ func TestWriteFileStampsBelowLaterChanges(t *testing.T) {
 	for i := range 20 {
 		var placed fs.FileInfo
 		var stamped bool
-		err := WriteFile(path, []byte("x = 1\n"), 0o600, func(fi fs.FileInfo, s bool) error { placed, stamped = fi, s; return nil })
+		err := WriteFile(path, []byte("x = 1\n"), 0o600, Options{Stamp: true, Placing: func(fi fs.FileInfo, s bool) error {
+			placed, stamped = fi, s
+			return nil
+		}})
 		if err != nil {
 			t.Fatal(err)
 		}

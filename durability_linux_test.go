@@ -5,9 +5,9 @@ package connectors
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // makeUnwritable makes the file at path impossible to open for writing by
@@ -22,27 +22,26 @@ func makeUnwritable(t *testing.T, path string) {
 	if os.Geteuid() != 0 {
 		return
 	}
-	const getFlags, setFlags, immutable = 0x80086601, 0x40086602, 0x10 // FS_IOC_GETFLAGS, FS_IOC_SETFLAGS, FS_IMMUTABLE_FL
-	ioctl := func(req uintptr, flags *int) error {
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), req, uintptr(unsafe.Pointer(flags))); errno != 0 {
-			return errno
-		}
-		return nil
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var flags int
-	if err := ioctl(getFlags, &flags); err != nil {
+	defer f.Close()
+	fd := int(f.Fd())
+	const immutable = 0x10 // FS_IMMUTABLE_FL, from linux/fs.h
+	flags, err := unix.IoctlGetInt(fd, unix.FS_IOC_GETFLAGS)
+	if err != nil {
 		t.Skipf("cannot read the file's attributes: %v", err)
 	}
-	set := flags | immutable
-	if err := ioctl(setFlags, &set); err != nil {
+	if err := unix.IoctlSetPointerInt(fd, unix.FS_IOC_SETFLAGS, flags|immutable); err != nil {
 		t.Skipf("cannot make the file immutable: %v", err)
 	}
-	t.Cleanup(func() { ioctl(setFlags, &flags) })
+	t.Cleanup(func() {
+		if f, err := os.Open(path); err == nil {
+			unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, flags)
+			f.Close()
+		}
+	})
 }
 
 // TestWriteSucceedsWithReadOnlyGuardFile: a write succeeds when the guard
