@@ -96,15 +96,14 @@ type FileOptions struct {
 // that too while no store has written since: its write sets the file's
 // modification time just below the system's stamp, which any later
 // change moves. (A change that does not move the time at all, such as a
-// write through a shared memory mapping of a file on tmpfs, is seen by
-// no store; shortly after a change, a store that did not write the file
-// compares the bytes.) Bytes read while the file changes are never
-// taken. A file changed in place (an editor
-// that empties it, then writes it) is read once it has been still for
-// 100ms, or for a second if it was emptied, and so is a file new to the
-// store that was not renamed into place whole, so that neither a read nor
-// a write takes a file in the middle of such a save for the host's; reads
-// and writes of the store wait meanwhile. A save that leaves the file
+// write through a shared memory mapping of a file on tmpfs, is seen only
+// where the bytes are compared.) Bytes read while the file's size or time
+// changes are not taken. A file changed in place (an editor that empties
+// it, then writes it) is read once it has been still for 100ms, or for a
+// second if it was emptied, and so is a file new to the store that was
+// not renamed into place whole, so that neither a read nor a write takes
+// a file in the middle of such a save for the host's; reads and writes
+// of the store wait meanwhile. A save that leaves the file
 // empty for longer can still lose to a write; a save by rename cannot.
 // The revision (see [Versioned]) is a digest of the file's bytes, so
 // every store on the same file agrees on it. Watch notices changes by
@@ -294,7 +293,7 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	// Decide whether the file may be read now, read it, and decide again
 	// if what was read is not the file decided on (changed in between);
 	// once only, as a writer that keeps changing it would never let a
-	// read happen. Bytes read while the file changed are never taken:
+	// read happen. Bytes read while the file visibly changed are not taken:
 	// they may be half of one version and half of another; the file is
 	// judged again, or, the second time, the read fails.
 	var data []byte
