@@ -761,7 +761,7 @@ func recordWrite(lock string, fi fs.FileInfo) (string, error) {
 	if rec == "" {
 		return "", nil
 	}
-	rec += fmt.Sprintf("%016x\n", rand.Uint64())
+	rec += fmt.Sprintf("%016x\n", rand.Uint64()) // recordLen in all
 	f, err := os.OpenFile(lock, os.O_WRONLY|nonBlock, 0)
 	if err != nil {
 		return "", err
@@ -776,6 +776,10 @@ func recordWrite(lock string, fi fs.FileInfo) (string, error) {
 	}
 	return rec, f.Close()
 }
+
+// recordLen is the length of recordWrite's records: three numbers of 20
+// digits, each with a space, and 16 hex digits with a line break.
+const recordLen = 3*21 + 17
 
 // recordOf is the part of recordWrite's record that describes fi, always
 // of the same length, "" where the file's inode number is not at hand.
@@ -812,7 +816,7 @@ func (s *FileStore) lastRecord() string {
 	if lfi, err := f.Stat(); err != nil || !lfi.Mode().IsRegular() {
 		return "" // a FIFO would block the read
 	}
-	var buf [3*21 + 17]byte
+	var buf [recordLen]byte
 	n, _ := io.ReadFull(f, buf[:])
 	return string(buf[:n])
 }
