@@ -126,7 +126,10 @@ func TestWriteDoesNotHangOnFIFOGuardFile(t *testing.T) {
 		if f, err := os.OpenFile(path+".lock", os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
 			f.Close()
 		}
-		<-done
+		select {
+		case <-done:
+		case <-time.After(3 * time.Second):
+		}
 		t.Fatal("Put with a FIFO guard file still blocked after 3s")
 	}
 	if b, _ := os.ReadFile(path); string(b) != "[connectors.a]\ntoken = \"1\"\n" {

@@ -29,7 +29,9 @@ func makeUnwritable(t *testing.T, path string) {
 	defer f.Close()
 	fd := int(f.Fd())
 	const immutable = 0x10 // FS_IMMUTABLE_FL, from linux/fs.h
-	flags, err := unix.IoctlGetInt(fd, unix.FS_IOC_GETFLAGS)
+	// The kernel reads and writes the flags as a 32-bit int.
+	flags32, err := unix.IoctlGetUint32(fd, unix.FS_IOC_GETFLAGS)
+	flags := int(flags32)
 	if err != nil {
 		t.Skipf("cannot read the file's attributes: %v", err)
 	}
@@ -46,11 +48,10 @@ func makeUnwritable(t *testing.T, path string) {
 
 // TestWriteSucceedsWithReadOnlyGuardFile: a write succeeds when the guard
 // file can be opened for reading and locked but not written (left
-// read-only, say, by its owner or an admin), as it did while the guard
-// was locked through a read-only open. A write that cannot record itself
-// need not fail to be safe: a file whose time is left at the system's
-// stamp (not set below it) can never have the stat of another store's
-// stamped write made before it, so no store takes it for its own.
+// read-only, say, by its owner or an admin). A write that cannot record
+// itself need not fail to be safe: a file whose time is left at the
+// system's stamp (not set below it) can never have the stat of another
+// store's stamped write made before it, so no store takes it for its own.
 func TestWriteSucceedsWithReadOnlyGuardFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "agent.toml")
 	writeConfigFile(t, path, "[connectors.a]\ntoken = \"1\"\n", 0o600)

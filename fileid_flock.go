@@ -7,6 +7,9 @@ import (
 	"syscall"
 )
 
+// haveFileID reports whether fileID gives inode numbers here.
+const haveFileID = true
+
 // fileID returns the inode number of fi's file, and whether it has one.
 func fileID(fi fs.FileInfo) (uint64, bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)

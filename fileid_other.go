@@ -11,3 +11,6 @@ import "io/fs"
 // Solaris), and closing any other handle on it would drop the lock, or
 // there is no inode number at hand (Windows, wasm).
 func fileID(fs.FileInfo) (uint64, bool) { return 0, false }
+
+// haveFileID reports whether fileID gives inode numbers here.
+const haveFileID = false

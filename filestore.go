@@ -92,10 +92,10 @@ type FileOptions struct {
 // Reads see the file as it is now, cheaply: a file whose size,
 // modification time and identity are unchanged is not read again, except
 // shortly after a change, when coarse file system clocks could hide an
-// edit and the bytes are compared. The store that wrote the file skips
-// that too while no store has written since: its write sets the file's
-// modification time just below the system's stamp, which any later
-// change moves. (A change that does not move the time at all, such as a
+// edit and the bytes are compared. Where the system gives inode numbers
+// (not on Windows), the store that wrote the file skips that too while
+// no store has written since: its write sets the file's modification
+// time just below the system's stamp, which any later change moves. (A change that does not move the time at all, such as a
 // write through a shared memory mapping of a file on tmpfs, is seen only
 // where the bytes are compared.) Bytes read while the file's size or time
 // changes are not taken. A file changed in place (an editor that empties
@@ -287,7 +287,7 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 		return nil, err
 	}
 	k := s.known
-	if k != nil && sameFile(k.fi, fi) && (fi == nil || k.readAt.Sub(fi.ModTime()) > racyWindow(fi.ModTime()) || k.record != "" && s.lastRecord() == k.record) {
+	if k != nil && s.unchanged(k, fi) {
 		return k, nil
 	}
 	// Decide whether the file may be read now, read it, and decide again
@@ -338,6 +338,24 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	}
 	s.setKnownLocked(&fileState{state: State{Revision: revision(data), Connectors: m}, fi: fi, data: data, parsed: parsed, broken: broken, readAt: now})
 	return s.known, nil
+}
+
+// unchanged reports whether the file, whose stat is fi now, is still the
+// one k holds, without reading it: a stat equal to k's shows it where a
+// change since would have moved the stat. That holds for no file; for a
+// file k read long enough after its last change that a coarse clock
+// could not hide another (see racyWindow); and for a file this store
+// wrote with its time set below the system's stamp, while the guard file
+// still holds its record: no store has written since, and any other
+// change moved the time (see fileState.record).
+func (s *FileStore) unchanged(k *fileState, fi fs.FileInfo) bool {
+	switch {
+	case !sameFile(k.fi, fi):
+		return false
+	case fi == nil, k.readAt.Sub(fi.ModTime()) > racyWindow(fi.ModTime()):
+		return true
+	}
+	return k.record != "" && s.lastRecord() == k.record
 }
 
 // settleTime is how long a file changed in place must have been still
@@ -652,11 +670,12 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		}
 	}
 	guardPath := target + ".lock"
-	guard, recording, err := lockGuard(ctx, guardPath)
+	guard, writable, err := lockGuard(ctx, guardPath)
 	if err != nil {
 		return nil, err
 	}
 	defer guard.Close()
+	recording := writable && haveFileID
 	if !s.swept {
 		// Once per store is enough: a killed writer's leftovers are
 		// harmless, and listing the directory on every write is not free.
@@ -713,13 +732,18 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 }
 
 // lockGuard takes the OS lock on the guard file at path, giving up when
-// ctx ends. The guard file is opened for writing too, for the record of
-// the write (see recordWrite); one that can only be read (left
-// read-only) is locked through a read-only open, and the write goes
-// unrecorded (recording false). It is opened without blocking, as a FIFO
-// put there would block an open until a writer came, and a guard file
-// that is not a regular file is an error.
-func lockGuard(ctx context.Context, path string) (guard *flock.Flock, recording bool, err error) {
+// ctx ends. The guard file is opened for writing if it can be, to check
+// that the write can be recorded in it (see recordWrite); one that can
+// only be read (left read-only) is locked through a read-only open, and
+// writable is false. It is opened without blocking, as a FIFO put there
+// would block an open until a writer came; a guard file that is not a
+// regular file is an error.
+func lockGuard(ctx context.Context, path string) (guard *flock.Flock, writable bool, err error) {
+	notRegular := fmt.Errorf("connectors: lock config file: %s is not a regular file", path)
+	// Before the lock too: some systems refuse to lock a FIFO.
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, false, notRegular
+	}
 	lock := func(flag int) (*flock.Flock, error) {
 		g := flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|flag|nonBlock))
 		locked, err := g.TryLockContext(ctx, 5*time.Millisecond)
@@ -731,20 +755,26 @@ func lockGuard(ctx context.Context, path string) (guard *flock.Flock, recording 
 		}
 		return g, nil
 	}
-	recording = true
+	writable = true
 	guard, err = lock(os.O_RDWR)
 	if errors.Is(err, fs.ErrPermission) {
-		recording = false
+		writable = false
 		guard, err = lock(os.O_RDONLY)
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	if fi, err := guard.Stat(); err != nil || !fi.Mode().IsRegular() {
+	// Again under the lock: the path may have been replaced meanwhile.
+	fi, err := guard.Stat()
+	if err != nil {
 		guard.Close()
-		return nil, false, fmt.Errorf("connectors: lock config file: %s is not a regular file", path)
+		return nil, false, fmt.Errorf("connectors: lock config file: %w", err)
 	}
-	return guard, recording, nil
+	if !fi.Mode().IsRegular() {
+		guard.Close()
+		return nil, false, notRegular
+	}
+	return guard, writable, nil
 }
 
 // recordWrite records in the guard file at lock, held, the file a write
@@ -753,9 +783,10 @@ func lockGuard(ctx context.Context, path string) (guard *flock.Flock, recording 
 // to read it without waiting for it to settle (see writtenWhole), and a
 // number drawn for this write, which tells the store that made it
 // whether any store has written since (see fileState.record). It returns
-// the record, "" where the inode number is not at hand. A write that
-// cannot record itself must not go on: a store that wrote before would
-// take its file for its own.
+// the record, "" where the inode number is not at hand or the guard file
+// is gone (removed while locked: no record stands then for a stale stat
+// to match). A write that cannot record itself otherwise must not go on:
+// a store that wrote before would take its file for its own.
 func recordWrite(lock string, fi fs.FileInfo) (string, error) {
 	rec := recordOf(fi)
 	if rec == "" {
@@ -763,6 +794,9 @@ func recordWrite(lock string, fi fs.FileInfo) (string, error) {
 	}
 	rec += fmt.Sprintf("%016x\n", rand.Uint64()) // recordLen in all
 	f, err := os.OpenFile(lock, os.O_WRONLY|nonBlock, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
 	if err != nil {
 		return "", err
 	}

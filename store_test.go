@@ -1230,48 +1230,78 @@ func TestFileStoreFollowsSymlink(t *testing.T) {
 }
 
 // TestFileStoreWritesFileItReadsThroughRelativeSymlinkInLinkedDir: a
-// store on a path that is a relative symlink climbing out of its
-// directory ("../shared/agent.toml"), in a directory that is itself
-// reached through a symlink (a dotfiles layout, as GNU stow makes:
-// ~/.config/agent -> ../dotfiles/agent), writes the file it reads: the one
-// the system resolves the path to, with ".." taken in the link's real
-// directory. A Put is seen by the next Get, changes that file, and makes
-// no other file or directory.
+// store on a path that reaches its file through symlinks and ".." writes
+// the file it reads, the one the system resolves the path to: after a
+// symlinked directory, ".." names the parent of the directory the link
+// leads to, not the one the path names before it. A Put is seen by the
+// next Get, changes that file, and makes no file where a lexical reading
+// of the path would put it.
 func TestFileStoreWritesFileItReadsThroughRelativeSymlinkInLinkedDir(t *testing.T) {
-	root := t.TempDir()
-	file := filepath.Join(root, "dotfiles", "shared", "agent.toml")
-	for _, dir := range []string{filepath.Join(root, "dotfiles", "agent"), filepath.Dir(file), filepath.Join(root, "config")} {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	writeConfigFile(t, file, "[connectors.a]\ntoken = \"1\"\n", 0o600)
-	// root/config/agent -> ../dotfiles/agent; in it, agent.toml ->
-	// ../shared/agent.toml, which the system takes from root/dotfiles/agent.
-	if err := os.Symlink(filepath.Join("..", "dotfiles", "agent"), filepath.Join(root, "config", "agent")); err != nil {
-		t.Skipf("cannot make a symlink: %v", err)
-	}
-	if err := os.Symlink(filepath.Join("..", "shared", "agent.toml"), filepath.Join(root, "dotfiles", "agent", "agent.toml")); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(root, "config", "agent", "agent.toml")
-	if got := string(readConfigFile(t, path)); got != "[connectors.a]\ntoken = \"1\"\n" {
-		t.Fatalf("the path does not lead to the file the test made: %q", got)
-	}
-	s := openFileStore(t, path)
-	defer s.Close()
-	ctx := t.Context()
-	if err := s.Put(ctx, "b", Config{"token": "2"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Get(ctx, "b"); err != nil {
-		t.Errorf("Get after an acknowledged Put: %v", err)
-	}
-	if _, err := openFileStore(t, file).Get(ctx, "b"); err != nil {
-		t.Errorf("the file the path resolves to does not hold the Put: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "config", "shared")); err == nil {
-		t.Errorf("the Put made %s, a directory the path does not lead to", filepath.Join(root, "config", "shared"))
+	for _, tt := range []struct {
+		name  string
+		dirs  []string
+		links [][2]string // name, target
+		path  string      // what the store opens
+		file  string      // where the system takes it
+		decoy string      // where a lexical reading takes it
+	}{{
+		// A dotfiles layout, as GNU stow makes it.
+		name:  "link in a linked directory",
+		dirs:  []string{"dotfiles/agent", "dotfiles/shared", "config"},
+		links: [][2]string{{"config/agent", "../dotfiles/agent"}, {"dotfiles/agent/agent.toml", "../shared/agent.toml"}},
+		path:  "config/agent/agent.toml",
+		file:  "dotfiles/shared/agent.toml",
+		decoy: "config/shared",
+	}, {
+		name:  "link through a linked directory of its own",
+		dirs:  []string{"a/deep/real", "b"},
+		links: [][2]string{{"b/sub", "../a/deep/real"}, {"b/agent.toml", "sub/../x.toml"}},
+		path:  "b/agent.toml",
+		file:  "a/deep/x.toml",
+		decoy: "b/x.toml",
+	}, {
+		name:  "path through a linked directory",
+		dirs:  []string{"a/deep/real", "c"},
+		links: [][2]string{{"c/link", "../a/deep/real"}},
+		path:  "c/link/../agent.toml",
+		file:  "a/deep/agent.toml",
+		decoy: "c/agent.toml",
+	}} {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			at := func(p string) string { return filepath.Join(root, filepath.FromSlash(p)) }
+			for _, dir := range tt.dirs {
+				if err := os.MkdirAll(at(dir), 0o700); err != nil {
+					t.Fatal(err)
+				}
+			}
+			writeConfigFile(t, at(tt.file), "[connectors.a]\ntoken = \"1\"\n", 0o600)
+			for _, l := range tt.links {
+				if err := os.Symlink(filepath.FromSlash(l[1]), at(l[0])); err != nil {
+					t.Skipf("cannot make a symlink: %v", err)
+				}
+			}
+			// Not filepath.Join, which would clean ".." away.
+			path := root + string(filepath.Separator) + filepath.FromSlash(tt.path)
+			if got := string(readConfigFile(t, path)); got != "[connectors.a]\ntoken = \"1\"\n" {
+				t.Fatalf("the path does not lead to the file the test made: %q", got)
+			}
+			s := openFileStore(t, path)
+			defer s.Close()
+			ctx := t.Context()
+			if err := s.Put(ctx, "b", Config{"token": "2"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Get(ctx, "b"); err != nil {
+				t.Errorf("Get after an acknowledged Put: %v", err)
+			}
+			if _, err := openFileStore(t, at(tt.file)).Get(ctx, "b"); err != nil {
+				t.Errorf("the file the path resolves to does not hold the Put: %v", err)
+			}
+			if _, err := os.Lstat(at(tt.decoy)); err == nil {
+				t.Errorf("the Put made %s, where the path does not lead", tt.decoy)
+			}
+		})
 	}
 }
 

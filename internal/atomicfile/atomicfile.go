@@ -3,6 +3,7 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -14,10 +15,12 @@ import (
 // Options tune WriteFile. The zero value replaces the file and no more.
 type Options struct {
 	// Stamp sets the new file's modification time just below the time
-	// the system stamped its write with, where the file system keeps the
-	// time it is given: then any later change to the file, however soon,
-	// gives it another modification time, which a reader comparing stats
-	// sees even within one tick of the system's clock.
+	// the system stamped its write with, where the file system keeps
+	// times finer than whole seconds: then any later change to the file,
+	// however soon, gives it another modification time, which a reader
+	// comparing stats sees even within one tick of the system's clock.
+	// This holds as long as the clock does not step back and no one sets
+	// the file's time.
 	Stamp bool
 	// Placing, if not nil, is called with the stat of the new file,
 	// synced and closed, just before the rename puts it in place: its
@@ -72,9 +75,11 @@ func WriteFile(path string, data []byte, perm fs.FileMode, opts Options) error {
 	}
 	// Before the sync, so that the time is written with the data. Best
 	// effort: Placing is told whether it held.
+	// Not on whole seconds (FAT keeps two): a time set a tick back would
+	// read as old at once, where a reader's racy window wants a new one.
 	var written time.Time
 	if opts.Stamp {
-		if fi, err := f.Stat(); err == nil {
+		if fi, err := f.Stat(); err == nil && fi.ModTime().Nanosecond() != 0 {
 			written = fi.ModTime()
 			os.Chtimes(tmp, time.Time{}, written.Add(-time.Nanosecond))
 		}
@@ -139,9 +144,16 @@ func isTemp(name, base string) bool {
 }
 
 // Resolve returns the file that a write to path replaces: path itself, or
-// the file a chain of symlinks at path ends at.
+// the file a chain of symlinks at path ends at. ".." in the path or in a
+// link is taken as the system takes it: after a symlinked directory, it
+// names the parent of the directory the link leads to, which a lexical
+// cleaning of the path would not.
 func Resolve(path string) (string, error) {
 	for range 40 {
+		var err error
+		if path, err = realDir(path); err != nil {
+			return "", err
+		}
 		fi, err := os.Lstat(path)
 		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
 			return path, nil
@@ -151,18 +163,30 @@ func Resolve(path string) (string, error) {
 			return "", err
 		}
 		if !filepath.IsAbs(link) {
-			// From the link's real directory: ".." in the link climbs out
-			// of that, which a directory on the way reached through a
-			// symlink is not the parent of.
-			dir, err := filepath.EvalSymlinks(filepath.Dir(path))
-			if err != nil {
-				return "", err
-			}
-			link = filepath.Join(dir, link)
+			// Not filepath.Join, which would clean ".." in the link away.
+			link = filepath.Dir(path) + string(filepath.Separator) + link
 		}
 		path = link
 	}
 	return "", fmt.Errorf("%s: too many links", path)
+}
+
+// realDir returns path with its directory resolved as the system resolves
+// it, where the path holds ".."; elsewhere, or where the directory does
+// not exist yet, path as it is.
+func realDir(path string) (string, error) {
+	dir, file := filepath.Split(path)
+	if dir == "" || !strings.Contains(dir, "..") {
+		return path, nil
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return path, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(real, file), nil
 }
 
 // syncDir makes a rename in dir durable. It is best effort: some platforms
