@@ -1223,3 +1223,60 @@ func TestWriteRecordLength(t *testing.T) {
 		t.Errorf("lastRecord = %q, want the record written, %q", got, rec)
 	}
 }
+
+// TestListNeverTakesFileTruncatedMidRead: a store that reads again a file
+// it knows (within the racy window, here held open by a modification
+// time in the future) never returns bytes cut short by a program that
+// truncates the file while they are read, then writes it back: List
+// returns every connector, after waiting for the save. The file is large
+// (8 MB of comments) so that a read takes long enough for the
+// truncation to fall inside it.
+func TestListNeverTakesFileTruncatedMidRead(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes an 8 MB file several times")
+	}
+	var b strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&b, "[connectors.c%02d]\ntoken = \"%d\"\n", i, i)
+	}
+	for b.Len() < 8<<20 {
+		b.WriteString("# a long comment line that the host keeps below its connectors, as hosts do\n")
+	}
+	content := b.String()
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	writeConfigFile(t, path, content, 0o600)
+	future := time.Now().Add(time.Hour)
+	if err := os.Chtimes(path, future, future); err != nil {
+		t.Fatal(err)
+	}
+	s := openFileStore(t, path)
+	ctx := t.Context()
+	if got, err := s.List(ctx); err != nil || len(got) != 20 {
+		t.Fatalf("first List = %d connectors, %v; want 20", len(got), err)
+	}
+	for try := range 5 {
+		saved := make(chan error, 1)
+		go func() {
+			time.Sleep(time.Millisecond)
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+			if err != nil {
+				saved <- err
+				return
+			}
+			time.Sleep(30 * time.Millisecond)
+			_, err = f.WriteString(content)
+			f.Close()
+			saved <- err
+		}()
+		got, err := s.List(ctx)
+		if err := <-saved; err != nil {
+			t.Fatal(err)
+		}
+		if err != nil || len(got) != 20 {
+			t.Fatalf("try %d: List while the file was truncated and written back = %d connectors, %v; want 20", try, len(got), err)
+		}
+		if err := os.Chtimes(path, future, future); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
