@@ -1,0 +1,208 @@
+//go:build unix
+
+// This file holds tests from an adversarial pass over the resolution of
+// the config path: which file a store reads, writes, locks and records in.
+
+package connectors
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// advSymlink makes a symlink at name with the given target, or skips.
+func advSymlink(t *testing.T, target, name string) {
+	t.Helper()
+	if err := os.Symlink(target, name); err != nil {
+		t.Skipf("cannot make a symlink: %v", err)
+	}
+}
+
+// TestFileStoreCreatesFileThroughDanglingRelativeSymlinkInLinkedDir: a
+// store on a dangling symlink creates the file where the system takes the
+// link to lead, making the directories it needs there, also when the link
+// is relative, climbs out with "..", and sits in a directory reached
+// through a symlink (a dotfiles layout whose shared directory is not made
+// yet). It makes nothing where a lexical reading of the path leads.
+func TestFileStoreCreatesFileThroughDanglingRelativeSymlinkInLinkedDir(t *testing.T) {
+	root := t.TempDir()
+	for _, dir := range []string{"dotfiles/agent", "config"} {
+		if err := os.MkdirAll(filepath.Join(root, dir), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	advSymlink(t, "../dotfiles/agent", filepath.Join(root, "config", "agent"))
+	advSymlink(t, "../shared/agent.toml", filepath.Join(root, "dotfiles", "agent", "agent.toml"))
+	// The system takes config/agent/agent.toml to dotfiles/shared/agent.toml.
+	s := openFileStore(t, filepath.Join(root, "config", "agent", "agent.toml"))
+	defer s.Close()
+	ctx := t.Context()
+	if err := s.Put(ctx, "a", Config{"token": "1"}); err != nil {
+		t.Errorf("Put through a dangling link: %v", err)
+	} else if _, err := s.Get(ctx, "a"); err != nil {
+		t.Errorf("Get after an acknowledged Put: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "dotfiles", "shared", "agent.toml")); err != nil {
+		t.Errorf("the file the link leads to: %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(root, "config", "shared")); err == nil {
+		t.Errorf("the Put made config/shared, where the link does not lead")
+	}
+}
+
+// TestFileStoreWriteReplacesOnlyTheFileItRead: a write replaces the file
+// it read under the lock, or fails; it never puts what it read from one
+// file in the place of another. Here the store's directory is a symlink
+// ("current" -> a release) that a deployment repoints while a Put is
+// under way; the Validate hook only makes that moment certain. The file
+// of the new release must keep its connectors: the store never read it,
+// and never held its lock, so a write of another store on it could be
+// under way too.
+func TestFileStoreWriteReplacesOnlyTheFileItRead(t *testing.T) {
+	root := t.TempDir()
+	for _, v := range []string{"v1", "v2"} {
+		if err := os.Mkdir(filepath.Join(root, v), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		writeConfigFile(t, filepath.Join(root, v, "agent.toml"), fmt.Sprintf("[connectors.%s]\ntoken = \"1\"\n", v), 0o600)
+	}
+	cur := filepath.Join(root, "current")
+	advSymlink(t, "v1", cur)
+	flipped := false
+	s, err := NewFileStore(filepath.Join(cur, "agent.toml"), FileOptions{Validate: func(string, Config) error {
+		if !flipped { // as a deployment would: a new link renamed over the old
+			flipped = true
+			if err := os.Symlink("v2", cur+".new"); err != nil {
+				return err
+			}
+			return os.Rename(cur+".new", cur)
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	putErr := s.Put(t.Context(), "added", Config{"token": "2"})
+	if !flipped {
+		t.Fatal("Validate was not called")
+	}
+	v2 := openFileStore(t, filepath.Join(root, "v2", "agent.toml"))
+	defer v2.Close()
+	if _, err := v2.Get(t.Context(), "v2"); err != nil {
+		t.Errorf("v2's own connector after a Put (err %v) that read v1: %v\nv2's file now:\n%s", putErr, err, readConfigFile(t, filepath.Join(root, "v2", "agent.toml")))
+	}
+}
+
+// TestFileStoreWritesThroughFortySymlinks: a store writes wherever it
+// reads. The system follows a chain of 40 symlinks (Linux's MAXSYMLINKS),
+// so a store on its head reads the file at its end; a Put must not fail
+// with "too many links" there.
+func TestFileStoreWritesThroughFortySymlinks(t *testing.T) {
+	root := t.TempDir()
+	writeConfigFile(t, filepath.Join(root, "c0.toml"), "[connectors.a]\ntoken = \"1\"\n", 0o600)
+	const n = 40
+	for i := 1; i <= n; i++ {
+		advSymlink(t, fmt.Sprintf("c%d.toml", i-1), filepath.Join(root, fmt.Sprintf("c%d.toml", i)))
+	}
+	head := filepath.Join(root, fmt.Sprintf("c%d.toml", n))
+	if _, err := os.ReadFile(head); err != nil {
+		t.Skipf("this system follows fewer than %d links: %v", n, err)
+	}
+	s := openFileStore(t, head)
+	defer s.Close()
+	ctx := t.Context()
+	if _, err := s.Get(ctx, "a"); err != nil {
+		t.Fatalf("Get through the chain: %v", err)
+	}
+	if err := s.Put(ctx, "b", Config{"token": "2"}); err != nil {
+		t.Errorf("Put through a chain the store reads through: %v", err)
+	}
+}
+
+// TestFileStoreGuardFileRemovedWhileLockedLosesNoPut: no acknowledged
+// Put is lost, even when the guard file is removed while a writer holds
+// its lock (a clean-up of "stale" lock files, a tmp cleaner). The next
+// writer then locks a new guard file at once; either it waits, or one of
+// the two writes fails, but both must not return nil with one of them
+// missing from the file. The Validate hook only places the second Put
+// inside the first one's read-modify-write.
+func TestFileStoreGuardFileRemovedWhileLockedLosesNoPut(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	writeConfigFile(t, path, "[connectors.a]\ntoken = \"1\"\n", 0o600)
+	second := openFileStore(t, path)
+	defer second.Close()
+	secondErr := fmt.Errorf("the second Put did not run")
+	ran := false
+	first, err := NewFileStore(path, FileOptions{Validate: func(string, Config) error {
+		if !ran {
+			ran = true
+			if err := os.Remove(path + ".lock"); err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			secondErr = second.Put(ctx, "second", Config{"token": "3"})
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	firstErr := first.Put(t.Context(), "first", Config{"token": "2"})
+	check := openFileStore(t, path)
+	defer check.Close()
+	for name, err := range map[string]error{"first": firstErr, "second": secondErr} {
+		if err != nil {
+			continue
+		}
+		if _, gerr := check.Get(t.Context(), name); gerr != nil {
+			t.Errorf("the %s Put returned nil, but the file does not hold it: %v\nfile:\n%s", name, gerr, readConfigFile(t, path))
+		}
+	}
+}
+
+// TestFileStoreLeaseOneHolderForOnePathWhateverTheShellSaysTheCwdIs: two
+// processes that open the config by the same relative path from the same
+// directory share its leases, so that one holds a lease at a time. A
+// path with ".." relative to a working directory reached through a
+// symlink names the file the system resolves; the lease directory must
+// not depend on how the process's $PWD spells that directory (a shell
+// after `cd current` keeps the symlink, one after `cd -P` does not).
+// Here both stores are in one process, with $PWD changed in between.
+func TestFileStoreLeaseOneHolderForOnePathWhateverTheShellSaysTheCwdIs(t *testing.T) {
+	root := t.TempDir()
+	real := filepath.Join(root, "a", "deep", "real")
+	if err := os.MkdirAll(real, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(root, "link")
+	advSymlink(t, filepath.Join("a", "deep", "real"), link)
+	writeConfigFile(t, filepath.Join(root, "a", "deep", "agent.toml"), "[connectors.a]\ntoken = \"1\"\n", 0o600)
+	ctx := t.Context()
+
+	t.Chdir(link) // $PWD is the link's path
+	one := openFileStore(t, filepath.Join("..", "agent.toml"))
+	defer one.Close()
+	if _, err := one.Get(ctx, "a"); err != nil {
+		t.Fatalf("the relative path does not lead to the config: %v", err)
+	}
+	l, err := one.TryLease(ctx, "k", "one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release(ctx)
+
+	t.Setenv("PWD", real) // the same directory, spelled physically
+	two := openFileStore(t, filepath.Join("..", "agent.toml"))
+	defer two.Close()
+	if l2, err := two.TryLease(ctx, "k", "two"); err == nil {
+		l2.Release(ctx)
+		t.Errorf("a second store on the same path from the same directory took a held lease (lease directories %s and %s)", one.leases, two.leases)
+	}
+}
