@@ -206,3 +206,67 @@ func TestFileStoreLeaseOneHolderForOnePathWhateverTheShellSaysTheCwdIs(t *testin
 		t.Errorf("a second store on the same path from the same directory took a held lease (lease directories %s and %s)", one.leases, two.leases)
 	}
 }
+
+// TestFileStoreSpellingsShareOneGuard: stores opened on different
+// spellings of one file (through a symlinked directory, a symlink to the
+// file, "." and ".." through a symlinked directory or a real one) take
+// one guard file, so their concurrent writes are serialized and no Put is
+// lost. (Passes; nothing else writes through several spellings at once.)
+func TestFileStoreSpellingsShareOneGuard(t *testing.T) {
+	root := t.TempDir()
+	for _, dir := range []string{"real/deep", "other"} {
+		if err := os.MkdirAll(filepath.Join(root, dir), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeConfigFile(t, filepath.Join(root, "real", "deep", "c.toml"), "", 0o600)
+	advSymlink(t, filepath.Join("real", "deep"), filepath.Join(root, "dl"))
+	advSymlink(t, filepath.Join("..", "real", "deep", "c.toml"), filepath.Join(root, "other", "link.toml"))
+	advSymlink(t, filepath.Join("..", "real", "deep"), filepath.Join(root, "other", "dd"))
+	sep := string(filepath.Separator)
+	paths := []string{
+		filepath.Join(root, "real", "deep", "c.toml"),
+		filepath.Join(root, "dl", "c.toml"),
+		filepath.Join(root, "other", "link.toml"),
+		// Not filepath.Join, which would clean "." and ".." away.
+		root + sep + "other" + sep + "dd" + sep + ".." + sep + "deep" + sep + "c.toml",
+		root + sep + "real" + sep + "." + sep + "deep" + sep + ".." + sep + "deep" + sep + "c.toml",
+	}
+	const each = 15
+	errs := make(chan error, len(paths)*each)
+	done := make(chan struct{})
+	for i, p := range paths {
+		s := openFileStore(t, p)
+		defer s.Close()
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for j := range each {
+				errs <- s.Put(t.Context(), fmt.Sprintf("s%dn%d", i, j), Config{"token": "1"})
+			}
+		}()
+	}
+	for range paths {
+		<-done
+	}
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := openFileStore(t, paths[0]).List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(paths)*each {
+		t.Errorf("%d connectors after %d acknowledged Puts", len(got), len(paths)*each)
+	}
+	entries, _ := os.ReadDir(filepath.Join(root, "real", "deep"))
+	if len(entries) != 2 { // c.toml and c.toml.lock
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("files beside the config: %q, want c.toml and its guard file", names)
+	}
+}
