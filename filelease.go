@@ -29,12 +29,22 @@ var _ Leaser = (*FileStore)(nil)
 // once, when the store is made, so that a change of the working directory
 // does not move it; and a symlink is not followed, so that repointing one
 // ("current" to a new release) does not move the leases from under their
-// holders.
+// holders. But a path that holds ".." has its directory resolved as the
+// system resolves it (see atomicfile.RealDir), as cleaning it by the
+// letter gets the directory wrong after a symlink, and after the working
+// directory, which $PWD may spell through one.
 func leaseDir(path string) string {
-	if abs, err := filepath.Abs(path); err == nil {
-		path = abs
-	}
 	dir, base := filepath.Split(path)
+	if !filepath.IsAbs(dir) {
+		if wd, err := os.Getwd(); err == nil {
+			dir = wd + string(filepath.Separator) + dir
+		}
+	}
+	if strings.Contains(dir, "..") {
+		if real, err := atomicfile.RealDir(dir); err == nil {
+			dir = real
+		}
+	}
 	return filepath.Join(dir, "."+base+".leases")
 }
 

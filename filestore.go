@@ -83,7 +83,11 @@ type FileOptions struct {
 // file: every write takes a lock on a guard file beside it (the file's name
 // plus ".lock", left in place, which records the file the last write put
 // in place), reads the file as it is on disk under the lock, applies its
-// change and replaces the file. Reads take no lock.
+// change and replaces the file. The file is the one the system finds
+// through the symlinks and ".." of the path, so stores on different
+// spellings of one file share its lock; a write fails, writing nothing,
+// if the path leads to another file during it, or the guard file it
+// holds is removed. Reads take no lock.
 // Temporary files that a killed writer leaves (".name.tmp-*") are never
 // read and are removed by the first write of the next store. Leases (see
 // [FileStore.TryLease]) live in a directory beside the file,
@@ -469,6 +473,16 @@ func (s *FileStore) stat() (fs.FileInfo, error) {
 	return fi, nil
 }
 
+// isFileAt reports whether fi (nil: no file) is the stat of the file at
+// target now.
+func (s *FileStore) isFileAt(fi fs.FileInfo, target string) bool {
+	now, err := os.Stat(target)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fi == nil
+	}
+	return err == nil && sameFile(fi, now)
+}
+
 // read returns the file's bytes and the stat of the file read, taken
 // before its bytes; a missing file reads as nil, nil. changed reports
 // that the bytes are not those of the file the stat describes: the file
@@ -648,9 +662,10 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	}
 	// The lock sits on a guard file beside the config, never on the
 	// config itself: a rename replaces the config's inode, and a lock on
-	// the old inode would guard nothing.
-	// Through symlinks, so that stores opened on a link and on its
-	// target share one lock.
+	// the old inode would guard nothing. Beside the file the path leads
+	// to, through symlinks, so that stores opened on a link and on its
+	// target share one lock; the write replaces that file, wherever the
+	// path leads meanwhile.
 	target, err := atomicfile.Resolve(s.path)
 	if err != nil {
 		return nil, fmt.Errorf("connectors: config file: %w", err)
@@ -679,7 +694,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	if !s.swept {
 		// Once per store is enough: a killed writer's leftovers are
 		// harmless, and listing the directory on every write is not free.
-		atomicfile.RemoveTemps(s.path)
+		atomicfile.RemoveTemps(target)
 		s.swept = true
 	}
 	// The file as it is under the lock: another process, or a person
@@ -687,6 +702,12 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	k, err := s.current()
 	if err != nil {
 		return nil, err
+	}
+	// It must be the file the lock guards: the path may lead to another
+	// now (a symlinked directory repointed), whose writers take another
+	// lock.
+	if !s.isFileAt(k.fi, target) {
+		return nil, fmt.Errorf("connectors: write config file: %s led to another file, or changed, during the write; nothing was written", s.path)
 	}
 	next, err := fn(k)
 	if err != nil || next == nil {
@@ -707,6 +728,9 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	// in the same tick of a coarse clock would have the same stat.
 	placing := func(fi fs.FileInfo, stamped bool) error {
 		next.fi = fi
+		if !guardAt(guard, guardPath) {
+			return fmt.Errorf("the guard file %s was removed or replaced during the write, so another writer may hold its lock", guardPath)
+		}
 		if !recording {
 			return nil
 		}
@@ -720,7 +744,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		return nil
 	}
 	opts := atomicfile.Options{Stamp: recording, Placing: placing}
-	if err := atomicfile.WriteFile(s.path, next.data, 0o600, opts); err != nil {
+	if err := atomicfile.WriteFile(target, next.data, 0o600, opts); err != nil {
 		return nil, fmt.Errorf("connectors: write config file: %w", err)
 	}
 	next.readAt = time.Now()
@@ -755,26 +779,45 @@ func lockGuard(ctx context.Context, path string) (guard *flock.Flock, writable b
 		}
 		return g, nil
 	}
-	writable = true
-	guard, err = lock(os.O_RDWR)
-	if errors.Is(err, fs.ErrPermission) {
-		writable = false
-		guard, err = lock(os.O_RDONLY)
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	// Again under the lock: the path may have been replaced meanwhile.
-	fi, err := guard.Stat()
-	if err != nil {
+	for {
+		writable = true
+		guard, err = lock(os.O_RDWR)
+		if errors.Is(err, fs.ErrPermission) {
+			writable = false
+			guard, err = lock(os.O_RDONLY)
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		// Again under the lock: the path may have been replaced meanwhile.
+		fi, err := guard.Stat()
+		if err != nil {
+			guard.Close()
+			return nil, false, fmt.Errorf("connectors: lock config file: %w", err)
+		}
+		if !fi.Mode().IsRegular() {
+			guard.Close()
+			return nil, false, notRegular
+		}
+		if guardAt(guard, path) {
+			return guard, writable, nil
+		}
+		// Locked a file removed since it was opened: the next writer
+		// would lock another. Lock the one there now.
 		guard.Close()
-		return nil, false, fmt.Errorf("connectors: lock config file: %w", err)
 	}
-	if !fi.Mode().IsRegular() {
-		guard.Close()
-		return nil, false, notRegular
+}
+
+// guardAt reports whether the file guard has locked is still the one at
+// path: one removed (by a clean-up of lock files, say) guards nothing, as
+// the next writer creates and locks another.
+func guardAt(guard *flock.Flock, path string) bool {
+	locked, err := guard.Stat()
+	if err != nil {
+		return false
 	}
-	return guard, writable, nil
+	now, err := os.Stat(path)
+	return err == nil && os.SameFile(locked, now)
 }
 
 // recordWrite records in the guard file at lock, held, the file a write
@@ -783,10 +826,9 @@ func lockGuard(ctx context.Context, path string) (guard *flock.Flock, writable b
 // to read it without waiting for it to settle (see writtenWhole), and a
 // number drawn for this write, which tells the store that made it
 // whether any store has written since (see fileState.record). It returns
-// the record, "" where the inode number is not at hand or the guard file
-// is gone (removed while locked: no record stands then for a stale stat
-// to match). A write that cannot record itself otherwise must not go on:
-// a store that wrote before would take its file for its own.
+// the record, "" where the inode number is not at hand. A write that
+// cannot record itself must not go on: a store that wrote before would
+// take its file for its own.
 func recordWrite(lock string, fi fs.FileInfo) (string, error) {
 	rec := recordOf(fi)
 	if rec == "" {
@@ -794,9 +836,6 @@ func recordWrite(lock string, fi fs.FileInfo) (string, error) {
 	}
 	rec += fmt.Sprintf("%016x\n", rand.Uint64()) // recordLen in all
 	f, err := os.OpenFile(lock, os.O_WRONLY|nonBlock, 0)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil
-	}
 	if err != nil {
 		return "", err
 	}

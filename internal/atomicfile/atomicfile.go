@@ -143,17 +143,19 @@ func isTemp(name, base string) bool {
 	return ok && rest != "" && strings.Trim(rest, "0123456789") == ""
 }
 
-// Resolve returns the file that a write to path replaces: path itself, or
-// the file a chain of symlinks at path ends at. ".." in the path or in a
-// link is taken as the system takes it: after a symlinked directory, it
-// names the parent of the directory the link leads to, which a lexical
-// cleaning of the path would not.
+// Resolve returns the file that a write to path replaces, as the system
+// finds it at this moment: its directory with every symlink in it
+// followed and ".." taken after them (see RealDir), then the chain of
+// symlinks at its end, if any, followed the same way, as far as the
+// system follows one (40 links). The file need not exist.
 func Resolve(path string) (string, error) {
-	for range 40 {
-		var err error
-		if path, err = realDir(path); err != nil {
+	for range 41 {
+		dir, file := filepath.Split(path)
+		real, err := RealDir(dir)
+		if err != nil {
 			return "", err
 		}
+		path = filepath.Join(real, file)
 		fi, err := os.Lstat(path)
 		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
 			return path, nil
@@ -163,30 +165,37 @@ func Resolve(path string) (string, error) {
 			return "", err
 		}
 		if !filepath.IsAbs(link) {
-			// Not filepath.Join, which would clean ".." in the link away.
-			link = filepath.Dir(path) + string(filepath.Separator) + link
+			// Not filepath.Join, which would clean ".." in the link away
+			// by the letter.
+			link = real + string(filepath.Separator) + link
 		}
 		path = link
 	}
 	return "", fmt.Errorf("%s: too many links", path)
 }
 
-// realDir returns path with its directory resolved as the system resolves
-// it, where the path holds ".."; elsewhere, or where the directory does
-// not exist yet, path as it is.
-func realDir(path string) (string, error) {
-	dir, file := filepath.Split(path)
-	if dir == "" || !strings.Contains(dir, "..") {
-		return path, nil
+// RealDir returns the directory dir ("" for the working directory) as the
+// system resolves it: every symlink in it followed, and ".." taken as the
+// parent of where the path before it leads, which a cleaning of the path
+// by the letter gets wrong after a symlink. Directories at its end that
+// do not exist yet are kept as named, on the real path of the rest; ".."
+// after one of them is an error, as it is for the system.
+func RealDir(dir string) (string, error) {
+	if dir == "" {
+		dir = "."
 	}
 	real, err := filepath.EvalSymlinks(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return path, nil
+	if !errors.Is(err, fs.ErrNotExist) {
+		return real, err
 	}
-	if err != nil {
+	parent, name := filepath.Split(strings.TrimRight(dir, `/`+string(filepath.Separator)))
+	if name == "" || name == "." || name == ".." {
 		return "", err
 	}
-	return filepath.Join(real, file), nil
+	if real, err = RealDir(parent); err != nil {
+		return "", err
+	}
+	return filepath.Join(real, name), nil
 }
 
 // syncDir makes a rename in dir durable. It is best effort: some platforms

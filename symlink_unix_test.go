@@ -1,7 +1,8 @@
 //go:build unix
 
-// This file holds tests from an adversarial pass over the resolution of
-// the config path: which file a store reads, writes, locks and records in.
+// This file holds the tests of how a store resolves its path through
+// symlinks and "..": which file it reads, writes, locks and records in,
+// and where its leases live.
 
 package connectors
 
@@ -211,7 +212,7 @@ func TestFileStoreLeaseOneHolderForOnePathWhateverTheShellSaysTheCwdIs(t *testin
 // spellings of one file (through a symlinked directory, a symlink to the
 // file, "." and ".." through a symlinked directory or a real one) take
 // one guard file, so their concurrent writes are serialized and no Put is
-// lost. (Passes; nothing else writes through several spellings at once.)
+// lost.
 func TestFileStoreSpellingsShareOneGuard(t *testing.T) {
 	root := t.TempDir()
 	for _, dir := range []string{"real/deep", "other"} {
