@@ -1218,8 +1218,7 @@ func TestWriteRecordLength(t *testing.T) {
 	if len(rec) != recordLen {
 		t.Errorf("record %q is %d bytes, want recordLen (%d)", rec, len(rec), recordLen)
 	}
-	s := openFileStore(t, path)
-	if got := s.lastRecord(); got != rec {
+	if got := lastRecord(path + ".lock"); got != rec {
 		t.Errorf("lastRecord = %q, want the record written, %q", got, rec)
 	}
 }

@@ -154,6 +154,7 @@ type fileState struct {
 	// within one tick of a coarse clock can have the same stat: ext4
 	// reuses inode numbers at once.)
 	record string
+	guard  string // the guard file that holds record
 }
 
 // NewFileStore returns a FileStore on path, which must end in ".toml",
@@ -359,7 +360,7 @@ func (s *FileStore) unchanged(k *fileState, fi fs.FileInfo) bool {
 	case fi == nil, k.readAt.Sub(fi.ModTime()) > racyWindow(fi.ModTime()):
 		return true
 	}
-	return k.record != "" && s.lastRecord() == k.record
+	return k.record != "" && lastRecord(k.guard) == k.record
 }
 
 // settleTime is how long a file changed in place must have been still
@@ -685,7 +686,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		}
 	}
 	guardPath := target + ".lock"
-	guard, writable, err := lockGuard(ctx, guardPath)
+	guard, locked, writable, err := lockGuard(ctx, guardPath)
 	if err != nil {
 		return nil, err
 	}
@@ -728,7 +729,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	// in the same tick of a coarse clock would have the same stat.
 	placing := func(fi fs.FileInfo, stamped bool) error {
 		next.fi = fi
-		if !guardAt(guard, guardPath) {
+		if !guardAt(locked, guardPath) {
 			return fmt.Errorf("the guard file %s was removed or replaced during the write, so another writer may hold its lock", guardPath)
 		}
 		if !recording {
@@ -739,7 +740,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 			return fmt.Errorf("record the write in %s: %w", guardPath, err)
 		}
 		if stamped {
-			next.record = rec
+			next.record, next.guard = rec, guardPath
 		}
 		return nil
 	}
@@ -762,18 +763,18 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 // writable is false. It is opened without blocking, as a FIFO put there
 // would block an open until a writer came; a guard file that is not a
 // regular file is an error.
-func lockGuard(ctx context.Context, path string) (guard *flock.Flock, writable bool, err error) {
+func lockGuard(ctx context.Context, path string) (guard *flock.Flock, locked fs.FileInfo, writable bool, err error) {
 	notRegular := fmt.Errorf("connectors: lock config file: %s is not a regular file", path)
-	// Before the lock too: some systems refuse to lock a FIFO.
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		return nil, false, notRegular
-	}
 	lock := func(flag int) (*flock.Flock, error) {
 		g := flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|flag|nonBlock))
 		locked, err := g.TryLockContext(ctx, 5*time.Millisecond)
 		if !locked {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, ctxErr
+			}
+			// Some systems refuse to lock a FIFO.
+			if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() {
+				return nil, notRegular
 			}
 			return nil, fmt.Errorf("connectors: lock config file: %w", err)
 		}
@@ -787,20 +788,20 @@ func lockGuard(ctx context.Context, path string) (guard *flock.Flock, writable b
 			guard, err = lock(os.O_RDONLY)
 		}
 		if err != nil {
-			return nil, false, err
+			return nil, nil, false, err
 		}
 		// Again under the lock: the path may have been replaced meanwhile.
 		fi, err := guard.Stat()
 		if err != nil {
 			guard.Close()
-			return nil, false, fmt.Errorf("connectors: lock config file: %w", err)
+			return nil, nil, false, fmt.Errorf("connectors: lock config file: %w", err)
 		}
 		if !fi.Mode().IsRegular() {
 			guard.Close()
-			return nil, false, notRegular
+			return nil, nil, false, notRegular
 		}
-		if guardAt(guard, path) {
-			return guard, writable, nil
+		if guardAt(fi, path) {
+			return guard, fi, writable, nil
 		}
 		// Locked a file removed since it was opened: the next writer
 		// would lock another. Lock the one there now.
@@ -808,14 +809,10 @@ func lockGuard(ctx context.Context, path string) (guard *flock.Flock, writable b
 	}
 }
 
-// guardAt reports whether the file guard has locked is still the one at
-// path: one removed (by a clean-up of lock files, say) guards nothing, as
-// the next writer creates and locks another.
-func guardAt(guard *flock.Flock, path string) bool {
-	locked, err := guard.Stat()
-	if err != nil {
-		return false
-	}
+// guardAt reports whether the guard file locked, whose stat is locked, is
+// still the one at path: one removed (by a clean-up of lock files, say)
+// guards nothing, as the next writer creates and locks another.
+func guardAt(locked fs.FileInfo, path string) bool {
 	now, err := os.Stat(path)
 	return err == nil && os.SameFile(locked, now)
 }
@@ -871,17 +868,17 @@ func recordOf(fi fs.FileInfo) string {
 // for the file to settle, which is safe.
 func (s *FileStore) writtenWhole(fi fs.FileInfo) bool {
 	rec := recordOf(fi)
-	return rec != "" && strings.HasPrefix(s.lastRecord(), rec)
+	if rec == "" {
+		return false
+	}
+	target, err := atomicfile.Resolve(s.path)
+	return err == nil && strings.HasPrefix(lastRecord(target+".lock"), rec)
 }
 
-// lastRecord returns the record in the guard file (see recordWrite), ""
-// if there is none.
-func (s *FileStore) lastRecord() string {
-	target, err := atomicfile.Resolve(s.path)
-	if err != nil {
-		return ""
-	}
-	f, err := os.OpenFile(target+".lock", os.O_RDONLY|nonBlock, 0)
+// lastRecord returns the record in the guard file at path (see
+// recordWrite), "" if there is none.
+func lastRecord(path string) string {
+	f, err := os.OpenFile(path, os.O_RDONLY|nonBlock, 0)
 	if err != nil {
 		return ""
 	}

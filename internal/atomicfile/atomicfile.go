@@ -31,11 +31,13 @@ type Options struct {
 	Placing func(fi fs.FileInfo, stamped bool) error
 }
 
-// WriteFile replaces the file at path with data. It writes a temporary
-// file beside it, syncs it, renames it over path and syncs the directory.
+// WriteFile replaces the file target with data. It writes a temporary
+// file beside it, syncs it, renames it over target and syncs the
+// directory.
 //
-// A symlink at path is followed, so the link stays and the file it ends at
-// is replaced (it need not exist yet). An existing file keeps its
+// target is the file itself, as [Resolve] returns it: a symlink there
+// would be replaced, not followed, so callers resolve the path first
+// (and lock on the result, where they lock). An existing file keeps its
 // permission bits; a new one gets perm. A target that exists and is not a
 // regular file (a directory, a FIFO, a device) is refused.
 //
@@ -43,11 +45,7 @@ type Options struct {
 // serialize them. A writer killed mid-way leaves a temporary file named as
 // [TempPattern] says, which is never read as the file; [RemoveTemps]
 // removes them.
-func WriteFile(path string, data []byte, perm fs.FileMode, opts Options) error {
-	target, err := Resolve(path)
-	if err != nil {
-		return err
-	}
+func WriteFile(target string, data []byte, perm fs.FileMode, opts Options) (err error) {
 	if fi, err := os.Stat(target); err == nil {
 		if !fi.Mode().IsRegular() {
 			return fmt.Errorf("%s is not a regular file; refusing to replace it", target)
