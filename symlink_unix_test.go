@@ -8,11 +8,14 @@ package connectors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/gofrs/flock"
 )
 
 // advSymlink makes a symlink at name with the given target, or skips.
@@ -269,5 +272,82 @@ func TestFileStoreSpellingsShareOneGuard(t *testing.T) {
 			names = append(names, e.Name())
 		}
 		t.Errorf("files beside the config: %q, want c.toml and its guard file", names)
+	}
+}
+
+// TestFileStoreConfigTurnedIntoSymlinkDuringWriteLosesNoPut: a write
+// fails, writing nothing, if its path leads to another file during it;
+// and a symlinked config is updated through the link, which is kept. Here
+// the config file is adopted into a dotfiles directory (moved there and a
+// symlink left in its place, as `stow --adopt` or chezmoi do) while a Put
+// of store A waits for the lock that another writer holds (the test). A
+// then locks the guard beside the path it resolved before the move, but
+// reads the file the link now leads to, and its check that the file read
+// is the file at that path follows the new link, so it passes. A write of
+// store B on the same path, which resolves it now and locks the guard
+// beside the dotfiles file, runs meanwhile (the Validate hook only makes
+// that moment certain) and is acknowledged; then A renames its file over
+// the link: B's Put is lost, and the link is gone.
+func TestFileStoreConfigTurnedIntoSymlinkDuringWriteLosesNoPut(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"config", "dotfiles"} {
+		if err := os.Mkdir(filepath.Join(root, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(root, "config", "agent.toml")
+	writeConfigFile(t, path, "[connectors.old]\ntoken = \"1\"\n", 0o600)
+	b := openFileStore(t, path)
+	defer b.Close()
+	bErr := errors.New("the Put of b did not run")
+	ran := false
+	a, err := NewFileStore(path, FileOptions{Validate: func(string, Config) error {
+		if !ran {
+			ran = true
+			bErr = b.Put(t.Context(), "b", Config{"token": "3"})
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+
+	// Another writer holds the lock while A's Put begins.
+	held := flock.New(path + ".lock")
+	if err := held.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	aDone := make(chan error, 1)
+	go func() { aDone <- a.Put(t.Context(), "a", Config{"token": "2"}) }()
+	time.Sleep(150 * time.Millisecond) // A has resolved its path and waits for the lock
+	// Adopt the file into dotfiles, leaving a relative link in its place.
+	adopted := filepath.Join(root, "dotfiles", "agent.toml")
+	if err := os.Rename(path, adopted); err != nil {
+		t.Fatal(err)
+	}
+	advSymlink(t, filepath.Join("..", "dotfiles", "agent.toml"), path)
+	held.Close()
+	var aErr error
+	select {
+	case aErr = <-aDone:
+	case <-time.After(5 * time.Second):
+		t.Fatal("A's Put did not return")
+	}
+	if !ran {
+		t.Fatalf("Validate was not called (A's Put: %v)", aErr)
+	}
+	check := openFileStore(t, path)
+	defer check.Close()
+	for name, err := range map[string]error{"a": aErr, "b": bErr} {
+		if err != nil {
+			continue
+		}
+		if _, gerr := check.Get(t.Context(), name); gerr != nil {
+			t.Errorf("the Put of %q returned nil, but a store on the path does not see it: %v\nfile at the path:\n%s", name, gerr, readConfigFile(t, path))
+		}
+	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink == 0 && aErr == nil {
+		t.Errorf("A's Put (nil) replaced the symlink at %s with a file; the file the link led to no longer gets the writes", path)
 	}
 }
