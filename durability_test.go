@@ -1279,3 +1279,30 @@ func TestListNeverTakesFileTruncatedMidRead(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteKeepsASaveMadeDuringIt: a program that does not take the lock
+// (an editor saving by rename) and saves the file while a store's write
+// of it is under way, after the store read it, keeps its save: the write
+// checks the file at the last moment before its rename, and fails,
+// writing nothing, if it changed. The Validate hook makes the save fall
+// inside the write.
+func TestWriteKeepsASaveMadeDuringIt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	writeConfigFile(t, path, "[connectors.a]\ntoken = \"1\"\n", 0o600)
+	const saved = "[connectors.a]\ntoken = \"1\"\n\n[connectors.editor]\ntoken = \"9\"\n"
+	s, err := NewFileStore(path, FileOptions{Validate: func(string, Config) error {
+		writeConfigFile(t, path+".new", saved, 0o600)
+		return os.Rename(path+".new", path)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	putErr := s.Put(t.Context(), "b", Config{"token": "2"})
+	if got := string(readConfigFile(t, path)); got != saved {
+		t.Errorf("after a save during a Put (err %v), the file is\n%s\nwant the save's", putErr, got)
+	}
+	if putErr == nil {
+		t.Error("the Put returned nil, but its change is not in the file")
+	}
+}

@@ -475,9 +475,9 @@ func (s *FileStore) stat() (fs.FileInfo, error) {
 }
 
 // isFileAt reports whether fi (nil: no file) is the stat of the file at
-// target now.
+// target now, itself: a symlink put there since is not it.
 func (s *FileStore) isFileAt(fi fs.FileInfo, target string) bool {
-	now, err := os.Stat(target)
+	now, err := os.Lstat(target)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fi == nil
 	}
@@ -731,6 +731,12 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		next.fi = fi
 		if !guardAt(locked, guardPath) {
 			return fmt.Errorf("the guard file %s was removed or replaced during the write, so another writer may hold its lock", guardPath)
+		}
+		// Checked again at the last moment: a program that does not take
+		// the lock (an editor saving by rename) may have changed the file
+		// while this write synced; failing keeps its change.
+		if !s.isFileAt(k.fi, target) {
+			return fmt.Errorf("%s changed during the write", target)
 		}
 		if !recording {
 			return nil

@@ -281,73 +281,71 @@ func TestFileStoreSpellingsShareOneGuard(t *testing.T) {
 // the config file is adopted into a dotfiles directory (moved there and a
 // symlink left in its place, as `stow --adopt` or chezmoi do) while a Put
 // of store A waits for the lock that another writer holds (the test). A
-// then locks the guard beside the path it resolved before the move, but
-// reads the file the link now leads to, and its check that the file read
-// is the file at that path follows the new link, so it passes. A write of
-// store B on the same path, which resolves it now and locks the guard
-// beside the dotfiles file, runs meanwhile (the Validate hook only makes
-// that moment certain) and is acknowledged; then A renames its file over
-// the link: B's Put is lost, and the link is gone.
+// then locks the guard beside the path it resolved before the move, and
+// reads the file the link now leads to. It must see that the file at the
+// path it resolved is now a link, and fail: otherwise it renames its file
+// over the link, which is gone, and a write of store B on the same path,
+// which resolves it now and locks the guard beside the dotfiles file,
+// can run meanwhile (the Validate hook runs one, if A gets so far) and be
+// acknowledged, and lost.
 func TestFileStoreConfigTurnedIntoSymlinkDuringWriteLosesNoPut(t *testing.T) {
-	root := t.TempDir()
-	for _, d := range []string{"config", "dotfiles"} {
-		if err := os.Mkdir(filepath.Join(root, d), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	path := filepath.Join(root, "config", "agent.toml")
-	writeConfigFile(t, path, "[connectors.old]\ntoken = \"1\"\n", 0o600)
-	b := openFileStore(t, path)
-	defer b.Close()
-	bErr := errors.New("the Put of b did not run")
-	ran := false
-	a, err := NewFileStore(path, FileOptions{Validate: func(string, Config) error {
-		if !ran {
-			ran = true
-			bErr = b.Put(t.Context(), "b", Config{"token": "3"})
-		}
-		return nil
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	for _, withB := range []bool{false, true} {
+		t.Run(fmt.Sprintf("another write=%v", withB), func(t *testing.T) {
+			root := t.TempDir()
+			for _, d := range []string{"config", "dotfiles"} {
+				if err := os.Mkdir(filepath.Join(root, d), 0o700); err != nil {
+					t.Fatal(err)
+				}
+			}
+			path := filepath.Join(root, "config", "agent.toml")
+			writeConfigFile(t, path, "[connectors.old]\ntoken = \"1\"\n", 0o600)
+			b := openFileStore(t, path)
+			defer b.Close()
+			bErr := errors.New("the Put of b did not run")
+			a, err := NewFileStore(path, FileOptions{Validate: func(string, Config) error {
+				if withB && bErr != nil && bErr.Error() == "the Put of b did not run" {
+					bErr = b.Put(t.Context(), "b", Config{"token": "3"})
+				}
+				return nil
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
 
-	// Another writer holds the lock while A's Put begins.
-	held := flock.New(path + ".lock")
-	if err := held.Lock(); err != nil {
-		t.Fatal(err)
-	}
-	aDone := make(chan error, 1)
-	go func() { aDone <- a.Put(t.Context(), "a", Config{"token": "2"}) }()
-	time.Sleep(150 * time.Millisecond) // A has resolved its path and waits for the lock
-	// Adopt the file into dotfiles, leaving a relative link in its place.
-	adopted := filepath.Join(root, "dotfiles", "agent.toml")
-	if err := os.Rename(path, adopted); err != nil {
-		t.Fatal(err)
-	}
-	advSymlink(t, filepath.Join("..", "dotfiles", "agent.toml"), path)
-	held.Close()
-	var aErr error
-	select {
-	case aErr = <-aDone:
-	case <-time.After(5 * time.Second):
-		t.Fatal("A's Put did not return")
-	}
-	if !ran {
-		t.Fatalf("Validate was not called (A's Put: %v)", aErr)
-	}
-	check := openFileStore(t, path)
-	defer check.Close()
-	for name, err := range map[string]error{"a": aErr, "b": bErr} {
-		if err != nil {
-			continue
-		}
-		if _, gerr := check.Get(t.Context(), name); gerr != nil {
-			t.Errorf("the Put of %q returned nil, but a store on the path does not see it: %v\nfile at the path:\n%s", name, gerr, readConfigFile(t, path))
-		}
-	}
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink == 0 && aErr == nil {
-		t.Errorf("A's Put (nil) replaced the symlink at %s with a file; the file the link led to no longer gets the writes", path)
+			// Another writer holds the lock while A's Put begins.
+			held := flock.New(path + ".lock")
+			if err := held.Lock(); err != nil {
+				t.Fatal(err)
+			}
+			aDone := make(chan error, 1)
+			go func() { aDone <- a.Put(t.Context(), "a", Config{"token": "2"}) }()
+			time.Sleep(150 * time.Millisecond) // A has resolved its path and waits for the lock
+			// Adopt the file into dotfiles, leaving a relative link in its place.
+			if err := os.Rename(path, filepath.Join(root, "dotfiles", "agent.toml")); err != nil {
+				t.Fatal(err)
+			}
+			advSymlink(t, filepath.Join("..", "dotfiles", "agent.toml"), path)
+			held.Close()
+			var aErr error
+			select {
+			case aErr = <-aDone:
+			case <-time.After(5 * time.Second):
+				t.Fatal("A's Put did not return")
+			}
+			check := openFileStore(t, path)
+			defer check.Close()
+			for name, err := range map[string]error{"a": aErr, "b": bErr} {
+				if err != nil {
+					continue
+				}
+				if _, gerr := check.Get(t.Context(), name); gerr != nil {
+					t.Errorf("the Put of %q returned nil, but a store on the path does not see it: %v\nfile at the path:\n%s", name, gerr, readConfigFile(t, path))
+				}
+			}
+			if fi, err := os.Lstat(path); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+				t.Errorf("the symlink at %s is gone (A's Put: %v)", path, aErr)
+			}
+		})
 	}
 }
