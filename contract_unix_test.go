@@ -4,6 +4,8 @@ package connectors
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,5 +136,56 @@ func TestWriteDoesNotHangOnFIFOGuardFile(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(path); string(b) != "[connectors.a]\ntoken = \"1\"\n" {
 		t.Errorf("the config file changed:\n%s", b)
+	}
+}
+
+// TestLeasesDoNotHangOnFIFOs: a FIFO among a store's lease files, as a
+// lease's record or as its lock, must not block Leases or TryLease until
+// some program opens it for writing; they go on without that lease.
+func TestLeasesDoNotHangOnFIFOs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	s := openFileStore(t, path)
+	ctx := t.Context()
+	l, err := s.TryLease(ctx, "held", "me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release(ctx)
+	if err := syscall.Mkfifo(leaseBase(s.leases, "record")+".json", 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	if err := syscall.Mkfifo(leaseBase(s.leases, "lock")+".lock", 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 2)
+	go func() {
+		got, err := s.Leases(ctx)
+		if err == nil && got["held"].Holder != "me" {
+			err = fmt.Errorf("Leases = %v, want the held lease", got)
+		}
+		done <- err
+	}()
+	go func() {
+		if _, err := s.TryLease(ctx, "lock", "me"); err == nil {
+			done <- errors.New("TryLease of a key whose lock file is a FIFO succeeded")
+			return
+		}
+		done <- nil
+	}()
+	for range 2 {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Error(err)
+			}
+		case <-time.After(3 * time.Second):
+			// Let the blocked opens go: a writer comes and leaves.
+			for _, name := range []string{leaseBase(s.leases, "record") + ".json", leaseBase(s.leases, "lock") + ".lock"} {
+				if f, err := os.OpenFile(name, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+					f.Close()
+				}
+			}
+			t.Fatal("Leases or TryLease still blocked on a FIFO after 3s")
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -78,7 +79,7 @@ func (s *FileStore) TryLease(ctx context.Context, key, holder string) (Lease, er
 		return nil, fmt.Errorf("connectors: lease %q: %w", key, err)
 	}
 	base := leaseBase(dir, key)
-	fl := flock.New(base+".lock", flock.SetPermissions(0o600))
+	fl := leaseLock(base + ".lock")
 	ok, err := fl.TryLock()
 	if err != nil {
 		return nil, fmt.Errorf("connectors: lease %q: %w", key, err)
@@ -130,12 +131,12 @@ func (s *FileStore) Leases(ctx context.Context) (map[string]LeaseInfo, error) {
 		if !ok {
 			continue
 		}
-		data, err := os.ReadFile(base + ".json")
+		data, err := readRegular(base + ".json")
 		var rec leaseRecord
 		if err != nil || json.Unmarshal(data, &rec) != nil {
 			continue // gone since ReadDir, or being replaced
 		}
-		fl := flock.New(base+".lock", flock.SetPermissions(0o600))
+		fl := leaseLock(base + ".lock")
 		free, err := fl.TryLock()
 		if err != nil {
 			continue
@@ -207,11 +208,28 @@ func (l *fileLease) Release(ctx context.Context) error {
 // that holds nothing.
 func lockedFileIsPath(fl *flock.Flock) bool {
 	held, err := fl.Stat()
+	return err == nil && held.Mode().IsRegular() && stillAt(held, fl.Path())
+}
+
+// leaseLock returns the lock of a lease's lock file at path, which it
+// opens without blocking: a FIFO put there would block the open until a
+// writer came (lockedFileIsPath refuses it once locked).
+func leaseLock(path string) *flock.Flock {
+	return flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDWR|nonBlock))
+}
+
+// readRegular reads the regular file at path, opened without blocking,
+// as a FIFO there would block the read.
+func readRegular(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|nonBlock, 0)
 	if err != nil {
-		return false
+		return nil, err
 	}
-	at, err := os.Stat(fl.Path())
-	return err == nil && os.SameFile(held, at)
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return io.ReadAll(f)
 }
 
 // write replaces the record file. A status need not survive a crash (the

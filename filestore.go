@@ -729,7 +729,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	// in the same tick of a coarse clock would have the same stat.
 	placing := func(fi fs.FileInfo, stamped bool) error {
 		next.fi = fi
-		if !guardAt(locked, guardPath) {
+		if !stillAt(locked, guardPath) {
 			return fmt.Errorf("the guard file %s was removed or replaced during the write, so another writer may hold its lock", guardPath)
 		}
 		// Checked again at the last moment: a program that does not take
@@ -806,7 +806,7 @@ func lockGuard(ctx context.Context, path string) (guard *flock.Flock, locked fs.
 			guard.Close()
 			return nil, nil, false, notRegular
 		}
-		if guardAt(fi, path) {
+		if stillAt(fi, path) {
 			return guard, fi, writable, nil
 		}
 		// Locked a file removed since it was opened: the next writer
@@ -815,10 +815,10 @@ func lockGuard(ctx context.Context, path string) (guard *flock.Flock, locked fs.
 	}
 }
 
-// guardAt reports whether the guard file locked, whose stat is locked, is
-// still the one at path: one removed (by a clean-up of lock files, say)
-// guards nothing, as the next writer creates and locks another.
-func guardAt(locked fs.FileInfo, path string) bool {
+// stillAt reports whether the file whose stat is locked is still the one
+// at path. A guard file removed (by a clean-up of lock files, say) guards
+// nothing, as the next writer creates and locks another.
+func stillAt(locked fs.FileInfo, path string) bool {
 	now, err := os.Stat(path)
 	return err == nil && os.SameFile(locked, now)
 }
