@@ -24,14 +24,32 @@ func TestFileStoreRefusesFIFO(t *testing.T) {
 	s := openFileStore(t, path)
 	done := make(chan error, 1)
 	go func() { _, err := s.List(context.Background()); done <- err }()
+	if err := waitUnblocked(t, done, "List on a FIFO", path); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("List on a FIFO = %v, want a not-a-regular-file error", err)
+	}
+}
+
+// waitUnblocked returns what done yields within 3 seconds. If nothing
+// comes, it lets opens blocked on the FIFOs go (a writer comes and
+// leaves), and fails the test: what was blocked on them.
+func waitUnblocked(t *testing.T, done <-chan error, what string, fifos ...string) error {
+	t.Helper()
 	select {
 	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
-			t.Fatalf("List on a FIFO = %v, want a not-a-regular-file error", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("List on a FIFO still blocked after 5s")
+		return err
+	case <-time.After(3 * time.Second):
 	}
+	for _, name := range fifos {
+		if f, err := os.OpenFile(name, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	}
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+	}
+	t.Fatalf("%s still blocked on a FIFO after 3s", what)
+	return nil
 }
 
 // TestFileStoreFIFOSwappedIn: a FIFO put in the file's place while the
@@ -57,17 +75,8 @@ func TestFileStoreFIFOSwappedIn(t *testing.T) {
 	if err := syscall.Mkfifo(path, 0o600); err != nil {
 		t.Skipf("mkfifo: %v", err)
 	}
-	select {
-	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
-			t.Fatalf("List with a FIFO swapped in = %v, want a not-a-regular-file error", err)
-		}
-	case <-time.After(5 * time.Second):
-		// Let the blocked open go: a writer comes and leaves.
-		if f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			f.Close()
-		}
-		t.Fatal("List with a FIFO swapped in still blocked after 5s")
+	if err := waitUnblocked(t, done, "List with a FIFO swapped in", path); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("List with a FIFO swapped in = %v, want a not-a-regular-file error", err)
 	}
 }
 
@@ -118,21 +127,8 @@ func TestWriteDoesNotHangOnFIFOGuardFile(t *testing.T) {
 	defer s.Close()
 	done := make(chan error, 1)
 	go func() { done <- s.Put(context.Background(), "b", Config{"token": "2"}) }()
-	select {
-	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
-			t.Fatalf("Put with a FIFO guard file = %v, want a not-a-regular-file error", err)
-		}
-	case <-time.After(3 * time.Second):
-		// Let the blocked open go: a writer comes and leaves.
-		if f, err := os.OpenFile(path+".lock", os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			f.Close()
-		}
-		select {
-		case <-done:
-		case <-time.After(3 * time.Second):
-		}
-		t.Fatal("Put with a FIFO guard file still blocked after 3s")
+	if err := waitUnblocked(t, done, "Put with a FIFO guard file", path+".lock"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("Put with a FIFO guard file = %v, want a not-a-regular-file error", err)
 	}
 	if b, _ := os.ReadFile(path); string(b) != "[connectors.a]\ntoken = \"1\"\n" {
 		t.Errorf("the config file changed:\n%s", b)
@@ -173,19 +169,8 @@ func TestLeasesDoNotHangOnFIFOs(t *testing.T) {
 		done <- nil
 	}()
 	for range 2 {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Error(err)
-			}
-		case <-time.After(3 * time.Second):
-			// Let the blocked opens go: a writer comes and leaves.
-			for _, name := range []string{leaseBase(s.leases, "record") + ".json", leaseBase(s.leases, "lock") + ".lock"} {
-				if f, err := os.OpenFile(name, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-					f.Close()
-				}
-			}
-			t.Fatal("Leases or TryLease still blocked on a FIFO after 3s")
+		if err := waitUnblocked(t, done, "Leases or TryLease", leaseBase(s.leases, "record")+".json", leaseBase(s.leases, "lock")+".lock"); err != nil {
+			t.Error(err)
 		}
 	}
 }

@@ -476,12 +476,31 @@ func (s *FileStore) stat() (fs.FileInfo, error) {
 
 // isFileAt reports whether fi (nil: no file) is the stat of the file at
 // target now, itself: a symlink put there since is not it.
-func (s *FileStore) isFileAt(fi fs.FileInfo, target string) bool {
+func isFileAt(fi fs.FileInfo, target string) bool {
 	now, err := os.Lstat(target)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fi == nil
 	}
 	return err == nil && sameFile(fi, now)
+}
+
+// openRegular opens the file at path for reading, without blocking (a
+// FIFO put there would block the open until a writer came), and returns
+// it with its stat. A file that is not regular is an error.
+func openRegular(path string) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|nonBlock, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = fmt.Errorf("%s is not a regular file", path)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
 }
 
 // read returns the file's bytes and the stat of the file read, taken
@@ -490,7 +509,7 @@ func (s *FileStore) isFileAt(fi fs.FileInfo, target string) bool {
 // changed while it was read (truncated, say), as a second stat after the
 // bytes, or their number, shows.
 func (s *FileStore) read() (data []byte, fi fs.FileInfo, changed bool, err error) {
-	f, err := os.OpenFile(s.path, os.O_RDONLY|nonBlock, 0)
+	f, fi, err := openRegular(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, false, nil
 	}
@@ -498,12 +517,6 @@ func (s *FileStore) read() (data []byte, fi fs.FileInfo, changed bool, err error
 		return nil, nil, false, fmt.Errorf("connectors: read config file: %w", err)
 	}
 	defer f.Close()
-	if fi, err = f.Stat(); err != nil {
-		return nil, nil, false, fmt.Errorf("connectors: read config file: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, nil, false, fmt.Errorf("connectors: config file %s is not a regular file", s.path)
-	}
 	var b bytes.Buffer
 	b.Grow(int(fi.Size()) + bytes.MinRead)
 	if _, err := b.ReadFrom(f); err != nil {
@@ -707,7 +720,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	// It must be the file the lock guards: the path may lead to another
 	// now (a symlinked directory repointed), whose writers take another
 	// lock.
-	if !s.isFileAt(k.fi, target) {
+	if !isFileAt(k.fi, target) {
 		return nil, fmt.Errorf("connectors: write config file: %s led to another file, or changed, during the write; nothing was written", s.path)
 	}
 	next, err := fn(k)
@@ -735,7 +748,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		// Checked again at the last moment: a program that does not take
 		// the lock (an editor saving by rename) may have changed the file
 		// while this write synced; failing keeps its change.
-		if !s.isFileAt(k.fi, target) {
+		if !isFileAt(k.fi, target) {
 			return fmt.Errorf("%s changed during the write", target)
 		}
 		if !recording {
@@ -773,8 +786,8 @@ func lockGuard(ctx context.Context, path string) (guard *flock.Flock, locked fs.
 	notRegular := fmt.Errorf("connectors: lock config file: %s is not a regular file", path)
 	lock := func(flag int) (*flock.Flock, error) {
 		g := flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|flag|nonBlock))
-		locked, err := g.TryLockContext(ctx, 5*time.Millisecond)
-		if !locked {
+		ok, err := g.TryLockContext(ctx, 5*time.Millisecond)
+		if !ok {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, ctxErr
 			}
@@ -884,14 +897,11 @@ func (s *FileStore) writtenWhole(fi fs.FileInfo) bool {
 // lastRecord returns the record in the guard file at path (see
 // recordWrite), "" if there is none.
 func lastRecord(path string) string {
-	f, err := os.OpenFile(path, os.O_RDONLY|nonBlock, 0)
+	f, _, err := openRegular(path)
 	if err != nil {
 		return ""
 	}
 	defer f.Close()
-	if lfi, err := f.Stat(); err != nil || !lfi.Mode().IsRegular() {
-		return "" // a FIFO would block the read
-	}
 	var buf [recordLen]byte
 	n, _ := io.ReadFull(f, buf[:])
 	return string(buf[:n])

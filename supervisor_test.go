@@ -63,6 +63,13 @@ func (r *runs) slowRun(replica string, stop time.Duration) connectors.RunFunc {
 	}
 }
 
+// startSlow starts a Supervisor of replica on store, with Interval
+// interval, whose runs take three Intervals to end once stopped, and
+// returns its stop function.
+func (r *runs) startSlow(t *testing.T, ctx context.Context, store connectors.Watcher, replica string, interval time.Duration) func() {
+	return startSupervisor(t, ctx, connectors.NewSupervisor(store, r.slowRun(replica, 3*interval), fastOptions(replica, interval)))
+}
+
 // where returns who runs each connector now.
 func (r *runs) where() map[string]string {
 	r.mu.Lock()
@@ -339,8 +346,6 @@ func TestSupervisorJoinSettles(t *testing.T) {
 	store := storeOf(t, 4)
 	const interval = 50 * time.Millisecond
 	r := newRuns(t)
-	slow := func(replica string) connectors.RunFunc { return r.slowRun(replica, 3*interval) }
-	opts := func(name string) connectors.SupervisorOptions { return fastOptions(name, interval) }
 	count := func() map[string]int {
 		per := map[string]int{}
 		for _, rep := range r.where() {
@@ -348,11 +353,11 @@ func TestSupervisorJoinSettles(t *testing.T) {
 		}
 		return per
 	}
-	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, slow("a"), opts("a")))()
+	defer r.startSlow(t, ctx, store, "a", interval)()
 	waitFor(t, "a running all four", func() bool { return count()["a"] == 4 })
-	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, slow("b"), opts("b")))()
+	defer r.startSlow(t, ctx, store, "b", interval)()
 	waitFor(t, "a and b running two each", func() bool { c := count(); return c["a"] == 2 && c["b"] == 2 })
-	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, slow("c"), opts("c")))()
+	defer r.startSlow(t, ctx, store, "c", interval)()
 	waitFor(t, "c running one, all four running", func() bool {
 		c := count()
 		return c["c"] == 1 && c["a"]+c["b"]+c["c"] == 4
@@ -374,12 +379,10 @@ func TestSupervisorJoinAtOnce(t *testing.T) {
 	store := storeOf(t, 4)
 	const interval = 50 * time.Millisecond
 	r := newRuns(t)
-	slow := func(replica string) connectors.RunFunc { return r.slowRun(replica, 3*interval) }
-	opts := func(name string) connectors.SupervisorOptions { return fastOptions(name, interval) }
-	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, slow("a"), opts("a")))()
+	defer r.startSlow(t, ctx, store, "a", interval)()
 	r.expect("start c0 a", "start c1 a", "start c2 a", "start c3 a")
-	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, slow("b"), opts("b")))()
-	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, slow("c"), opts("c")))()
+	defer r.startSlow(t, ctx, store, "b", interval)()
+	defer r.startSlow(t, ctx, store, "c", interval)()
 
 	// 4 over 3 replicas: a keeps 2 and hands 2 over, one to b and one to
 	// c, so 2 connectors start again, once each. Wait until nothing
