@@ -436,6 +436,13 @@ func revision(data []byte) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:18])
 }
 
+// concurrentDigest is the size from which a write makes the file's
+// digest beside its sync rather than before it: below it, hashing takes
+// less time than starting the goroutine. Measured on a two-core virtual
+// machine: a go statement right after a sync took 31 us before the new
+// goroutine ran; SHA-256 hashed 48 KB in 30 us.
+const concurrentDigest = 48 << 10
+
 // racyWindow is how long after a file's modification time its size, time
 // and identity cannot be trusted to show a change: an in-place rewrite
 // within one tick of the file system's clock leaves all three alone.
@@ -731,9 +738,14 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		return nil, err
 	}
 	// The digest of a large file takes as long as a good part of the
-	// sync, which leaves the CPU idle: it is made meanwhile.
+	// sync, which leaves the CPU idle: it is made meanwhile. That of a
+	// small file is made at once (see concurrentDigest).
 	rev := make(chan string, 1)
-	go func() { rev <- revision(next.data) }()
+	if len(next.data) < concurrentDigest {
+		rev <- revision(next.data)
+	} else {
+		go func() { rev <- revision(next.data) }()
+	}
 	// The record of the write goes in before the rename, of the file
 	// renamed: a stat after it could be of a save in place begun since.
 	// The time is set below the system's stamp only where the write is
