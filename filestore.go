@@ -691,22 +691,23 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	if err != nil {
 		return nil, fmt.Errorf("connectors: config file: %w", err)
 	}
-	if _, err := os.Stat(filepath.Dir(target)); errors.Is(err, fs.ErrNotExist) {
-		// No directory, so no file and no lock to take yet: a change of
-		// nothing must not create them.
-		k, err := s.current()
-		if err != nil {
-			return nil, err
-		}
-		if next, err := fn(k); err != nil || next == nil {
-			return k, err
-		}
-		if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-			return nil, fmt.Errorf("connectors: create config directory: %w", err)
-		}
-	}
 	guardPath := target + ".lock"
 	guard, locked, writable, err := lockGuard(ctx, guardPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		// No directory, so no file and no lock to take yet: a change of
+		// nothing must not create them.
+		k, kerr := s.current()
+		if kerr != nil {
+			return nil, kerr
+		}
+		if next, ferr := fn(k); ferr != nil || next == nil {
+			return k, ferr
+		}
+		if merr := os.MkdirAll(filepath.Dir(target), 0o700); merr != nil {
+			return nil, fmt.Errorf("connectors: create config directory: %w", merr)
+		}
+		guard, locked, writable, err = lockGuard(ctx, guardPath)
+	}
 	if err != nil {
 		return nil, err
 	}

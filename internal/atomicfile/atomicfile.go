@@ -65,30 +65,36 @@ func WriteFile(target string, data []byte, perm fs.FileMode, opts Options) (err 
 			os.Remove(tmp)
 		}
 	}()
-	if err = f.Chmod(perm); err != nil {
-		return err
-	}
 	if _, err = f.Write(data); err != nil {
 		return err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	// CreateTemp made it 0o600, less the umask: changed only if that is
+	// not perm.
+	if fi.Mode().Perm() != perm {
+		if err = f.Chmod(perm); err != nil {
+			return err
+		}
 	}
 	// Before the sync, so that the time is written with the data. Best
 	// effort: Placing is told whether it held.
 	// Not on whole seconds (FAT keeps two): a time set a tick back would
 	// read as old at once, where a reader's racy window wants a new one.
 	var written time.Time
-	if opts.Stamp {
-		if fi, err := f.Stat(); err == nil && fi.ModTime().Nanosecond() != 0 {
-			written = fi.ModTime()
-			os.Chtimes(tmp, time.Time{}, written.Add(-time.Nanosecond))
-		}
+	if opts.Stamp && fi.ModTime().Nanosecond() != 0 {
+		written = fi.ModTime()
+		os.Chtimes(tmp, time.Time{}, written.Add(-time.Nanosecond))
 	}
 	// Sync before rename: otherwise a crash can leave the new name
 	// pointing at a file whose data never reached the disk.
 	if err = f.Sync(); err != nil {
 		return err
 	}
-	var fi fs.FileInfo
 	if opts.Placing != nil {
+		// Again: Stamp has changed the time.
 		if fi, err = f.Stat(); err != nil {
 			return err
 		}
