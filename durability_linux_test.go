@@ -3,10 +3,12 @@
 package connectors
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
 )
 
@@ -69,5 +71,59 @@ func TestWriteSucceedsWithReadOnlyGuardFile(t *testing.T) {
 	}
 	if got, err := openFileStore(t, path).List(ctx); err != nil || len(got) != 2 {
 		t.Errorf("List after the Put = %v, %v; want a and b", got, err)
+	}
+}
+
+// TestWriterDoesNotTrustUnrecordedWrite: a store whose write could not be
+// recorded (its guard file is read-only) does not take the file's stat
+// for its own write's: an edit in place of the same size, in the same
+// tick of a coarse clock (made here by setting the time back to the
+// write's), is seen by its next read.
+func TestWriterDoesNotTrustUnrecordedWrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	writeConfigFile(t, path, "", 0o600)
+	writeConfigFile(t, path+".lock", "", 0o600)
+	makeUnwritable(t, path+".lock")
+	s := openFileStore(t, path)
+	defer s.Close()
+	ctx := t.Context()
+	if err := s.Put(ctx, "a", Config{"token": "one"}); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := s.known; k.record != "" {
+		t.Fatalf("the write was recorded (%q) with a read-only guard file", k.record)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(b, []byte(`"one"`)) + 1
+	if at == 0 {
+		t.Fatalf("the file is not as the test expects:\n%s", b)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("two"), int64(at)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if k := s.known; k.readAt.Sub(k.fi.ModTime()) > racyWindow(k.fi.ModTime()) {
+		t.Skip("the write ended after its racy window (a slow disk); the test shows nothing")
+	}
+	got, err := s.Get(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(Config{"token": "two"}, got); diff != "" {
+		t.Errorf("after a same-size edit with the write's stat (-want +got):\n%s", diff)
 	}
 }
