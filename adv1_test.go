@@ -97,3 +97,40 @@ func TestFileStoreNewDirectoryModeWhateverTheUmask(t *testing.T) {
 		}
 	}
 }
+
+// TestFileStoreCreatesFileThroughDanglingDirectorySymlink: a store whose
+// directory is a symlink to a directory not made yet (a dotfiles layout,
+// ~/.config/agent -> ~/dotfiles/agent, before the first save) creates the
+// file where the system takes the link to lead, making the directory
+// there, as it does through a dangling symlink to the file itself (see
+// TestFileStoreCreatesFileThroughDanglingRelativeSymlinkInLinkedDir).
+// Reads already take the path that way (an empty store); the first Put
+// must not fail with "mkdir config/agent: file exists" from trying to
+// make the link itself.
+func TestFileStoreCreatesFileThroughDanglingDirectorySymlink(t *testing.T) {
+	root := t.TempDir()
+	for _, dir := range []string{"dotfiles", "config"} {
+		if err := os.Mkdir(filepath.Join(root, dir), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	advSymlink(t, "../dotfiles/agent", filepath.Join(root, "config", "agent"))
+	s := openFileStore(t, filepath.Join(root, "config", "agent", "agent.toml"))
+	defer s.Close()
+	ctx := t.Context()
+	if got, err := s.List(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("List before the first Put = %v, %v; want an empty store", got, err)
+	}
+	if err := s.Put(ctx, "a", Config{"token": "1"}); err != nil {
+		t.Fatalf("Put through a dangling directory link: %v", err)
+	}
+	if _, err := s.Get(ctx, "a"); err != nil {
+		t.Errorf("Get after an acknowledged Put: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "dotfiles", "agent", "agent.toml")); err != nil {
+		t.Errorf("the file the link leads to: %v", err)
+	}
+	if fi, err := os.Lstat(filepath.Join(root, "config", "agent")); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("the link config/agent is gone: %v, %v", fi, err)
+	}
+}
