@@ -481,12 +481,20 @@ func (s *FileStore) stat() (fs.FileInfo, error) {
 	return fi, nil
 }
 
-// isFileAt reports whether fi (nil: no file) is the stat of the file at
-// target now, itself: a symlink put there since is not it.
-func isFileAt(fi fs.FileInfo, target string) bool {
+// isFileAt reports whether fi, the stat of the file at path (nil: no
+// file), is the file at target now, itself: a symlink put there since is
+// not it. Where there is no file, at path or at target, it reports
+// whether path still leads to target: a symlinked directory on the way
+// repointed to another where the file is missing too would otherwise go
+// unseen, and the write land where path no longer leads.
+func isFileAt(fi fs.FileInfo, path, target string) bool {
 	now, err := os.Lstat(target)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fi == nil
+		if fi != nil {
+			return false
+		}
+		t, err := atomicfile.Resolve(path)
+		return err == nil && t == target
 	}
 	return err == nil && sameFile(fi, now)
 }
@@ -703,7 +711,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		if next, ferr := fn(k); ferr != nil || next == nil {
 			return k, ferr
 		}
-		if merr := os.MkdirAll(filepath.Dir(target), 0o700); merr != nil {
+		if merr := mkdirAll(filepath.Dir(target)); merr != nil {
 			return nil, fmt.Errorf("connectors: create config directory: %w", merr)
 		}
 		guard, locked, writable, err = lockGuard(ctx, guardPath)
@@ -728,7 +736,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	// It must be the file the lock guards: the path may lead to another
 	// now (a symlinked directory repointed), whose writers take another
 	// lock.
-	if !isFileAt(k.fi, target) {
+	if !isFileAt(k.fi, s.path, target) {
 		return nil, fmt.Errorf("connectors: write config file: %s led to another file, or changed, during the write; nothing was written", s.path)
 	}
 	next, err := fn(k)
@@ -761,7 +769,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		// Checked again at the last moment: a program that does not take
 		// the lock (an editor saving by rename) may have changed the file
 		// while this write synced; failing keeps its change.
-		if !isFileAt(k.fi, target) {
+		if !isFileAt(k.fi, s.path, target) {
 			return fmt.Errorf("%s changed during the write", target)
 		}
 		if !recording {
@@ -786,6 +794,24 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	defer s.mu.Unlock()
 	s.setKnownLocked(next)
 	return next, nil
+}
+
+// mkdirAll makes the directory dir and those missing above it, each with
+// mode 0o700 whatever the umask, which would otherwise cut it, even to a
+// directory its owner cannot make the file in.
+func mkdirAll(dir string) error {
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return os.MkdirAll(dir, 0o700) // there already: nil, or why not
+	}
+	if err := mkdirAll(filepath.Dir(dir)); err != nil {
+		return err
+	}
+	if err := os.Mkdir(dir, 0o700); errors.Is(err, fs.ErrExist) {
+		return os.MkdirAll(dir, 0o700) // made meanwhile by another writer
+	} else if err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o700)
 }
 
 // lockGuard takes the OS lock on the guard file at path, giving up when

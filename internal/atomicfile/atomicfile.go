@@ -151,9 +151,9 @@ func isTemp(name, base string) bool {
 // finds it at this moment: its directory with every symlink in it
 // followed and ".." taken after them (see RealDir), then the chain of
 // symlinks at its end, if any, followed the same way, as far as the
-// system follows one (40 links). The file need not exist.
+// system follows one (maxLinks). The file need not exist.
 func Resolve(path string) (string, error) {
-	for range 41 {
+	for range maxLinks + 1 {
 		dir, file := filepath.Split(path)
 		real, err := RealDir(dir)
 		if err != nil {
@@ -182,9 +182,19 @@ func Resolve(path string) (string, error) {
 // system resolves it: every symlink in it followed, and ".." taken as the
 // parent of where the path before it leads, which a cleaning of the path
 // by the letter gets wrong after a symlink. Directories at its end that
-// do not exist yet are kept as named, on the real path of the rest; ".."
-// after one of them is an error, as it is for the system.
+// do not exist yet are kept as named, on the real path of the rest, and a
+// symlink among them that leads to no directory yet is followed the same
+// way, so that the directory made there is the one the path leads to;
+// ".." after a missing directory is an error, as it is for the system.
 func RealDir(dir string) (string, error) {
+	return realDir(dir, 0)
+}
+
+// maxLinks is how many symlinks a path may lead through, as Linux allows.
+const maxLinks = 40
+
+// realDir is RealDir, having followed links dangling symlinks so far.
+func realDir(dir string, links int) (string, error) {
 	if dir == "" {
 		dir = "."
 	}
@@ -196,10 +206,24 @@ func RealDir(dir string) (string, error) {
 	if name == "" || name == "." || name == ".." {
 		return "", err
 	}
-	if real, err = RealDir(parent); err != nil {
+	if real, err = realDir(parent, links); err != nil {
 		return "", err
 	}
-	return filepath.Join(real, name), nil
+	path := filepath.Join(real, name)
+	if fi, err := os.Lstat(path); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return path, nil
+	}
+	if links++; links > maxLinks {
+		return "", fmt.Errorf("%s: too many links", dir)
+	}
+	link, err := os.Readlink(path)
+	if err != nil {
+		return "", err
+	}
+	if !filepath.IsAbs(link) {
+		link = real + string(filepath.Separator) + link // as in Resolve
+	}
+	return realDir(link, links)
 }
 
 // syncDir makes a rename in dir durable. It is best effort: some platforms
