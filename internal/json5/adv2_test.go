@@ -1,0 +1,67 @@
+package json5
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestDeleteLastMemberKeepsCommentOfMemberBefore shows that deleting the
+// last member of an object, when that member does not have its lines to
+// itself (a block comment before its key, or the object's '}' after its
+// value on the same line), removes everything from the comma of the
+// member before it: the comment after that comma, which belongs to the
+// member before (another connector), goes with it. Only the deleted
+// member's bytes may change.
+func TestDeleteLastMemberKeepsCommentOfMemberBefore(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+	}{
+		{
+			name: "closing brace on the deleted member's line",
+			src: `{
+  "connectors": {
+    "telegram": {"botToken": "x"}, // main bot
+    "discord": {"token": "y"}}
+}
+`,
+		},
+		{
+			name: "block comment before the deleted member's key",
+			src: `{
+  connectors: {
+    telegram: {botToken: 'x'}, // main bot
+    /* spare */ discord: {token: 'y'}
+  },
+}
+`,
+		},
+		{
+			name: "block comment after the deleted member",
+			src: `{
+  connectors: {
+    telegram: {botToken: 'x'}, // main bot
+    discord: {token: 'y'} /* spare */ }
+}
+`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := SetMember([]byte(tt.src), "connectors", "discord", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, err := Decode(out)
+			if err != nil {
+				t.Fatalf("result does not parse: %v\n%s", err, out)
+			}
+			if _, ok := doc["connectors"].(map[string]any)["discord"]; ok {
+				t.Fatalf("discord is still there:\n%s", out)
+			}
+			if !strings.Contains(string(out), "// main bot") {
+				t.Errorf("deleting discord lost telegram's comment %q:\nbefore:\n%s\nafter:\n%s", "// main bot", tt.src, out)
+			}
+		})
+	}
+}
