@@ -65,3 +65,24 @@ func TestDeleteLastMemberKeepsCommentOfMemberBefore(t *testing.T) {
 		})
 	}
 }
+
+// TestSetMemberKeepsByteOrderMarkOfEmptyDocument shows that a document
+// of only a byte-order mark (and white space), as an editor on Windows
+// saves an empty file, loses its mark when SetMember gives it its
+// top-level object: newDocument drops src whole when it is blank, and a
+// BOM counts as white space. A document with a comment after the mark,
+// or with an object, keeps it, as does the TOML editor.
+func TestSetMemberKeepsByteOrderMarkOfEmptyDocument(t *testing.T) {
+	for _, src := range []string{"\ufeff", "\ufeff\n", "\ufeff\r\n"} {
+		out, err := SetMember([]byte(src), "connectors", "telegram", map[string]any{"botToken": "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Decode(out); err != nil {
+			t.Fatalf("result does not parse: %v\n%q", err, out)
+		}
+		if !strings.HasPrefix(string(out), "\ufeff") {
+			t.Errorf("SetMember(%q) = %q: the byte-order mark is gone", src, out)
+		}
+	}
+}
