@@ -86,3 +86,30 @@ func TestSetMemberKeepsByteOrderMarkOfEmptyDocument(t *testing.T) {
 		}
 	}
 }
+
+// TestAddThenDeleteKeepsCommentInEmptyTable shows that a comment the host
+// wrote inside an empty connectors object is lost when a connector is
+// added and then deleted: insertMember puts the new member on the line
+// after the comment, and deleteEdits then takes the comment for the
+// member's own (a // comment directly above it) and, the member being
+// the only one, empties the whole object. Two API writes that cancel out
+// should give back the file as it was, or at least keep the host's
+// comment.
+func TestAddThenDeleteKeepsCommentInEmptyTable(t *testing.T) {
+	for _, src := range []string{
+		"{\n  \"connectors\": {\n    // Added from the dashboard.\n  }\n}\n",
+		"{\n  connectors: {\n    // Added from the dashboard.\n  },\n  agent: {name: 'milo'},\n}\n",
+	} {
+		added, err := SetMember([]byte(src), "connectors", "slack", map[string]any{"botToken": "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := SetMember(added, "connectors", "slack", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(back), "// Added from the dashboard.") {
+			t.Errorf("add then delete of slack lost the host's comment:\nbefore:\n%s\nin between:\n%s\nafter:\n%s", src, added, back)
+		}
+	}
+}
