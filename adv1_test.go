@@ -22,44 +22,57 @@ import (
 // repoints while a Put is under way, to a release that has no config
 // file yet either; the Validate hook only makes that moment certain. The
 // Put must fail, or land where the path leads: a Put that returns nil
-// while Get through the same store finds nothing has been lost.
+// while Get through the same store finds nothing has been lost. The
+// file's directory in the old release exists, or is missing (then the
+// store learns so from its guard file's open, runs the edit once
+// before it locks, and makes the directory).
 func TestFileStoreWriteToMissingFileFailsIfPathRepointed(t *testing.T) {
-	root := t.TempDir()
-	for _, v := range []string{"v1", "v2"} {
-		if err := os.Mkdir(filepath.Join(root, v), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cur := filepath.Join(root, "current")
-	advSymlink(t, "v1", cur)
-	flipped := false
-	s, err := NewFileStore(filepath.Join(cur, "agent.toml"), FileOptions{Validate: func(string, Config) error {
-		if !flipped { // as a deployment would: a new link renamed over the old
-			flipped = true
-			if err := os.Symlink("v2", cur+".new"); err != nil {
-				return err
+	for _, tc := range []struct {
+		name string
+		rel  string // the file's path in a release
+	}{
+		{"file missing", "agent.toml"},
+		{"directory missing", filepath.Join("conf", "agent.toml")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			for _, v := range []string{"v1", "v2"} {
+				if err := os.Mkdir(filepath.Join(root, v), 0o700); err != nil {
+					t.Fatal(err)
+				}
 			}
-			return os.Rename(cur+".new", cur)
-		}
-		return nil
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	ctx := t.Context()
-	putErr := s.Put(ctx, "added", Config{"token": "2"})
-	if !flipped {
-		t.Fatal("Validate was not called")
-	}
-	if putErr != nil {
-		return // refused: nothing acknowledged
-	}
-	if _, err := s.Get(ctx, "added"); errors.Is(err, ErrNotFound) {
-		_, v1err := os.Stat(filepath.Join(root, "v1", "agent.toml"))
-		t.Errorf("Put returned nil, but Get through the same store finds nothing: the write went to v1/agent.toml (stat err %v), where the path no longer leads", v1err)
-	} else if err != nil {
-		t.Errorf("Get after an acknowledged Put: %v", err)
+			cur := filepath.Join(root, "current")
+			advSymlink(t, "v1", cur)
+			flipped := false
+			s, err := NewFileStore(filepath.Join(cur, tc.rel), FileOptions{Validate: func(string, Config) error {
+				if !flipped { // as a deployment would: a new link renamed over the old
+					flipped = true
+					if err := os.Symlink("v2", cur+".new"); err != nil {
+						return err
+					}
+					return os.Rename(cur+".new", cur)
+				}
+				return nil
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			ctx := t.Context()
+			putErr := s.Put(ctx, "added", Config{"token": "2"})
+			if !flipped {
+				t.Fatal("Validate was not called")
+			}
+			if putErr != nil {
+				return // refused: nothing acknowledged
+			}
+			if _, err := s.Get(ctx, "added"); errors.Is(err, ErrNotFound) {
+				_, v1err := os.Stat(filepath.Join(root, "v1", tc.rel))
+				t.Errorf("Put returned nil, but Get through the same store finds nothing: the write went to v1 (stat of v1's file: err %v), where the path no longer leads", v1err)
+			} else if err != nil {
+				t.Errorf("Get after an acknowledged Put: %v", err)
+			}
+		})
 	}
 }
 

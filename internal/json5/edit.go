@@ -201,6 +201,8 @@ func newDocument(src []byte, table, name string, value any, f format) ([]byte, e
 		if breakBefore(src, len(src)) == 0 {
 			out = append(out, f.newline...)
 		}
+	} else if hasPrefix(src, 0, "\ufeff") {
+		out = append(out, "\ufeff"...) // a byte-order mark is kept, as elsewhere
 	}
 	out = append(out, "{"+f.newline+f.indent...)
 	out = append(out, text...)
@@ -230,7 +232,10 @@ func insertMember(src []byte, o *object, key string, value any, f format) ([]edi
 		if err != nil {
 			return nil, err
 		}
-		if p := lastBreak(src, o.open+1, o.close); p >= 0 {
+		// On the first line inside it, before any comment lines the
+		// object holds: a comment directly above a member is the
+		// member's, and goes when it is deleted.
+		if p := firstBreak(src, o.open+1, o.close); p >= 0 {
 			return []edit{{p, p, f.newline + ind + string(text)}}, nil
 		}
 		q := o.close
@@ -291,8 +296,22 @@ func deleteEdits(src []byte, o *object, i int) []edit {
 				start--
 			}
 		}
-	} else if prev != nil {
+	} else if prev != nil && blank(src, prev.comma+1, m.keyStart) {
 		start, end = prev.comma, m.valEnd
+	} else if prev != nil {
+		// The last member, sharing a line, with comments before it: it
+		// goes from the line break
+		// before it, or else from the comments that follow the comma of
+		// the member before on its line, which are that member's. The
+		// comma goes below.
+		start, end = lineRest(src, prev.comma+1), m.valEnd
+		if p := lastBreak(src, prev.comma+1, m.keyStart); p >= 0 {
+			start = skipHorizontal(src, p+breakAt(src, p))
+			if q := skipHorizontal(src, end); breakAt(src, q) > 0 {
+				// Nothing else on its line: the line goes whole.
+				start, end = p+breakAt(src, p), q+breakAt(src, q)
+			}
+		}
 	} else {
 		start, end = m.keyStart, m.valEnd
 	}
@@ -378,7 +397,17 @@ func lineRest(src []byte, i int) int {
 // lastBreak returns the offset of the last line break in src[from:to],
 // which holds only white space and comments, outside the comments; or -1.
 func lastBreak(src []byte, from, to int) int {
-	last := -1
+	return lineBreak(src, from, to, true)
+}
+
+// firstBreak is lastBreak for the first line break.
+func firstBreak(src []byte, from, to int) int {
+	return lineBreak(src, from, to, false)
+}
+
+// lineBreak is lastBreak if last is set, else firstBreak.
+func lineBreak(src []byte, from, to int, last bool) int {
+	found := -1
 	for i := from; i < to; {
 		switch {
 		case hasPrefix(src, i, "//"):
@@ -387,7 +416,9 @@ func lastBreak(src []byte, from, to int) int {
 			i = blockCommentEnd(src, i)
 		default:
 			if n := breakAt(src, i); n > 0 {
-				last = i
+				if found = i; !last {
+					return found
+				}
 				i += n
 				continue
 			}
@@ -395,7 +426,7 @@ func lastBreak(src []byte, from, to int) int {
 			i += size
 		}
 	}
-	return last
+	return found
 }
 
 // lineIndent returns the spaces and tabs that start the line holding

@@ -212,9 +212,11 @@ var setMemberTests = []struct {
 		want: "{\n    \"connectors\": {\n        \"b\": 1\n    }\n}",
 	},
 	{
+		// Before the comment, which would otherwise go with the member
+		// as the comment directly above it.
 		name: "empty table holding a comment",
 		src:  "{\n  connectors: {\n    // none yet\n  },\n}", table: "connectors", key: "b", value: int64(1),
-		want: "{\n  connectors: {\n    // none yet\n    \"b\": 1\n  },\n}",
+		want: "{\n  connectors: {\n    \"b\": 1\n    // none yet\n  },\n}",
 	},
 	{
 		name: "empty table with a comment on one line",
