@@ -257,17 +257,16 @@ func (ed *editor) insert(pos int, lines []byte) {
 }
 
 // insertSection inserts sections at pos, the start of a line or the end
-// of the document, with a blank line before them and, when a line that is
-// not blank follows, one after.
+// of the document. A blank line goes before them where a blank line
+// follows (or at the end of the document), and none where a line that is
+// not blank follows, as in a document written without blank lines
+// between sections: remove then takes back exactly what was added.
 func (ed *editor) insertSection(pos int, sections []byte) {
 	var b []byte
-	if pos > 0 {
+	if pos > 0 && (pos == len(ed.src) || isBlank(ed.src[pos:lineEnd(ed.src, pos)])) {
 		b = append(b, '\n')
 	}
 	b = append(b, sections...)
-	if pos < len(ed.src) && !isBlank(ed.src[pos:lineEnd(ed.src, pos)]) {
-		b = append(b, '\n')
-	}
 	ed.insert(pos, b)
 }
 

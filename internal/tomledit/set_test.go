@@ -60,6 +60,7 @@ token = "s"
 `,
 		},
 		{
+			// In the document's style: no blank lines between sections.
 			name: "add before a table that follows without a blank line",
 			src: `[connectors.telegram]
 botToken = "a"
@@ -70,10 +71,8 @@ name = "x"
 			cfg:   map[string]any{"token": "s"},
 			want: `[connectors.telegram]
 botToken = "a"
-
 [connectors.slack]
 token = "s"
-
 [agent]
 name = "x"
 `,
@@ -235,10 +234,8 @@ name = "x"
 			want: `[connectors.telegram]
 botToken = "a"
 dm = true
-
 [connectors.telegram.webhook]
 url = "u"
-
 [agent]
 name = "x"
 `,
