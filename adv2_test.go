@@ -1,9 +1,12 @@
 package connectors
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -48,8 +51,47 @@ func TestETagDoesNotRevealWeakSecret(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if etag(revision(data)) == tag {
+		sum := sha256.Sum256(data) // the digest the revision was
+		if etag(base64.RawURLEncoding.EncodeToString(sum[:18])) == tag {
 			t.Fatalf("the ETag %s of a redacted response gives away the password: %q (stored %q)", tag, guess, secret)
 		}
+	}
+}
+
+// TestFileStoreRevisionKeySharedThroughGuardFile: every store on a file
+// agrees on its revision once a store has written it, through the key
+// the first write puts in the guard file; a guard file removed takes its
+// key with it, and the stores agree again after the next write.
+func TestFileStoreRevisionKeySharedThroughGuardFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	a, b := openFileStore(t, path), openFileStore(t, path)
+	ctx := t.Context()
+	agree := func(step string) {
+		t.Helper()
+		sa, err := a.State(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb, err := b.State(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sa.Revision != sb.Revision {
+			t.Errorf("%s: the stores give revisions %q and %q for one file", step, sa.Revision, sb.Revision)
+		}
+	}
+	putConfig(t, a, "a", Config{"token": "1"})
+	agree("after the first write")
+	if err := os.Remove(path + ".lock"); err != nil {
+		t.Fatal(err)
+	}
+	putConfig(t, b, "b", Config{"token": "2"})
+	agree("after a write under a new guard file")
+	putConfig(t, a, "c", Config{"token": "3"})
+	agree("after a write by the store that read the old key")
+	if fresh, err := openFileStore(t, path).State(ctx); err != nil {
+		t.Fatal(err)
+	} else if now, _ := a.State(ctx); fresh.Revision != now.Revision {
+		t.Errorf("a store opened after the writes gives revision %q, the others %q", fresh.Revision, now.Revision)
 	}
 }

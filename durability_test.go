@@ -1205,7 +1205,12 @@ func TestWriteRecordLength(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := recordWrite(path+".lock", fi)
+	f, err := os.OpenFile(path+".lock", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rec, err := recordWrite(f, fi)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,11 @@ package connectors
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -109,9 +112,16 @@ type FileOptions struct {
 // a file in the middle of such a save for the host's; reads and writes
 // of the store wait meanwhile. A save that leaves the file
 // empty for longer can still lose to a write; a save by rename cannot.
-// The revision (see [Versioned]) is a digest of the file's bytes, so
-// every store on the same file agrees on it. Watch notices changes by
-// other processes and by hand within the poll interval.
+// The revision (see [Versioned]) is a digest of the file's bytes, keyed
+// so that a client cannot test guesses of a secret against the ETag made
+// from it. The first store to read or write the file puts a random key
+// in its guard file (making the guard file if need be), so every store
+// on the file agrees on the revision; where none can (the directory
+// cannot be written in), each store's revisions are its own, and an ETag
+// is valid only on the server that gave it. A guard file removed takes
+// its key with it: stores that read the old key give other ETags than
+// the rest until the file changes and they read it again. Watch notices
+// changes by other processes and by hand within the poll interval.
 type FileStore struct {
 	path  string
 	codec codec
@@ -126,6 +136,8 @@ type FileStore struct {
 	swept bool // stale temp files removed; by the writer only
 
 	leases string // the directory of the leases: see leaseDir
+
+	localKey []byte // the store's own revision key: see readKey
 
 	hub Hub
 }
@@ -175,7 +187,7 @@ func NewFileStore(path string, opts FileOptions) (*FileStore, error) {
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = DefaultMaxFileBytes
 	}
-	s := &FileStore{path: path, codec: c, opts: opts, writing: make(chan struct{}, 1), leases: leaseDir(path)}
+	s := &FileStore{path: path, codec: c, opts: opts, writing: make(chan struct{}, 1), leases: leaseDir(path), localKey: newKey()}
 	s.hub.Poll = s.poll
 	return s, nil
 }
@@ -341,7 +353,11 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.setKnownLocked(&fileState{state: State{Revision: revision(data), Connectors: m}, fi: fi, data: data, parsed: parsed, broken: broken, readAt: now})
+	var key []byte // an empty file's revision needs none
+	if len(data) > 0 {
+		key = s.readKey()
+	}
+	s.setKnownLocked(&fileState{state: State{Revision: revision(key, data), Connectors: m}, fi: fi, data: data, parsed: parsed, broken: broken, readAt: now})
 	return s.known, nil
 }
 
@@ -428,12 +444,112 @@ func (s *FileStore) setKnownLocked(k *fileState) {
 	s.hub.Publish(old, k.state.Connectors)
 }
 
-// revision is the revision of a file's bytes: their SHA-256, shortened.
-// It covers the whole file, the host's part too, so it cannot be matched
-// against guesses of the secrets alone.
-func revision(data []byte) string {
-	sum := sha256.Sum256(data)
+// revision is the revision of a file's bytes: their HMAC-SHA-256 under
+// key, shortened; an empty file's, their plain SHA-256. It is keyed, as
+// the ETag is made from it: a file can hold nothing but what a client
+// sees redacted and a weak secret (a four-digit password), which a plain
+// digest would let the client find by trying candidates offline. The key
+// is in the guard file, so that every store on the file agrees on the
+// revision (see guardKey and readKey).
+func revision(key, data []byte) string {
+	var sum []byte
+	if len(data) == 0 {
+		s := sha256.Sum256(data)
+		sum = s[:]
+	} else {
+		mac := hmac.New(sha256.New, key)
+		mac.Write(data)
+		sum = mac.Sum(nil)
+	}
 	return base64.RawURLEncoding.EncodeToString(sum[:18])
+}
+
+// keyLen is the length of a revision key, in bytes. The guard file holds
+// it in hexadecimal after the record of the last write (see
+// recordWrite), with a line break.
+const keyLen = 32
+
+// newKey returns a new revision key.
+func newKey() []byte {
+	key := make([]byte, keyLen)
+	crand.Read(key) // never fails (crypto/rand's promise since Go 1.24)
+	return key
+}
+
+// keyIn returns the revision key that the guard file at path holds, nil
+// if it holds none.
+func keyIn(path string) []byte {
+	f, _, err := openRegular(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	return keyAt(f)
+}
+
+// keyAt returns the revision key that the guard file f holds, nil if it
+// holds none.
+func keyAt(f *os.File) []byte {
+	buf := make([]byte, 2*keyLen)
+	if _, err := f.ReadAt(buf, recordLen); err != nil {
+		return nil
+	}
+	key := make([]byte, keyLen)
+	if _, err := hex.Decode(key, buf); err != nil {
+		return nil
+	}
+	return key
+}
+
+// readKey returns, with s.mu held, the revision key for a read of the
+// file: the one its guard file holds; if it holds none (no store has
+// written the file yet), a new one the store writes into it, making the
+// guard file if need be, under its lock; and if the store cannot (the
+// directory cannot be written in, or the lock is held for more than a
+// moment), the store's own, which makes its revisions its own until the
+// file changes and it reads the key again.
+func (s *FileStore) readKey() []byte {
+	target, err := atomicfile.Resolve(s.path)
+	if err != nil {
+		return s.localKey
+	}
+	guard := target + ".lock"
+	if key := keyIn(guard); key != nil {
+		return key
+	}
+	// Not for long: s.mu is held, which a writer of this store that
+	// holds the lock may be waiting for.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	g, _, writable, err := lockGuard(ctx, guard)
+	if err != nil {
+		return s.localKey
+	}
+	defer g.Close()
+	f, err := os.OpenFile(guard, os.O_RDWR|nonBlock, 0)
+	if err != nil {
+		return s.localKey
+	}
+	defer f.Close()
+	return s.writeKey(f, writable)
+}
+
+// writeKey returns the revision key for a write that holds the guard
+// file f: the one f holds, else a new one written into it (if it can be
+// written), else the store's own. It reads f every time: a guard file
+// removed and made again can come back under the same inode number, with
+// another key.
+func (s *FileStore) writeKey(f *os.File, writable bool) []byte {
+	if key := keyAt(f); key != nil {
+		return key
+	}
+	if writable {
+		key := newKey()
+		if _, err := f.WriteAt([]byte(hex.EncodeToString(key)+"\n"), recordLen); err == nil {
+			return key
+		}
+	}
+	return s.localKey
 }
 
 // concurrentDigest is the size from which a write makes the file's
@@ -749,11 +865,23 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	// The digest of a large file takes as long as a good part of the
 	// sync, which leaves the CPU idle: it is made meanwhile. That of a
 	// small file is made at once (see concurrentDigest).
+	// The guard file once more, for the revision key and the record of
+	// the write: flock keeps the descriptor of the lock to itself.
+	flag := os.O_RDONLY
+	if writable {
+		flag = os.O_RDWR
+	}
+	gf, err := os.OpenFile(guardPath, flag|nonBlock, 0)
+	if err != nil {
+		return nil, fmt.Errorf("connectors: open guard file: %w", err)
+	}
+	defer gf.Close()
+	key := s.writeKey(gf, writable)
 	rev := make(chan string, 1)
 	if len(next.data) < concurrentDigest {
-		rev <- revision(next.data)
+		rev <- revision(key, next.data)
 	} else {
-		go func() { rev <- revision(next.data) }()
+		go func() { rev <- revision(key, next.data) }()
 	}
 	// The record of the write goes in before the rename, of the file
 	// renamed: a stat after it could be of a save in place begun since.
@@ -775,7 +903,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		if !recording {
 			return nil
 		}
-		rec, err := recordWrite(guardPath, fi)
+		rec, err := recordWrite(gf, fi)
 		if err != nil {
 			return fmt.Errorf("record the write in %s: %w", guardPath, err)
 		}
@@ -875,8 +1003,8 @@ func stillAt(locked fs.FileInfo, path string) bool {
 	return err == nil && os.SameFile(locked, now)
 }
 
-// recordWrite records in the guard file at lock, held, the file a write
-// is about to put in place whole (fi): its inode number, size and
+// recordWrite records in the guard file f, held, the file a write is
+// about to put in place whole (fi): its inode number, size and
 // modification time, which another store compares with the file it finds
 // to read it without waiting for it to settle (see writtenWhole), and a
 // number drawn for this write, which tells the store that made it
@@ -884,25 +1012,20 @@ func stillAt(locked fs.FileInfo, path string) bool {
 // the record, "" where the inode number is not at hand. A write that
 // cannot record itself must not go on: a store that wrote before would
 // take its file for its own.
-func recordWrite(lock string, fi fs.FileInfo) (string, error) {
+func recordWrite(f *os.File, fi fs.FileInfo) (string, error) {
 	rec := recordOf(fi)
 	if rec == "" {
 		return "", nil
 	}
 	rec += fmt.Sprintf("%016x\n", rand.Uint64()) // recordLen in all
-	f, err := os.OpenFile(lock, os.O_WRONLY|nonBlock, 0)
-	if err != nil {
-		return "", err
-	}
 	// Over the last record, of the same length: rewriting bytes already
 	// on the disk, unlike truncating and writing anew, adds nothing to
 	// the file system's next commit, which the next write's fsync waits
 	// for.
 	if _, err := f.WriteAt([]byte(rec), 0); err != nil {
-		f.Close()
 		return "", err
 	}
-	return rec, f.Close()
+	return rec, nil
 }
 
 // recordLen is the length of recordWrite's records: three numbers of 20

@@ -80,7 +80,10 @@ type State struct {
 	// and after a restart. A store may change it without a change of the
 	// connectors (FileStore: an edit of the host's part of the file), but
 	// never keeps it across one. It is a non-empty string of printable
-	// ASCII; it says nothing else.
+	// ASCII; it says nothing else. As the Handler's ETag is made from it,
+	// it must not let a client that sees it beside the redacted configs
+	// test guesses of a secret: a digest of content that holds secrets
+	// is keyed (FileStore's key is in its guard file).
 	Revision string
 
 	// Connectors holds every connector by name, read only.
