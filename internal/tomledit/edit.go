@@ -73,17 +73,81 @@ func (ed *editor) set(q []string, old, v any, ps []*expr) (bool, error) {
 			return true, nil
 		}
 	}
+	mark := len(ed.changes)
+	ok, err := false, error(nil)
 	oldMap, ok1 := old.(map[string]any)
 	newMap, ok2 := v.(map[string]any)
-	if ok1 && ok2 {
-		mark := len(ed.changes)
-		ok, err := ed.merge(q, oldMap, newMap, ps)
-		if ok || err != nil {
+	oldArray, newArray := elems(old), elems(v)
+	switch {
+	case ok1 && ok2:
+		ok, err = ed.merge(q, oldMap, newMap, ps)
+	case oldArray != nil && newArray != nil:
+		ok, err = ed.mergeArray(q, oldArray, newArray, ps)
+	}
+	if ok || err != nil {
+		return ok, err
+	}
+	ed.changes = ed.changes[:mark]
+	return ed.rewrite(q, v, ps)
+}
+
+// mergeArray changes the array of tables at q, written as [[q]] sections,
+// element by element, leaving the bytes of unchanged elements alone: it
+// merges each changed element key by key, appends new elements after the
+// last, and removes those gone from the end. It reports false when the
+// array is not written that way or an element is not a table; the caller
+// then discards its changes.
+func (ed *editor) mergeArray(q []string, old, v []any, ps []*expr) (bool, error) {
+	// Each element's pieces: its [[q]] header and the headers under it.
+	var elems [][]*expr
+	for _, p := range ps {
+		if p.header && p.array && len(p.table) == len(q) {
+			elems = append(elems, []*expr{p})
+		} else if len(elems) == 0 || !p.header {
+			return false, nil
+		} else {
+			elems[len(elems)-1] = append(elems[len(elems)-1], p)
+		}
+	}
+	// An empty array has no sections to write it as.
+	if len(elems) == 0 || len(elems) != len(old) || len(v) == 0 {
+		return false, nil
+	}
+	var sections []byte
+	for i, nv := range v {
+		nm, ok := nv.(map[string]any)
+		if !ok {
+			return false, nil
+		}
+		if i >= len(old) {
+			var err error
+			sections = append(sections, '\n')
+			if sections, err = appendTable(sections, q, nm, true); err != nil {
+				return false, err
+			}
+			continue
+		}
+		if equal(old[i], nv) {
+			continue
+		}
+		om, ok := old[i].(map[string]any)
+		if !ok {
+			return false, nil
+		}
+		if ok, err := ed.merge(q, om, nm, elems[i]); !ok || err != nil {
 			return ok, err
 		}
-		ed.changes = ed.changes[:mark]
 	}
-	return ed.rewrite(q, v, ps)
+	for _, e := range elems[min(len(v), len(elems)):] {
+		for _, p := range e {
+			ed.remove(p)
+		}
+	}
+	if len(sections) > 0 {
+		last := elems[len(elems)-1]
+		ed.insertSection(last[len(last)-1].bodyEnd(), sections[1:])
+	}
+	return true, nil
 }
 
 // merge changes the table at q key by key, leaving the bytes of unchanged
@@ -94,7 +158,7 @@ func (ed *editor) merge(q []string, old, v map[string]any, ps []*expr) (bool, er
 	var anchor, lastKV, lastHeader *expr
 	for _, p := range ps {
 		switch {
-		case p.header && !p.array && len(p.table) == len(q):
+		case p.header && len(p.table) == len(q): // [q], or [[q]] for an element
 			anchor = p
 			lastHeader = p
 		case p.header:

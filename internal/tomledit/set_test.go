@@ -241,6 +241,7 @@ name = "x"
 `,
 		},
 		{
+			// Element by element: the first, unchanged, keeps its bytes.
 			name: "replace an array of tables",
 			src: `[connectors.telegram]
 botToken = "a"
@@ -260,7 +261,7 @@ x = 1
 botToken = "a"
 
 [[connectors.telegram.accounts]]
-id = "1"
+id = "1" # first
 
 [[connectors.telegram.accounts]]
 id = "3"
