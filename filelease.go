@@ -75,7 +75,7 @@ func (s *FileStore) TryLease(ctx context.Context, key, holder string) (Lease, er
 		return nil, err
 	}
 	dir := s.leases
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := mkdirAll(dir); err != nil {
 		return nil, fmt.Errorf("connectors: lease %q: %w", key, err)
 	}
 	base := leaseBase(dir, key)

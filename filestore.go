@@ -526,7 +526,7 @@ func (s *FileStore) readKey() []byte {
 		return s.localKey
 	}
 	defer g.Close()
-	f, err := os.OpenFile(guard, os.O_RDWR|nonBlock, 0)
+	f, err := os.OpenFile(guard, os.O_RDWR|nonBlock|noFollow, 0)
 	if err != nil {
 		return s.localKey
 	}
@@ -827,6 +827,9 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		if next, ferr := fn(k); ferr != nil || next == nil {
 			return k, ferr
 		}
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, cerr
+		}
 		if merr := mkdirAll(filepath.Dir(target)); merr != nil {
 			return nil, fmt.Errorf("connectors: create config directory: %w", merr)
 		}
@@ -871,7 +874,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	if writable {
 		flag = os.O_RDWR
 	}
-	gf, err := os.OpenFile(guardPath, flag|nonBlock, 0)
+	gf, err := os.OpenFile(guardPath, flag|nonBlock|noFollow, 0)
 	if err != nil {
 		return nil, fmt.Errorf("connectors: open guard file: %w", err)
 	}
@@ -952,14 +955,15 @@ func mkdirAll(dir string) error {
 func lockGuard(ctx context.Context, path string) (guard *flock.Flock, locked fs.FileInfo, writable bool, err error) {
 	notRegular := fmt.Errorf("connectors: lock config file: %s is not a regular file", path)
 	lock := func(flag int) (*flock.Flock, error) {
-		g := flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|flag|nonBlock))
+		g := flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|flag|nonBlock|noFollow))
 		ok, err := g.TryLockContext(ctx, 5*time.Millisecond)
 		if !ok {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, ctxErr
 			}
-			// Some systems refuse to lock a FIFO.
-			if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() {
+			// Some systems refuse to lock a FIFO; noFollow refuses a
+			// symlink.
+			if fi, serr := os.Lstat(path); serr == nil && !fi.Mode().IsRegular() {
 				return nil, notRegular
 			}
 			return nil, fmt.Errorf("connectors: lock config file: %w", err)

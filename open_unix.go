@@ -9,3 +9,8 @@ import "syscall"
 // fail to open for writing, with no reader), instead of waiting for the
 // other end. Regular files behave as they would without it.
 const nonBlock = syscall.O_NONBLOCK
+
+// noFollow opens the guard file, which a write writes into, only if it is
+// no symlink: a write through one would write into whatever file it
+// leads to.
+const noFollow = syscall.O_NOFOLLOW

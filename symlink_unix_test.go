@@ -349,3 +349,30 @@ func TestFileStoreConfigTurnedIntoSymlinkDuringWriteLosesNoPut(t *testing.T) {
 		})
 	}
 }
+
+// TestFileStoreRefusesSymlinkedGuardFile: a write, which writes its record
+// and the revision key into the guard file, refuses a guard file that is a
+// symlink, and so leaves the file it leads to as it was, rather than
+// write into whatever file it is pointed at.
+func TestFileStoreRefusesSymlinkedGuardFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "agent.toml")
+	other := filepath.Join(dir, "notes.txt")
+	const notes = "the host's notes, which no write of the store may touch\n"
+	writeConfigFile(t, other, notes, 0o600)
+	advSymlink(t, other, path+".lock")
+	s := openFileStore(t, path)
+	err := s.Put(t.Context(), "a", Config{"token": "1"})
+	if err == nil {
+		t.Error("Put through a symlinked guard file succeeded")
+	}
+	if b, err := os.ReadFile(other); err != nil || string(b) != notes {
+		t.Errorf("the file the guard file leads to now holds %q (err %v), want %q", b, err, notes)
+	}
+	if _, err := s.List(t.Context()); err != nil {
+		t.Errorf("List: %v", err)
+	}
+	if b, err := os.ReadFile(other); err != nil || string(b) != notes {
+		t.Errorf("after a List, the file the guard file leads to holds %q (err %v), want %q", b, err, notes)
+	}
+}
