@@ -38,7 +38,9 @@ type Options struct {
 // target is the file itself, as [Resolve] returns it: a symlink there
 // would be replaced, not followed, so callers resolve the path first
 // (and lock on the result, where they lock). An existing file keeps its
-// permission bits; a new one gets perm. A target that exists and is not a
+// permission bits, and its owner and group where the process may give
+// them (root may: a file of a user replaced by root stays the user's);
+// a new one gets perm. A target that exists and is not a
 // regular file (a directory, a FIFO, a device) is refused.
 //
 // WriteFile does not lock: callers that share the file with other writers
@@ -46,11 +48,12 @@ type Options struct {
 // [TempPattern] says, which is never read as the file; [RemoveTemps]
 // removes them.
 func WriteFile(target string, data []byte, perm fs.FileMode, opts Options) (err error) {
-	if fi, err := os.Stat(target); err == nil {
-		if !fi.Mode().IsRegular() {
+	old, err := os.Stat(target)
+	if err == nil {
+		if !old.Mode().IsRegular() {
 			return fmt.Errorf("%s is not a regular file; refusing to replace it", target)
 		}
-		perm = fi.Mode().Perm()
+		perm = old.Mode().Perm()
 	} else if !os.IsNotExist(err) {
 		return err
 	}
@@ -71,6 +74,9 @@ func WriteFile(target string, data []byte, perm fs.FileMode, opts Options) (err 
 	fi, err := f.Stat()
 	if err != nil {
 		return err
+	}
+	if old != nil {
+		keepOwner(f, fi, old)
 	}
 	// CreateTemp made it 0o600, less the umask: changed only if that is
 	// not perm.

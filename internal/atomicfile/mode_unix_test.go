@@ -43,3 +43,34 @@ func TestWriteFileModeWhateverTheUmask(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteFileKeepsOwner: a file replaced by root keeps its owner and
+// group, so that a user's 0o600 config written by an agent running as
+// root stays readable by the user.
+func TestWriteFileKeepsOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root can give a file to another user")
+	}
+	target := filepath.Join(t.TempDir(), "agent.toml")
+	if err := os.WriteFile(target, []byte("x = 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const uid, gid = 4321, 4322
+	if err := os.Chown(target, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(target, []byte("x = 2\n"), 0o600, Options{Stamp: true}); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	if st.Uid != uid || st.Gid != gid {
+		t.Errorf("owner after the write = %d:%d, want %d:%d", st.Uid, st.Gid, uid, gid)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode after the write = %v, want 0600", fi.Mode().Perm())
+	}
+}
