@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -171,6 +172,41 @@ func TestLeasesDoNotHangOnFIFOs(t *testing.T) {
 	for range 2 {
 		if err := waitUnblocked(t, done, "Leases or TryLease", leaseBase(s.leases, "record")+".json", leaseBase(s.leases, "lock")+".lock"); err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// TestFileStoreNewDirectoryModeWhateverTheUmask: the first write makes
+// the file with mode 0600 and its directories with mode 0700 (see
+// FileStore), however the process's umask cuts them, as atomicfile does
+// for the file. A umask that takes the owner's write bit (0o277) leaves a
+// directory the owner cannot create files in: for any user but root the
+// first Put would fail. The umask is the process's, so the test is not
+// parallel.
+func TestFileStoreNewDirectoryModeWhateverTheUmask(t *testing.T) {
+	for _, umask := range []int{0o077, 0o277, 0o477} {
+		root := t.TempDir()
+		path := filepath.Join(root, "a", "b", "agent.toml")
+		s := openFileStore(t, path)
+		old := syscall.Umask(umask)
+		err := s.Put(t.Context(), "a", Config{"token": "1"})
+		syscall.Umask(old)
+		if err != nil {
+			t.Errorf("umask %#o: Put: %v", umask, err)
+			continue
+		}
+		for p, want := range map[string]fs.FileMode{
+			filepath.Join(root, "a"):      fs.ModeDir | 0o700,
+			filepath.Join(root, "a", "b"): fs.ModeDir | 0o700,
+			path:                          0o600,
+		} {
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fi.Mode() & (fs.ModeDir | fs.ModePerm); got != want {
+				t.Errorf("umask %#o: %s has mode %v, want %v", umask, p[len(root):], got, want)
+			}
 		}
 	}
 }

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -499,6 +502,49 @@ func TestLongKeyCostsNoPaths(t *testing.T) {
 		// Paths built eagerly would be 2000 x 20 KB = 40 MB.
 		if n := after.TotalAlloc - before.TotalAlloc; n > 2<<20 {
 			t.Errorf("%s allocated %d bytes for a %d-element array under a long key", walk.name, n, len(arr))
+		}
+	}
+}
+
+// TestETagDoesNotRevealWeakSecret: a FileStore's ETag is no oracle for
+// its secrets. A file the store made holds nothing but what the API
+// shows redacted, the secrets and the library's own layout; were the tag
+// an unkeyed digest of the file, a client that sees only redacted
+// configs could try each candidate for a weak secret (here a BlueBubbles
+// password of four digits) in a file laid out the same way, and find the
+// one whose digest matches. The revision is keyed (see revision).
+func TestETagDoesNotRevealWeakSecret(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "connectors.toml")
+	store, err := NewFileStore(path, FileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	h := NewHandler(store, HandlerOptions{})
+	const secret = "4821"
+	rec := serveAPI(t, h, http.MethodPost, "/", "application/json",
+		`{"name":"bluebubbles","config":{"serverUrl":"http://192.168.1.20:1234","password":"`+secret+`"}}`)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("POST: %d %s", rec.Code, rec.Body)
+	}
+	tag := rec.Header().Get("Etag")
+
+	// What the client saw: the redacted config and the tag.
+	var seen struct{ Connectors map[string]Config }
+	if err := json.Unmarshal(rec.Body.Bytes(), &seen); err != nil {
+		t.Fatal(err)
+	}
+	for pin := range 10000 {
+		guess := fmt.Sprintf("%04d", pin)
+		cfg := CloneConfig(seen.Connectors["bluebubbles"])
+		cfg["password"] = guess
+		data, _, err := tomlCodec{}.set(nil, nil, "connectors", "bluebubbles", cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data) // the digest the revision was
+		if etag(base64.RawURLEncoding.EncodeToString(sum[:18])) == tag {
+			t.Fatalf("the ETag %s of a redacted response gives away the password: %q (stored %q)", tag, guess, secret)
 		}
 	}
 }

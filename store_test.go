@@ -1490,3 +1490,42 @@ func checkFileMode(t *testing.T, path string, want fs.FileMode) {
 		t.Errorf("mode of %s = %v, want %v", filepath.Base(path), got, want)
 	}
 }
+
+// TestFileStoreRevisionKeySharedThroughGuardFile: every store on a file
+// agrees on its revision, through the key in the guard file; a guard file
+// removed takes its key with it, and the stores agree again once the file
+// has changed (a guard file made again can come back under the same
+// inode number, so a write reads the key every time).
+func TestFileStoreRevisionKeySharedThroughGuardFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	a, b := openFileStore(t, path), openFileStore(t, path)
+	ctx := t.Context()
+	agree := func(step string) {
+		t.Helper()
+		sa, err := a.State(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb, err := b.State(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sa.Revision != sb.Revision {
+			t.Errorf("%s: the stores give revisions %q and %q for one file", step, sa.Revision, sb.Revision)
+		}
+	}
+	putConfig(t, a, "a", Config{"token": "1"})
+	agree("after the first write")
+	if err := os.Remove(path + ".lock"); err != nil {
+		t.Fatal(err)
+	}
+	putConfig(t, b, "b", Config{"token": "2"})
+	agree("after a write under a new guard file")
+	putConfig(t, a, "c", Config{"token": "3"})
+	agree("after a write by the store that read the old key")
+	if fresh, err := openFileStore(t, path).State(ctx); err != nil {
+		t.Fatal(err)
+	} else if now, _ := a.State(ctx); fresh.Revision != now.Revision {
+		t.Errorf("a store opened after the writes gives revision %q, the others %q", fresh.Revision, now.Revision)
+	}
+}

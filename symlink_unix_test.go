@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,8 +19,8 @@ import (
 	"github.com/gofrs/flock"
 )
 
-// advSymlink makes a symlink at name with the given target, or skips.
-func advSymlink(t *testing.T, target, name string) {
+// makeSymlink makes a symlink at name with the given target, or skips.
+func makeSymlink(t *testing.T, target, name string) {
 	t.Helper()
 	if err := os.Symlink(target, name); err != nil {
 		t.Skipf("cannot make a symlink: %v", err)
@@ -39,8 +40,8 @@ func TestFileStoreCreatesFileThroughDanglingRelativeSymlinkInLinkedDir(t *testin
 			t.Fatal(err)
 		}
 	}
-	advSymlink(t, "../dotfiles/agent", filepath.Join(root, "config", "agent"))
-	advSymlink(t, "../shared/agent.toml", filepath.Join(root, "dotfiles", "agent", "agent.toml"))
+	makeSymlink(t, "../dotfiles/agent", filepath.Join(root, "config", "agent"))
+	makeSymlink(t, "../shared/agent.toml", filepath.Join(root, "dotfiles", "agent", "agent.toml"))
 	// The system takes config/agent/agent.toml to dotfiles/shared/agent.toml.
 	s := openFileStore(t, filepath.Join(root, "config", "agent", "agent.toml"))
 	defer s.Close()
@@ -75,7 +76,7 @@ func TestFileStoreWriteReplacesOnlyTheFileItRead(t *testing.T) {
 		writeConfigFile(t, filepath.Join(root, v, "agent.toml"), fmt.Sprintf("[connectors.%s]\ntoken = \"1\"\n", v), 0o600)
 	}
 	cur := filepath.Join(root, "current")
-	advSymlink(t, "v1", cur)
+	makeSymlink(t, "v1", cur)
 	flipped := false
 	s, err := NewFileStore(filepath.Join(cur, "agent.toml"), FileOptions{Validate: func(string, Config) error {
 		if !flipped { // as a deployment would: a new link renamed over the old
@@ -111,7 +112,7 @@ func TestFileStoreWritesThroughFortySymlinks(t *testing.T) {
 	writeConfigFile(t, filepath.Join(root, "c0.toml"), "[connectors.a]\ntoken = \"1\"\n", 0o600)
 	const n = 40
 	for i := 1; i <= n; i++ {
-		advSymlink(t, fmt.Sprintf("c%d.toml", i-1), filepath.Join(root, fmt.Sprintf("c%d.toml", i)))
+		makeSymlink(t, fmt.Sprintf("c%d.toml", i-1), filepath.Join(root, fmt.Sprintf("c%d.toml", i)))
 	}
 	head := filepath.Join(root, fmt.Sprintf("c%d.toml", n))
 	if _, err := os.ReadFile(head); err != nil {
@@ -186,7 +187,7 @@ func TestFileStoreLeaseOneHolderForOnePathWhateverTheShellSaysTheCwdIs(t *testin
 		t.Fatal(err)
 	}
 	link := filepath.Join(root, "link")
-	advSymlink(t, filepath.Join("a", "deep", "real"), link)
+	makeSymlink(t, filepath.Join("a", "deep", "real"), link)
 	writeConfigFile(t, filepath.Join(root, "a", "deep", "agent.toml"), "[connectors.a]\ntoken = \"1\"\n", 0o600)
 	ctx := t.Context()
 
@@ -224,9 +225,9 @@ func TestFileStoreSpellingsShareOneGuard(t *testing.T) {
 		}
 	}
 	writeConfigFile(t, filepath.Join(root, "real", "deep", "c.toml"), "", 0o600)
-	advSymlink(t, filepath.Join("real", "deep"), filepath.Join(root, "dl"))
-	advSymlink(t, filepath.Join("..", "real", "deep", "c.toml"), filepath.Join(root, "other", "link.toml"))
-	advSymlink(t, filepath.Join("..", "real", "deep"), filepath.Join(root, "other", "dd"))
+	makeSymlink(t, filepath.Join("real", "deep"), filepath.Join(root, "dl"))
+	makeSymlink(t, filepath.Join("..", "real", "deep", "c.toml"), filepath.Join(root, "other", "link.toml"))
+	makeSymlink(t, filepath.Join("..", "real", "deep"), filepath.Join(root, "other", "dd"))
 	sep := string(filepath.Separator)
 	paths := []string{
 		filepath.Join(root, "real", "deep", "c.toml"),
@@ -325,7 +326,7 @@ func TestFileStoreConfigTurnedIntoSymlinkDuringWriteLosesNoPut(t *testing.T) {
 			if err := os.Rename(path, filepath.Join(root, "dotfiles", "agent.toml")); err != nil {
 				t.Fatal(err)
 			}
-			advSymlink(t, filepath.Join("..", "dotfiles", "agent.toml"), path)
+			makeSymlink(t, filepath.Join("..", "dotfiles", "agent.toml"), path)
 			held.Close()
 			var aErr error
 			select {
@@ -360,7 +361,7 @@ func TestFileStoreRefusesSymlinkedGuardFile(t *testing.T) {
 	other := filepath.Join(dir, "notes.txt")
 	const notes = "the host's notes, which no write of the store may touch\n"
 	writeConfigFile(t, other, notes, 0o600)
-	advSymlink(t, other, path+".lock")
+	makeSymlink(t, other, path+".lock")
 	s := openFileStore(t, path)
 	err := s.Put(t.Context(), "a", Config{"token": "1"})
 	if err == nil {
@@ -374,5 +375,103 @@ func TestFileStoreRefusesSymlinkedGuardFile(t *testing.T) {
 	}
 	if b, err := os.ReadFile(other); err != nil || string(b) != notes {
 		t.Errorf("after a List, the file the guard file leads to holds %q (err %v), want %q", b, err, notes)
+	}
+}
+
+// TestFileStoreWriteToMissingFileFailsIfPathRepointed: a write fails,
+// writing nothing, if the store's path leads to another file during it
+// (see FileStore), also when neither file exists yet. Here the store's
+// directory is a symlink ("current" -> a release) that a deployment
+// repoints while a Put is under way, to a release that has no config
+// file yet either; the Validate hook only makes that moment certain. The
+// Put must fail, or land where the path leads: a Put that returns nil
+// while Get through the same store finds nothing has been lost. The
+// file's directory in the old release exists, or is missing (then the
+// store learns so from its guard file's open, runs the edit once
+// before it locks, and makes the directory).
+func TestFileStoreWriteToMissingFileFailsIfPathRepointed(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		rel  string // the file's path in a release
+	}{
+		{"file missing", "agent.toml"},
+		{"directory missing", filepath.Join("conf", "agent.toml")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			for _, v := range []string{"v1", "v2"} {
+				if err := os.Mkdir(filepath.Join(root, v), 0o700); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cur := filepath.Join(root, "current")
+			makeSymlink(t, "v1", cur)
+			flipped := false
+			s, err := NewFileStore(filepath.Join(cur, tc.rel), FileOptions{Validate: func(string, Config) error {
+				if !flipped { // as a deployment would: a new link renamed over the old
+					flipped = true
+					if err := os.Symlink("v2", cur+".new"); err != nil {
+						return err
+					}
+					return os.Rename(cur+".new", cur)
+				}
+				return nil
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			ctx := t.Context()
+			putErr := s.Put(ctx, "added", Config{"token": "2"})
+			if !flipped {
+				t.Fatal("Validate was not called")
+			}
+			if putErr != nil {
+				return // refused: nothing acknowledged
+			}
+			if _, err := s.Get(ctx, "added"); errors.Is(err, ErrNotFound) {
+				_, v1err := os.Stat(filepath.Join(root, "v1", tc.rel))
+				t.Errorf("Put returned nil, but Get through the same store finds nothing: the write went to v1 (stat of v1's file: err %v), where the path no longer leads", v1err)
+			} else if err != nil {
+				t.Errorf("Get after an acknowledged Put: %v", err)
+			}
+		})
+	}
+}
+
+// TestFileStoreCreatesFileThroughDanglingDirectorySymlink: a store whose
+// directory is a symlink to a directory not made yet (a dotfiles layout,
+// ~/.config/agent -> ~/dotfiles/agent, before the first save) creates the
+// file where the system takes the link to lead, making the directory
+// there, as it does through a dangling symlink to the file itself (see
+// TestFileStoreCreatesFileThroughDanglingRelativeSymlinkInLinkedDir).
+// Reads already take the path that way (an empty store); the first Put
+// must not fail with "mkdir config/agent: file exists" from trying to
+// make the link itself.
+func TestFileStoreCreatesFileThroughDanglingDirectorySymlink(t *testing.T) {
+	root := t.TempDir()
+	for _, dir := range []string{"dotfiles", "config"} {
+		if err := os.Mkdir(filepath.Join(root, dir), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	makeSymlink(t, "../dotfiles/agent", filepath.Join(root, "config", "agent"))
+	s := openFileStore(t, filepath.Join(root, "config", "agent", "agent.toml"))
+	defer s.Close()
+	ctx := t.Context()
+	if got, err := s.List(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("List before the first Put = %v, %v; want an empty store", got, err)
+	}
+	if err := s.Put(ctx, "a", Config{"token": "1"}); err != nil {
+		t.Fatalf("Put through a dangling directory link: %v", err)
+	}
+	if _, err := s.Get(ctx, "a"); err != nil {
+		t.Errorf("Get after an acknowledged Put: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "dotfiles", "agent", "agent.toml")); err != nil {
+		t.Errorf("the file the link leads to: %v", err)
+	}
+	if fi, err := os.Lstat(filepath.Join(root, "config", "agent")); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("the link config/agent is gone: %v, %v", fi, err)
 	}
 }

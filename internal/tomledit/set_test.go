@@ -812,3 +812,94 @@ func TestCheckValues(t *testing.T) {
 		}
 	}
 }
+
+// TestAddThenRemoveGivesBackTheDocument: adding a connector and removing
+// it again gives back the document byte for byte, also where it has no
+// blank lines between sections, a comment under an empty [connectors]
+// header, or a commented-out key at the end of the last connector: a new
+// section gets a blank line before it only where one follows it, and
+// remove takes back exactly that.
+func TestAddThenRemoveGivesBackTheDocument(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+	}{
+		{
+			name: "sections without blank lines between them",
+			src:  "[connectors.telegram]\nbotToken = \"x\"\n[agent]\nname = \"milo\"\n",
+		},
+		{
+			name: "CRLF sections without blank lines between them",
+			src:  "[connectors.telegram]\r\nbotToken = \"x\"\r\n[agent]\r\nname = \"milo\"\r\n",
+		},
+		{
+			name: "a comment under an empty connectors header",
+			src:  "[connectors]\n# added from the dashboard\n\n[agent]\nname = \"milo\"\n",
+		},
+		{
+			name: "a commented-out key at the end of the last connector",
+			src:  "[connectors.telegram]\nbotToken = \"x\"\n# port = 8443\n\n[agent]\nname = \"milo\"\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			added, err := Set([]byte(tt.src), "connectors", "slack", map[string]any{"botToken": "y"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := Set(added, "connectors", "slack", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.src, string(back)); diff != "" {
+				t.Errorf("add then remove of slack (-before +after):\n%s\nin between:\n%s", diff, added)
+			}
+		})
+	}
+}
+
+// TestChangeArrayOfTablesKeepsCommentsOfUnchangedElements: a change to an
+// array of tables under a connector (a dashboard adding a Discord guild,
+// or changing the second one) is made element by element, so the
+// elements that did not change keep their comments, as the README
+// promises for the keys of a replaced connector that still exist.
+func TestChangeArrayOfTablesKeepsCommentsOfUnchangedElements(t *testing.T) {
+	const src = `[connectors.discord]
+token = "abc"
+
+[[connectors.discord.guilds]] # the main server
+id = "900000000000000000"
+channels = ["general", "ops"]  # where the bot answers
+
+[[connectors.discord.guilds]]
+id = "900000000000000001"
+`
+	guild := func(id string, channels ...any) map[string]any {
+		g := map[string]any{"id": id}
+		if channels != nil {
+			g["channels"] = channels
+		}
+		return g
+	}
+	tests := []struct {
+		name   string
+		guilds []any
+	}{
+		{"a guild added", []any{guild("900000000000000000", "general", "ops"), guild("900000000000000001"), guild("900000000000000002")}},
+		{"the second guild changed", []any{guild("900000000000000000", "general", "ops"), guild("900000000000000009")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := map[string]any{"token": "abc", "guilds": tt.guilds}
+			out, err := Set([]byte(src), "connectors", "discord", cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []string{"# the main server", "# where the bot answers"} {
+				if !strings.Contains(string(out), c) {
+					t.Errorf("the unchanged first guild lost its comment %q:\n%s", c, out)
+				}
+			}
+		})
+	}
+}
