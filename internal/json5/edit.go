@@ -268,6 +268,9 @@ func insertMember(src []byte, o *object, key string, value any, f format) ([]edi
 	}
 	line := f.newline + ind + string(text)
 	p := lineRest(src, last.end())
+	if q := skipHorizontal(src, p); breakAt(src, q) > 0 {
+		p = q // past blanks that end the line, which stay on it
+	}
 	if last.comma >= 0 {
 		return []edit{{p, p, line + ","}}, nil
 	}
@@ -287,10 +290,11 @@ func deleteEdits(src []byte, o *object, i int) []edit {
 	if s, e, ok := ownLines(src, gap, m); ok {
 		start, end = s, e
 	} else if m.comma >= 0 {
-		// Take the blanks after m, or before it if m ends its line, so
-		// that no line is left with trailing blanks.
+		// Take the blanks after m, or before it if m ends its line or
+		// the object, so that no line is left with trailing blanks and
+		// "{a: 1, b: 2,}" loses " b: 2,".
 		start, end = m.keyStart, skipHorizontal(src, m.end())
-		if breakAt(src, end) > 0 || hasPrefix(src, end, "//") {
+		if breakAt(src, end) > 0 || hasPrefix(src, end, "//") || end == o.close {
 			end = m.end()
 			for start > gap && (src[start-1] == ' ' || src[start-1] == '\t') {
 				start--

@@ -306,6 +306,13 @@ func (ed *editor) remove(p *expr) {
 				start = ls
 			}
 		}
+		if end == len(src) && start > 0 && src[end-1] != '\n' {
+			// The document ends without a line break: so it does after.
+			start--
+			if start > 0 && src[start-1] == '\r' {
+				start--
+			}
+		}
 	}
 	ed.replace(start, end, nil)
 }
@@ -324,11 +331,22 @@ func (ed *editor) insert(pos int, lines []byte) {
 // of the document. A blank line goes before them where a blank line
 // follows (or at the end of the document), and none where a line that is
 // not blank follows, as in a document written without blank lines
-// between sections: remove then takes back exactly what was added.
+// between sections (then none between the sections either): remove then
+// takes back exactly what was added.
 func (ed *editor) insertSection(pos int, sections []byte) {
 	var b []byte
+	if n := len(ed.src); pos == n && n > 0 && ed.src[n-1] != '\n' {
+		// Nor a line break after them, in a document that ends without
+		// one (apply breaks its last line).
+		sections = bytes.TrimSuffix(sections, []byte("\n"))
+	}
 	if pos > 0 && (pos == len(ed.src) || isBlank(ed.src[pos:lineEnd(ed.src, pos)])) {
 		b = append(b, '\n')
+	} else if pos > 0 {
+		// Nor between them: remove takes back a blank line only where
+		// the section stood between two. (Written values hold no line
+		// breaks; a string's are escaped.)
+		sections = bytes.ReplaceAll(sections, []byte("\n\n"), []byte("\n"))
 	}
 	b = append(b, sections...)
 	ed.insert(pos, b)

@@ -33,7 +33,7 @@ func TestSet(t *testing.T) {
 			src:   `name = "agent"`,
 			entry: "telegram",
 			cfg:   map[string]any{"botToken": "x"},
-			want:  "name = \"agent\"\n\n[connectors.telegram]\nbotToken = \"x\"\n",
+			want:  "name = \"agent\"\n\n[connectors.telegram]\nbotToken = \"x\"", // and still none at the end
 		},
 		{
 			name: "add after the last section, before commented-out examples",

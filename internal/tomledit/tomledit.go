@@ -268,7 +268,10 @@ func (j *job) try(plan func(ed *editor) error, local bool) (*Doc, error) {
 	}
 	out, err := ed.apply()
 	if err != nil {
-		return nil, err
+		// A plan whose changes collide (a removal that takes the blank
+		// line an insertion goes before) cannot be made: the caller
+		// tries the next way, as for an edit that reads back wrong.
+		return nil, ErrVerify
 	}
 	if local {
 		if d := j.checkValues(ed, out); d != nil {
