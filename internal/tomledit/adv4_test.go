@@ -33,3 +33,25 @@ func TestAdv4AddDeleteNoFinalNewline(t *testing.T) {
 		adv4AddDelete(t, src, "b", cfg)
 	}
 }
+
+// TestAdv4AddDeleteSubTablesNoBlankAfter shows that adding a connector
+// with a sub-table (or an array of tables) where a non-blank line
+// follows the insertion point — the next section, or a comment line —
+// and deleting it again leaves a blank line behind: insertSection puts
+// no blank line before the new sections, but appendSection writes one
+// between the connector's own sections, and remove of the last one does
+// not take it back (it stood between a blank line and a header, not
+// between blank lines).
+func TestAdv4AddDeleteSubTablesNoBlankAfter(t *testing.T) {
+	sub := map[string]any{"k": int64(1), "sub": map[string]any{"x": int64(1)}}
+	arr := map[string]any{"acc": []any{map[string]any{"id": int64(1)}, map[string]any{"id": int64(2)}}}
+	for _, src := range []string{
+		"[connectors.a]\nx = 1\n[zhost]\nk = 1\n",
+		"[connectors.a]\nx = 1\n# about zhost\n[zhost]\nk = 1\n",
+		"[connectors]\na.x = 1\n[zhost]\n",
+		"\ufeff[connectors.a]\r\nx = 1\r\n[z]\r\n",
+	} {
+		adv4AddDelete(t, src, "b", sub)
+		adv4AddDelete(t, src, "b", arr)
+	}
+}
