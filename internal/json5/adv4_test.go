@@ -1,0 +1,44 @@
+package json5
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// adv4AddDelete sets connectors.name to value in src, deletes it again,
+// and reports when the result is not src byte for byte (or a strict JSON
+// file stops being strict on the way).
+func adv4AddDelete(t *testing.T, src, name string, value any) {
+	t.Helper()
+	mid, err := SetMember([]byte(src), "connectors", name, value)
+	if err != nil {
+		t.Fatalf("add %q to %q: %v", name, src, err)
+	}
+	back, err := SetMember(mid, "connectors", name, nil)
+	if err != nil {
+		t.Fatalf("delete %q from %q: %v", name, mid, err)
+	}
+	if json.Valid([]byte(src)) && (!json.Valid(mid) || !json.Valid(back)) {
+		t.Errorf("a strict JSON file stops being strict:\nsrc  %q\nmid  %q\nback %q", src, mid, back)
+	}
+	if !bytes.Equal(back, []byte(src)) {
+		t.Errorf("adding then deleting %q does not give back the original bytes:\nsrc  %q\nmid  %q\nback %q", name, src, mid, back)
+	}
+}
+
+// TestAdv4AddDeleteMultiLineEmptyObject shows that an empty connectors
+// object written over several lines ("connectors": {⏎  }) is collapsed
+// to {} when the member added to it is deleted again: deleteEdits drops
+// everything between the braces when the only member goes and only
+// white space surrounds it, including the line break and indentation
+// that were there before the add.
+func TestAdv4AddDeleteMultiLineEmptyObject(t *testing.T) {
+	for _, src := range []string{
+		"{\n  \"connectors\": {\n  }\n}\n",
+		"{\r\n  \"connectors\": {\r\n  }\r\n}\r\n",
+		"{\"connectors\": {\n}}",
+	} {
+		adv4AddDelete(t, src, "new", int64(1))
+	}
+}
