@@ -42,3 +42,13 @@ func TestAdv4AddDeleteMultiLineEmptyObject(t *testing.T) {
 		adv4AddDelete(t, src, "new", int64(1))
 	}
 }
+
+// TestAdv4AddDeleteOneLineBlockComment shows that adding a connector to
+// an empty object that holds a block comment on one line, { /* note */ },
+// then deleting it leaves the object split over two lines: the insert
+// replaces the blanks before '}' with a line break and indentation, and
+// the delete (not the only-member shortcut, as the comment is not blank)
+// removes the member's own line only.
+func TestAdv4AddDeleteOneLineBlockComment(t *testing.T) {
+	adv4AddDelete(t, "{\n  \"connectors\": { /* note */ }\n}\n", "new", int64(1))
+}
