@@ -52,3 +52,14 @@ func TestAdv4AddDeleteMultiLineEmptyObject(t *testing.T) {
 func TestAdv4AddDeleteOneLineBlockComment(t *testing.T) {
 	adv4AddDelete(t, "{\n  \"connectors\": { /* note */ }\n}\n", "new", int64(1))
 }
+
+// TestAdv4AddDeleteOneLineTrailingComma shows that adding a connector to
+// an object written on one line with a trailing comma, {"a": 1,}, then
+// deleting it leaves a space before '}': the insert writes ` "new": 1,`
+// after the comma, and the delete takes the member with its comma but not
+// the blank before it (it takes the blanks after the member, of which
+// there are none).
+func TestAdv4AddDeleteOneLineTrailingComma(t *testing.T) {
+	adv4AddDelete(t, "{\n  connectors: {a: 1,}\n}\n", "new", int64(1))
+	adv4AddDelete(t, "{\n  \"connectors\": {\"a\": 1,}\n}\n", "new", "x")
+}
