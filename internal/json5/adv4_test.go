@@ -63,3 +63,14 @@ func TestAdv4AddDeleteOneLineTrailingComma(t *testing.T) {
 	adv4AddDelete(t, "{\n  connectors: {a: 1,}\n}\n", "new", int64(1))
 	adv4AddDelete(t, "{\n  \"connectors\": {\"a\": 1,}\n}\n", "new", "x")
 }
+
+// TestAdv4AddDeleteLineSeparator shows that in a JSON5 file whose lines
+// end with U+2028 (a line terminator in JSON5), adding then deleting a
+// connector does not give back the original bytes: detectFormat knows
+// only "\n" and "\r\n", so the add writes "\n" breaks, and the delete of
+// the member's own line takes the U+2028 after it rather than the "\n"
+// the add put before it.
+func TestAdv4AddDeleteLineSeparator(t *testing.T) {
+	adv4AddDelete(t, "{\u2028  \"connectors\": {\u2028    \"a\": 1\u2028  }\u2028}", "new", int64(1))
+	adv4AddDelete(t, "{\u2028  \"connectors\": {\u2028    // c\u2028  }\u2028}", "new", int64(1))
+}
