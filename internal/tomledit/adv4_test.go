@@ -55,3 +55,42 @@ func TestAdv4AddDeleteSubTablesNoBlankAfter(t *testing.T) {
 		adv4AddDelete(t, src, "b", arr)
 	}
 }
+
+// TestAdv4SetTableAddDeleteNoBlankAfter shows that SetTable adding
+// several connectors where a non-blank line follows the table's last
+// section (sections written without blank lines between them), then
+// removing them again (by SetTable or Set), leaves a blank line behind:
+// merge separates the new sections by blank lines, insertSection adds
+// none before the first, and remove takes back only those blank lines
+// that stood between two blank lines.
+func TestAdv4SetTableAddDeleteNoBlankAfter(t *testing.T) {
+	src := []byte("[connectors.a]\nx = 1\n[zhost]\nk = 1\n")
+	d, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := map[string]map[string]any{
+		"n0": {"k": int64(0)},
+		"n1": {"k": int64(1)},
+	}
+	mid, err := d.SetTable("connectors", add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := mid.SetTable("connectors", map[string]map[string]any{"n0": nil, "n1": nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(back.Bytes(), src) {
+		t.Errorf("SetTable adding then removing does not give back the original bytes:\nsrc  %q\nmid  %q\nback %q", src, mid.Bytes(), back.Bytes())
+	}
+	cur := mid
+	for _, name := range []string{"n0", "n1"} {
+		if cur, err = cur.Set("connectors", name, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(cur.Bytes(), src) {
+		t.Errorf("SetTable adding then Set removing does not give back the original bytes:\nsrc  %q\nmid  %q\nback %q", src, mid.Bytes(), cur.Bytes())
+	}
+}
