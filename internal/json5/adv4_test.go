@@ -74,3 +74,14 @@ func TestAdv4AddDeleteLineSeparator(t *testing.T) {
 	adv4AddDelete(t, "{\u2028  \"connectors\": {\u2028    \"a\": 1\u2028  }\u2028}", "new", int64(1))
 	adv4AddDelete(t, "{\u2028  \"connectors\": {\u2028    // c\u2028  }\u2028}", "new", int64(1))
 }
+
+// TestAdv4AddDeleteTrailingBlanks shows that adding a connector after a
+// last member whose line ends with blanks ("a": 1 ⏎), then deleting it,
+// loses those blanks: insertMember puts the new line right after the
+// last member (lineRest stops before the blanks), so the blanks end the
+// new member's line, and the delete takes the new member's line whole,
+// blanks included.
+func TestAdv4AddDeleteTrailingBlanks(t *testing.T) {
+	adv4AddDelete(t, "{\n  \"connectors\": {\n    \"a\": 1 \n  }\n}\n", "new", int64(1))
+	adv4AddDelete(t, "{\n  \"connectors\": {\n    \"a\": 1,\t\n  }\n}\n", "new", int64(1))
+}
