@@ -94,3 +94,35 @@ func TestAdv4SetTableAddDeleteNoBlankAfter(t *testing.T) {
 		t.Errorf("SetTable adding then Set removing does not give back the original bytes:\nsrc  %q\nmid  %q\nback %q", src, mid.Bytes(), cur.Bytes())
 	}
 }
+
+// TestAdv4RemoveAtStartOverlapsInsert shows that Set (and SetTable) fail
+// with "overlapping changes", rather than fall back to rewriting the
+// table, when a section at the very start of the document, followed by a
+// blank line, is removed and new sections are inserted at its end in the
+// same edit: remove extends the removal over the blank line after the
+// section (so that the document does not start with a blank line), and
+// merge inserts the new sections at the removed section's bodyEnd, inside
+// that range, which apply refuses. The error is not ErrVerify, so Set
+// does not try the whole-table rewrite.
+func TestAdv4RemoveAtStartOverlapsInsert(t *testing.T) {
+	// Set: a connector written as a sub-table only, replaced by one with
+	// another sub-table.
+	for _, src := range []string{
+		"[connectors.a.s]\ny = 1\n\n[z]\n",
+		"[connectors.a.s]\ny = 1\n\n",
+	} {
+		cfg := map[string]any{"t": map[string]any{"k": int64(1)}}
+		if _, err := Set([]byte(src), "connectors", "a", cfg); err != nil {
+			t.Errorf("Set(%q): %v", src, err)
+		}
+	}
+	// SetTable: the first connector removed, another added.
+	src := []byte("[connectors.a]\nx = 1\n\n[z]\n")
+	d, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SetTable("connectors", map[string]map[string]any{"a": nil, "b": {"k": int64(1)}}); err != nil {
+		t.Errorf("SetTable on %q: %v", src, err)
+	}
+}
