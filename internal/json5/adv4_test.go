@@ -85,3 +85,22 @@ func TestAdv4AddDeleteTrailingBlanks(t *testing.T) {
 	adv4AddDelete(t, "{\n  \"connectors\": {\n    \"a\": 1 \n  }\n}\n", "new", int64(1))
 	adv4AddDelete(t, "{\n  \"connectors\": {\n    \"a\": 1,\t\n  }\n}\n", "new", int64(1))
 }
+
+// TestAdv4ReplaceOneLineObjectWithLineSeparatorInString shows that
+// replacing a connector in an object written on one line writes the new
+// value over several lines when another member's string holds a raw
+// U+2028 (valid in strict JSON and in JSON5): replaceValue decides
+// whether the object is on one line with hasBreak over all its bytes,
+// strings included, while insertMember looks only between members (an
+// added member is written on one line in the same file).
+func TestAdv4ReplaceOneLineObjectWithLineSeparatorInString(t *testing.T) {
+	src := "{\"connectors\": {\"a\": \"x\u2028\", \"b\": 1}}"
+	out, err := SetMember([]byte(src), "connectors", "b", map[string]any{"k": int64(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "{\"connectors\": {\"a\": \"x\u2028\", \"b\": {\"k\": 1}}}"
+	if string(out) != want {
+		t.Errorf("replace in a one-line object:\ngot  %q\nwant %q", out, want)
+	}
+}
