@@ -632,3 +632,39 @@ func TestAddThenDeleteKeepsCommentInEmptyTable(t *testing.T) {
 		}
 	}
 }
+
+// addThenDelete sets connectors.name to value in src, deletes it again,
+// and reports when the result is not src byte for byte (or a strict JSON
+// file stops being strict on the way).
+func addThenDelete(t *testing.T, src, name string, value any) {
+	t.Helper()
+	mid, err := SetMember([]byte(src), "connectors", name, value)
+	if err != nil {
+		t.Fatalf("add %q to %q: %v", name, src, err)
+	}
+	back, err := SetMember(mid, "connectors", name, nil)
+	if err != nil {
+		t.Fatalf("delete %q from %q: %v", name, mid, err)
+	}
+	if json.Valid([]byte(src)) && (!json.Valid(mid) || !json.Valid(back)) {
+		t.Errorf("a strict JSON file stops being strict:\nsrc  %q\nmid  %q\nback %q", src, mid, back)
+	}
+	if !bytes.Equal(back, []byte(src)) {
+		t.Errorf("adding then deleting %q does not give back the original bytes:\nsrc  %q\nmid  %q\nback %q", name, src, mid, back)
+	}
+}
+
+// TestAddThenDeleteInOneLineObjectWithTrailingComma: a connector added to
+// an object on one line with a trailing comma ({"a": 1,}) and deleted
+// again gives back the bytes: the delete takes the blank before it.
+func TestAddThenDeleteInOneLineObjectWithTrailingComma(t *testing.T) {
+	addThenDelete(t, "{\n  connectors: {a: 1,}\n}\n", "new", int64(1))
+	addThenDelete(t, "{\n  \"connectors\": {\"a\": 1,}\n}\n", "new", "x")
+}
+
+// TestAddThenDeleteKeepsTrailingBlanks: blanks that end the line of the
+// last member stay on it when a member is added after it and deleted.
+func TestAddThenDeleteKeepsTrailingBlanks(t *testing.T) {
+	addThenDelete(t, "{\n  \"connectors\": {\n    \"a\": 1 \n  }\n}\n", "new", int64(1))
+	addThenDelete(t, "{\n  \"connectors\": {\n    \"a\": 1,\t\n  }\n}\n", "new", int64(1))
+}

@@ -34,7 +34,10 @@
 //     the end of the section (new sub-tables after its last sub-table).
 //     Sub-tables ([table.name.x]) are merged the same way wherever they
 //     are in the file; an array of tables ([[table.name.x]]) that changed
-//     is written again at the place of its first element. An entry
+//     is merged element by element (an unchanged element keeps its bytes,
+//     new ones are added after the last, those gone from the end are
+//     removed), or, written otherwise, is written again at the place of
+//     its first element. An entry
 //     written only as sub-tables is written again as a whole at the place
 //     of its first one when it needs a [table.name] section.
 //   - An entry written as dotted keys (table.name.key = ..., at the top
@@ -44,9 +47,12 @@
 //     or the whole table as table = { ... }) has that value replaced by a
 //     new inline value on one line.
 //   - A new entry is added as a [table.name] section after the last
-//     section of the table, or at the end of the document, after a blank
-//     line; its keys are sorted, plain values first, then sub-tables and
-//     arrays of tables.
+//     section of the table, or at the end of the document, in the
+//     document's spacing: after a blank line where one follows (or at the
+//     end), and with no blank lines at all where a line that is not blank
+//     follows, as in a document written without them; at the end of a
+//     document that ends without a line break, without one. Its keys are
+//     sorted, plain values first, then sub-tables and arrays of tables.
 //   - A removed entry goes with all its pieces, and with the comment lines
 //     directly above each (no blank line between). One blank line around a
 //     removed section goes too, so that adding an entry and removing it

@@ -1,6 +1,7 @@
 package tomledit
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -901,5 +902,112 @@ id = "900000000000000001"
 				}
 			}
 		})
+	}
+}
+
+// addThenRemove adds connector name with cfg to src, deletes it again,
+// and reports when the result is not src byte for byte.
+func addThenRemove(t *testing.T, src, name string, cfg map[string]any) {
+	t.Helper()
+	mid := mustSet(t, []byte(src), "connectors", name, cfg)
+	back := mustSet(t, mid, "connectors", name, nil)
+	if !bytes.Equal(back, []byte(src)) {
+		t.Errorf("adding then deleting %q does not give back the original bytes:\nsrc  %q\nmid  %q\nback %q", name, src, mid, back)
+	}
+}
+
+// TestAddThenRemoveWithoutFinalLineBreak: in a document that ends
+// without a line break, a connector added and removed again gives back
+// the bytes: the new section ends without one too, and its removal takes
+// the line break before it.
+func TestAddThenRemoveWithoutFinalLineBreak(t *testing.T) {
+	cfg := map[string]any{"k": int64(1)}
+	for _, src := range []string{
+		"x = 1",
+		"# only a comment",
+		"[connectors.a]\nx = 1",
+		"[connectors]",
+		"[connectors.a]\r\nx = 1",
+	} {
+		addThenRemove(t, src, "b", cfg)
+	}
+}
+
+// TestAddThenRemoveSubTablesInCompactDocument: in a document without
+// blank lines between sections, a connector with sub-tables or arrays of
+// tables goes in without blank lines between its sections either, so
+// removing it gives back the bytes.
+func TestAddThenRemoveSubTablesInCompactDocument(t *testing.T) {
+	sub := map[string]any{"k": int64(1), "sub": map[string]any{"x": int64(1)}}
+	arr := map[string]any{"acc": []any{map[string]any{"id": int64(1)}, map[string]any{"id": int64(2)}}}
+	for _, src := range []string{
+		"[connectors.a]\nx = 1\n[zhost]\nk = 1\n",
+		"[connectors.a]\nx = 1\n# about zhost\n[zhost]\nk = 1\n",
+		"[connectors]\na.x = 1\n[zhost]\n",
+		"\ufeff[connectors.a]\r\nx = 1\r\n[z]\r\n",
+	} {
+		addThenRemove(t, src, "b", sub)
+		addThenRemove(t, src, "b", arr)
+	}
+}
+
+// TestSetTableAddThenRemoveInCompactDocument: the same for several
+// connectors added by one SetTable, removed by SetTable or Set.
+func TestSetTableAddThenRemoveInCompactDocument(t *testing.T) {
+	src := []byte("[connectors.a]\nx = 1\n[zhost]\nk = 1\n")
+	d, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := map[string]map[string]any{
+		"n0": {"k": int64(0)},
+		"n1": {"k": int64(1)},
+	}
+	mid, err := d.SetTable("connectors", add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := mid.SetTable("connectors", map[string]map[string]any{"n0": nil, "n1": nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(back.Bytes(), src) {
+		t.Errorf("SetTable adding then removing does not give back the original bytes:\nsrc  %q\nmid  %q\nback %q", src, mid.Bytes(), back.Bytes())
+	}
+	cur := mid
+	for _, name := range []string{"n0", "n1"} {
+		if cur, err = cur.Set("connectors", name, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(cur.Bytes(), src) {
+		t.Errorf("SetTable adding then Set removing does not give back the original bytes:\nsrc  %q\nmid  %q\nback %q", src, mid.Bytes(), cur.Bytes())
+	}
+}
+
+// TestSetFallsBackWhenChangesCollide: a precise edit whose changes
+// collide (the removal of a section at the start of the document takes
+// the blank line where a new section goes) falls back to writing the
+// table again, rather than fail the write.
+func TestSetFallsBackWhenChangesCollide(t *testing.T) {
+	// Set: a connector written as a sub-table only, replaced by one with
+	// another sub-table.
+	for _, src := range []string{
+		"[connectors.a.s]\ny = 1\n\n[z]\n",
+		"[connectors.a.s]\ny = 1\n\n",
+	} {
+		cfg := map[string]any{"t": map[string]any{"k": int64(1)}}
+		if _, err := Set([]byte(src), "connectors", "a", cfg); err != nil {
+			t.Errorf("Set(%q): %v", src, err)
+		}
+	}
+	// SetTable: the first connector removed, another added.
+	src := []byte("[connectors.a]\nx = 1\n\n[z]\n")
+	d, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SetTable("connectors", map[string]map[string]any{"a": nil, "b": {"k": int64(1)}}); err != nil {
+		t.Errorf("SetTable on %q: %v", src, err)
 	}
 }
