@@ -220,7 +220,7 @@ func leaseLock(path string) *flock.Flock {
 
 // readRegular reads the regular file at path (see openRegular).
 func readRegular(path string) ([]byte, error) {
-	f, _, err := openRegular(path)
+	f, _, err := openRegular(path, 0)
 	if err != nil {
 		return nil, err
 	}

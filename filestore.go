@@ -138,6 +138,12 @@ type FileStore struct {
 	leases string // the directory of the leases: see leaseDir
 
 	localKey []byte // the store's own revision key: see readKey
+	// guard is, while a write of the store holds the guard file's lock,
+	// its own descriptor of the guard file (opened for writing if
+	// guardWritable); nil otherwise. Guarded by mu.
+	guard         *os.File
+	guardWritable bool
+	keyTried      time.Time // when a read last tried for a shared key; guarded by mu
 
 	hub Hub
 }
@@ -167,6 +173,9 @@ type fileState struct {
 	// reuses inode numbers at once.)
 	record string
 	guard  string // the guard file that holds record
+	// localKey reports that the revision is keyed by the store's own key
+	// (see readKey).
+	localKey bool
 }
 
 // NewFileStore returns a FileStore on path, which must end in ".toml",
@@ -305,6 +314,16 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	}
 	k := s.known
 	if k != nil && s.unchanged(k, fi) {
+		if k.localKey && time.Since(s.keyTried) >= time.Second {
+			// Keyed by the store's own key, which no other store knows:
+			// try again for a shared one, once a second at most.
+			if key, shared := s.readKey(fi); shared {
+				next := *k
+				next.state.Revision, next.localKey = revision(key, k.data), false
+				s.known = &next
+				return s.known, nil
+			}
+		}
 		return k, nil
 	}
 	// Decide whether the file may be read now, read it, and decide again
@@ -353,11 +372,11 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	if err != nil {
 		return nil, err
 	}
-	var key []byte // an empty file's revision needs none
+	key, shared := []byte(nil), true // an empty file's revision needs none
 	if len(data) > 0 {
-		key = s.readKey()
+		key, shared = s.readKey(fi)
 	}
-	s.setKnownLocked(&fileState{state: State{Revision: revision(key, data), Connectors: m}, fi: fi, data: data, parsed: parsed, broken: broken, readAt: now})
+	s.setKnownLocked(&fileState{state: State{Revision: revision(key, data), Connectors: m}, fi: fi, data: data, parsed: parsed, broken: broken, readAt: now, localKey: !shared})
 	return s.known, nil
 }
 
@@ -479,7 +498,7 @@ func newKey() []byte {
 // keyIn returns the revision key that the guard file at path holds, nil
 // if it holds none.
 func keyIn(path string) []byte {
-	f, _, err := openRegular(path)
+	f, _, err := openRegular(path, noFollow)
 	if err != nil {
 		return nil
 	}
@@ -502,54 +521,65 @@ func keyAt(f *os.File) []byte {
 }
 
 // readKey returns, with s.mu held, the revision key for a read of the
-// file: the one its guard file holds; if it holds none (no store has
-// written the file yet), a new one the store writes into it, making the
-// guard file if need be, under its lock; and if the store cannot (the
-// directory cannot be written in, or the lock is held for more than a
-// moment), the store's own, which makes its revisions its own until the
-// file changes and it reads the key again.
-func (s *FileStore) readKey() []byte {
+// file whose stat is fi, and whether it is shared: the one its guard file
+// holds; if it holds none (no store has written the file yet), a new one
+// the store writes into it, making the guard file if need be, under its
+// lock (through the descriptor of the store's own write, if one holds the
+// lock now); and if the store cannot (the directory cannot be written
+// in, or another holds the lock for more than a moment), the store's
+// own, which makes its revisions its own until it gets a shared one (see
+// refreshLocked).
+func (s *FileStore) readKey(fi fs.FileInfo) (key []byte, shared bool) {
+	s.keyTried = time.Now()
+	if s.guard != nil {
+		return s.writeKey(s.guard, s.guardWritable)
+	}
 	target, err := atomicfile.Resolve(s.path)
 	if err != nil {
-		return s.localKey
+		return s.localKey, false
 	}
 	guard := target + ".lock"
 	if key := keyIn(guard); key != nil {
-		return key
+		return key, true
 	}
-	// Not for long: s.mu is held, which a writer of this store that
-	// holds the lock may be waiting for.
+	// Not for long: s.mu is held, which a writer of this store in another
+	// goroutine may be waiting for with the lock.
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	g, _, writable, err := lockGuard(ctx, guard)
+	g, locked, writable, err := lockGuard(ctx, guard)
 	if err != nil {
-		return s.localKey
+		return s.localKey, false
 	}
 	defer g.Close()
-	f, err := os.OpenFile(guard, os.O_RDWR|nonBlock|noFollow, 0)
+	newGuard(guard, locked, target)
+	flag := os.O_RDONLY
+	if writable {
+		flag = os.O_RDWR
+	}
+	f, err := os.OpenFile(guard, flag|nonBlock|noFollow, 0)
 	if err != nil {
-		return s.localKey
+		return s.localKey, false
 	}
 	defer f.Close()
 	return s.writeKey(f, writable)
 }
 
 // writeKey returns the revision key for a write that holds the guard
-// file f: the one f holds, else a new one written into it (if it can be
-// written), else the store's own. It reads f every time: a guard file
-// removed and made again can come back under the same inode number, with
-// another key.
-func (s *FileStore) writeKey(f *os.File, writable bool) []byte {
+// file f, and whether it is shared: the one f holds, else a new one
+// written into it (if it can be written), else the store's own. It reads
+// f every time: a guard file removed and made again can come back under
+// the same inode number, with another key.
+func (s *FileStore) writeKey(f *os.File, writable bool) ([]byte, bool) {
 	if key := keyAt(f); key != nil {
-		return key
+		return key, true
 	}
 	if writable {
 		key := newKey()
 		if _, err := f.WriteAt([]byte(hex.EncodeToString(key)+"\n"), recordLen); err == nil {
-			return key
+			return key, true
 		}
 	}
-	return s.localKey
+	return s.localKey, false
 }
 
 // concurrentDigest is the size from which a write makes the file's
@@ -617,9 +647,10 @@ func isFileAt(fi fs.FileInfo, path, target string) bool {
 
 // openRegular opens the file at path for reading, without blocking (a
 // FIFO put there would block the open until a writer came), and returns
-// it with its stat. A file that is not regular is an error.
-func openRegular(path string) (*os.File, fs.FileInfo, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|nonBlock, 0)
+// it with its stat. A file that is not regular is an error. flag adds
+// open flags: noFollow for the guard file.
+func openRegular(path string, flag int) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|nonBlock|flag, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -640,7 +671,7 @@ func openRegular(path string) (*os.File, fs.FileInfo, error) {
 // changed while it was read (truncated, say), as a second stat after the
 // bytes, or their number, shows.
 func (s *FileStore) read() (data []byte, fi fs.FileInfo, changed bool, err error) {
-	f, fi, err := openRegular(s.path)
+	f, fi, err := openRegular(s.path, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, false, nil
 	}
@@ -839,6 +870,28 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		return nil, err
 	}
 	defer guard.Close()
+	newGuard(guardPath, locked, target)
+	// The guard file once more, for the revision key and the record of
+	// the write (flock keeps the descriptor of the lock to itself), opened
+	// now so that a read of the file under the lock (current, below)
+	// takes the key through it rather than wait for this very lock.
+	flag := os.O_RDONLY
+	if writable {
+		flag = os.O_RDWR
+	}
+	gf, err := os.OpenFile(guardPath, flag|nonBlock|noFollow, 0)
+	if err != nil {
+		return nil, fmt.Errorf("connectors: open guard file: %w", err)
+	}
+	defer gf.Close()
+	s.mu.Lock()
+	s.guard, s.guardWritable = gf, writable
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.guard = nil
+		s.mu.Unlock()
+	}()
 	recording := writable && haveFileID
 	if !s.swept {
 		// Once per store is enough: a killed writer's leftovers are
@@ -868,18 +921,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	// The digest of a large file takes as long as a good part of the
 	// sync, which leaves the CPU idle: it is made meanwhile. That of a
 	// small file is made at once (see concurrentDigest).
-	// The guard file once more, for the revision key and the record of
-	// the write: flock keeps the descriptor of the lock to itself.
-	flag := os.O_RDONLY
-	if writable {
-		flag = os.O_RDWR
-	}
-	gf, err := os.OpenFile(guardPath, flag|nonBlock|noFollow, 0)
-	if err != nil {
-		return nil, fmt.Errorf("connectors: open guard file: %w", err)
-	}
-	defer gf.Close()
-	key := s.writeKey(gf, writable)
+	key, _ := s.writeKey(gf, writable)
 	rev := make(chan string, 1)
 	if len(next.data) < concurrentDigest {
 		rev <- revision(key, next.data)
@@ -943,6 +985,32 @@ func mkdirAll(dir string) error {
 		return err
 	}
 	return os.Chmod(dir, 0o700)
+}
+
+// newGuard gives the guard file at path, locked (its stat), if it was
+// just made (empty: no record or key yet), mode 0o600 whatever the umask,
+// which could leave it one that cannot be opened again for writing; and,
+// where the process may, the owner of the config file at config, so that
+// a guard file that root made (reading a user's config, say) does not
+// lock the user's own server out.
+func newGuard(path string, locked fs.FileInfo, config string) {
+	if locked.Size() != 0 {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|nonBlock|noFollow, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !os.SameFile(fi, locked) {
+		return
+	}
+	if locked.Mode().Perm() != 0o600 {
+		f.Chmod(0o600)
+	}
+	if cfg, err := os.Stat(config); err == nil {
+		atomicfile.KeepOwner(f, locked, cfg)
+	}
 }
 
 // lockGuard takes the OS lock on the guard file at path, giving up when
@@ -1063,7 +1131,7 @@ func (s *FileStore) writtenWhole(fi fs.FileInfo) bool {
 // lastRecord returns the record in the guard file at path (see
 // recordWrite), "" if there is none.
 func lastRecord(path string) string {
-	f, _, err := openRegular(path)
+	f, _, err := openRegular(path, noFollow)
 	if err != nil {
 		return ""
 	}

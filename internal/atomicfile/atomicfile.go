@@ -76,7 +76,7 @@ func WriteFile(target string, data []byte, perm fs.FileMode, opts Options) (err 
 		return err
 	}
 	if old != nil {
-		keepOwner(f, fi, old)
+		KeepOwner(f, fi, old)
 	}
 	// CreateTemp made it 0o600, less the umask: changed only if that is
 	// not perm.

@@ -7,5 +7,5 @@ import (
 	"os"
 )
 
-// keepOwner does nothing where files have no owner and group to keep.
-func keepOwner(f *os.File, fi, old fs.FileInfo) {}
+// KeepOwner does nothing where files have no owner and group to keep.
+func KeepOwner(f *os.File, fi, old fs.FileInfo) {}

@@ -8,10 +8,10 @@ import (
 	"syscall"
 )
 
-// keepOwner gives f, whose stat is fi, the owner and group of old where
+// KeepOwner gives f, whose stat is fi, the owner and group of old where
 // they differ and the process may give them; where it may not, f keeps
 // the process's, as a file it creates would.
-func keepOwner(f *os.File, fi, old fs.FileInfo) {
+func KeepOwner(f *os.File, fi, old fs.FileInfo) {
 	was, ok1 := old.Sys().(*syscall.Stat_t)
 	is, ok2 := fi.Sys().(*syscall.Stat_t)
 	if ok1 && ok2 && (was.Uid != is.Uid || was.Gid != is.Gid) {
