@@ -1,0 +1,59 @@
+package connectors
+
+import (
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestFileStoreReaderKeyNotStuckBehindOwnWriter shows that a store whose
+// first read of a host-written file (no guard file yet) meets a write of
+// the same store that changes nothing (a DELETE of an absent name) takes
+// its own key for good: the writer holds the guard file's lock and waits
+// for s.mu, the reader holds s.mu and gives up on the lock after 50 ms
+// (readKey), and as the file does not change it is never read again. Its
+// ETags then differ from every other server's and from its own after a
+// restart, and an If-Match from another server on this file is refused
+// with 412 until the file changes.
+func TestFileStoreReaderKeyNotStuckBehindOwnWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	// Just saved by the host: the first read waits for it to settle,
+	// holding s.mu.
+	writeConfigFile(t, path, "[agent]\nname = \"x\"\n\n[connectors.tg]\nbotToken = \"1234\"\n", 0o600)
+	a := openFileStore(t, path)
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if _, err := a.State(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	time.Sleep(20 * time.Millisecond) // the read is settling
+	wg.Go(func() {
+		if err := a.Delete(ctx, "absent"); err != nil {
+			t.Error(err)
+		}
+	})
+	wg.Wait()
+
+	time.Sleep(200 * time.Millisecond)
+	b := openFileStore(t, path) // another server, or this one restarted
+	sb, err := b.State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa, err := a.State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sa.Revision != sb.Revision {
+		t.Errorf("one unchanged file: revision %q from the store that read it beside its own write, %q from another store", sa.Revision, sb.Revision)
+	}
+	tag := do(t, NewHandler(b, HandlerOptions{}), "GET", "/", "", nil).Header().Get("ETag")
+	rec := do(t, NewHandler(a, HandlerOptions{}), "POST", "/", `{"name":"n","config":{}}`, map[string]string{"If-Match": tag})
+	if rec.Code != http.StatusOK {
+		t.Errorf("POST with If-Match of the current ETag from another server on the file: %d %s, want 200", rec.Code, rec.Body)
+	}
+}
