@@ -2,6 +2,7 @@ package connectors
 
 import (
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -55,5 +56,42 @@ func TestFileStoreReaderKeyNotStuckBehindOwnWriter(t *testing.T) {
 	rec := do(t, NewHandler(a, HandlerOptions{}), "POST", "/", `{"name":"n","config":{}}`, map[string]string{"If-Match": tag})
 	if rec.Code != http.StatusOK {
 		t.Errorf("POST with If-Match of the current ETag from another server on the file: %d %s, want 200", rec.Code, rec.Body)
+	}
+}
+
+// TestFileStoreFirstNoopWriteUsesSharedKey shows that a store whose first
+// call is a write that changes nothing (here a DELETE of an absent name
+// through the handler), on a host-written file with no guard file yet,
+// keys its revision with its own key for good, with no concurrency at
+// all: transform holds the guard file's lock when it reads the file
+// (s.current), readKey finds no key and waits 50 ms for that same lock,
+// then falls back to s.localKey; nothing is written, so no key reaches the
+// guard file and the unchanged file is never read again. The server's
+// ETags differ from those of every other server on the file and from its
+// own after a restart, and an If-Match from another server is a 412.
+func TestFileStoreFirstNoopWriteUsesSharedKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	writeConfigFile(t, path, "[agent]\nname = \"x\"\n\n[connectors.tg]\nbotToken = \"1234\"\n", 0o600)
+	old := time.Now().Add(-time.Hour) // saved long ago: no settling
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	a := NewHandler(openFileStore(t, path), HandlerOptions{})
+	start := time.Now()
+	if rec := do(t, a, "DELETE", "/absent", "", nil); rec.Code != http.StatusOK {
+		t.Fatalf("DELETE of an absent name: %d %s", rec.Code, rec.Body)
+	}
+	if d := time.Since(start); d > 40*time.Millisecond {
+		t.Errorf("a DELETE that changes nothing took %v", d)
+	}
+	tagA := do(t, a, "GET", "/", "", nil).Header().Get("ETag")
+	b := NewHandler(openFileStore(t, path), HandlerOptions{}) // another server, or a restart
+	tagB := do(t, b, "GET", "/", "", nil).Header().Get("ETag")
+	if tagA != tagB {
+		t.Errorf("one unchanged file: ETag %s from the server whose first request was a DELETE that changed nothing, %s from another", tagA, tagB)
+	}
+	rec := do(t, a, "POST", "/", `{"name":"n","config":{}}`, map[string]string{"If-Match": tagB})
+	if rec.Code != http.StatusOK {
+		t.Errorf("POST with the current ETag from another server on the file: %d %s, want 200", rec.Code, rec.Body)
 	}
 }
