@@ -1,9 +1,12 @@
 package connectors
 
 import (
+	"bytes"
+	"encoding/hex"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -93,5 +96,39 @@ func TestFileStoreFirstNoopWriteUsesSharedKey(t *testing.T) {
 	rec := do(t, a, "POST", "/", `{"name":"n","config":{}}`, map[string]string{"If-Match": tagB})
 	if rec.Code != http.StatusOK {
 		t.Errorf("POST with the current ETag from another server on the file: %d %s, want 200", rec.Code, rec.Body)
+	}
+}
+
+// TestFileStoreReadRefusesKeyThroughSymlinkedGuard shows that the refusal
+// of a symlinked guard file holds for writes only: a read takes its
+// revision key through the symlink (keyIn opens the guard file with
+// openRegular, which follows it), so whoever planted the link chooses
+// the key, and the ETag of the file is again a plain function of its
+// bytes that can be used to test guesses of a secret offline, while
+// every write on the file fails.
+func TestFileStoreReadRefusesKeyThroughSymlinkedGuard(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "agent.toml")
+	writeConfigFile(t, path, "[connectors.tg]\nbotToken = \"1234\"\n", 0o600)
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	key := bytes.Repeat([]byte{7}, keyLen) // the planter's
+	planted := filepath.Join(t.TempDir(), "planted")
+	writeConfigFile(t, planted, strings.Repeat(" ", recordLen)+hex.EncodeToString(key)+"\n", 0o644)
+	if err := os.Symlink(planted, path+".lock"); err != nil {
+		t.Fatal(err)
+	}
+	s := openFileStore(t, path)
+	if err := s.Put(t.Context(), "x", Config{}); err == nil {
+		t.Fatal("a write through the symlinked guard file succeeded")
+	}
+	st, err := s.State(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Revision == revision(key, readConfigFile(t, path)) {
+		t.Errorf("the revision is keyed with the key in the file a symlinked guard file leads to, which the write path refuses")
 	}
 }
