@@ -3,8 +3,10 @@ package connectors
 import (
 	"bytes"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -130,5 +132,46 @@ func TestFileStoreReadRefusesKeyThroughSymlinkedGuard(t *testing.T) {
 	}
 	if st.Revision == revision(key, readConfigFile(t, path)) {
 		t.Errorf("the revision is keyed with the key in the file a symlinked guard file leads to, which the write path refuses")
+	}
+}
+
+// TestFileStoreReadOnlyGuardWriteDoesNotWaitForOwnLock shows that with a
+// guard file that can only be read and holds no revision key (a
+// configuration lockGuard supports: it locks through a read-only open),
+// every write that follows a change by someone else waits 50 ms for
+// nothing, holding s.mu and the write token: transform holds the guard
+// file's lock when it reads the changed file, and readKey, finding no
+// key, waits for that same lock until its 50 ms timeout, then falls back
+// to the store's own key, which it would have had at once.
+func TestFileStoreReadOnlyGuardWriteDoesNotWaitForOwnLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	guard := path + ".lock"
+	writeConfigFile(t, guard, "", 0o400)
+	if os.Geteuid() == 0 {
+		// Root writes through modes: make it immutable instead.
+		if out, err := exec.Command("chattr", "+i", guard).CombinedOutput(); err != nil {
+			t.Skipf("chattr +i: %v %s", err, out)
+		}
+		t.Cleanup(func() { exec.Command("chattr", "-i", guard).Run() })
+	}
+	s := openFileStore(t, path)
+	var slow time.Duration
+	const rounds = 5
+	for i := range rounds {
+		// Someone else changes the file, long ago by its time, so that
+		// the store need not wait for it to settle.
+		writeConfigFile(t, path, fmt.Sprintf("[agent]\nround = %d\n", i), 0o600)
+		old := time.Now().Add(-time.Hour)
+		if err := os.Chtimes(path, old, old); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if err := s.Delete(t.Context(), "absent"); err != nil {
+			t.Fatal(err)
+		}
+		slow += time.Since(start)
+	}
+	if avg := slow / rounds; avg > 25*time.Millisecond {
+		t.Errorf("a write after a change by someone else took %v on average with a read-only guard file", avg)
 	}
 }
