@@ -2,14 +2,17 @@ package connectors
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -173,5 +176,61 @@ func TestFileStoreReadOnlyGuardWriteDoesNotWaitForOwnLock(t *testing.T) {
 	}
 	if avg := slow / rounds; avg > 25*time.Millisecond {
 		t.Errorf("a write after a change by someone else took %v on average with a read-only guard file", avg)
+	}
+}
+
+// asFSUser runs fn on one thread whose file system user and group are
+// uid: its opens are checked as that user's (root's bypass of modes is
+// dropped with fsuid 0).
+func asFSUser(uid int, fn func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	syscall.RawSyscall(syscall.SYS_SETFSGID, uintptr(uid), 0, 0)
+	syscall.RawSyscall(syscall.SYS_SETFSUID, uintptr(uid), 0, 0)
+	defer syscall.RawSyscall(syscall.SYS_SETFSGID, 0, 0, 0)
+	defer syscall.RawSyscall(syscall.SYS_SETFSUID, 0, 0, 0)
+	fn()
+}
+
+// TestFileStoreRootReadLeavesUserFileWritable shows that a read by root
+// (a GET, `sudo agent connectors list`) of a user's config file that has
+// no guard file yet makes the guard file, owned by root with mode 0600,
+// to put the revision key in (readKey), so that the user's own server can
+// no longer write its file at all (every write fails to open the guard
+// file) and its ETags are its own. Reads took no lock and made nothing
+// before the revision was keyed; atomicfile now keeps the config file the
+// user's after a root write, but the guard file beside it is root's.
+func TestFileStoreRootReadLeavesUserFileWritable(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	const uid = 1000
+	base := t.TempDir()
+	for _, d := range []string{filepath.Dir(base), base} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(base, "home")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, uid, uid); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "agent.toml")
+	var err error
+	asFSUser(uid, func() { err = os.WriteFile(path, []byte("[agent]\nname = \"x\"\n"), 0o600) })
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := openFileStore(t, path).List(t.Context()); err != nil { // root reads
+		t.Fatal(err)
+	}
+
+	asFSUser(uid, func() { err = openFileStore(t, path).Put(context.Background(), "tg", Config{"botToken": "1"}) })
+	if err != nil {
+		t.Errorf("the user's write after root read the file: %v", err)
 	}
 }
