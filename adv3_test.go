@@ -234,3 +234,50 @@ func TestFileStoreRootReadLeavesUserFileWritable(t *testing.T) {
 		t.Errorf("the user's write after root read the file: %v", err)
 	}
 }
+
+// TestFileStoreGuardFileWithstandsUmask shows that under a umask that
+// takes the owner's write bit (which mkdirAll makes directories withstand,
+// "whatever the umask"), the guard file is made read-only (flock creates
+// it 0o600 less the umask): the first write fails to open it again for
+// its record, and no revision key can ever be written in it, so every
+// store's revisions, and ETags, are its own: another server, or a
+// restart, refuses them with 412.
+func TestFileStoreGuardFileWithstandsUmask(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to check opens as another user")
+	}
+	const uid = 1000
+	base := t.TempDir()
+	for _, d := range []string{filepath.Dir(base), base} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chown(base, uid, uid); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(base, "conf", "agent.toml")
+	old := syscall.Umask(0o277)
+	defer syscall.Umask(old)
+	asFSUser(uid, func() {
+		ctx := context.Background()
+		a, b := openFileStore(t, path), openFileStore(t, path)
+		if err := a.Put(ctx, "tg", Config{"botToken": "1"}); err != nil {
+			t.Errorf("first write under umask 0277: %v", err)
+			if err := a.Put(ctx, "tg", Config{"botToken": "1"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sa, err := a.State(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb, err := b.State(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sa.Revision != sb.Revision {
+			t.Errorf("two stores on one file under umask 0277 give revisions %q and %q", sa.Revision, sb.Revision)
+		}
+	})
+}
