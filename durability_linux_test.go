@@ -4,9 +4,15 @@ package connectors
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
@@ -126,4 +132,137 @@ func TestWriterDoesNotTrustUnrecordedWrite(t *testing.T) {
 	if diff := cmp.Diff(Config{"token": "two"}, got); diff != "" {
 		t.Errorf("after a same-size edit with the write's stat (-want +got):\n%s", diff)
 	}
+}
+
+// TestFileStoreReadOnlyGuardWriteDoesNotWaitForOwnLock: with a guard file
+// that can only be read and holds no key, a write after another's change
+// does not wait for the lock it holds itself: the read it makes under the
+// lock takes the key (here the store's own) through the write's
+// descriptor.
+func TestFileStoreReadOnlyGuardWriteDoesNotWaitForOwnLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	guard := path + ".lock"
+	writeConfigFile(t, guard, "", 0o400)
+	if os.Geteuid() == 0 {
+		// Root writes through modes: make it immutable instead.
+		if out, err := exec.Command("chattr", "+i", guard).CombinedOutput(); err != nil {
+			t.Skipf("chattr +i: %v %s", err, out)
+		}
+		t.Cleanup(func() { exec.Command("chattr", "-i", guard).Run() })
+	}
+	s := openFileStore(t, path)
+	var slow time.Duration
+	const rounds = 5
+	for i := range rounds {
+		// Someone else changes the file, long ago by its time, so that
+		// the store need not wait for it to settle.
+		writeConfigFile(t, path, fmt.Sprintf("[agent]\nround = %d\n", i), 0o600)
+		old := time.Now().Add(-time.Hour)
+		if err := os.Chtimes(path, old, old); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if err := s.Delete(t.Context(), "absent"); err != nil {
+			t.Fatal(err)
+		}
+		slow += time.Since(start)
+	}
+	if avg := slow / rounds; avg > 25*time.Millisecond {
+		t.Errorf("a write after a change by someone else took %v on average with a read-only guard file", avg)
+	}
+}
+
+// asFSUser runs fn on one thread whose file system user and group are
+// uid: its opens are checked as that user's (root's bypass of modes is
+// dropped with fsuid 0).
+func asFSUser(uid int, fn func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	syscall.RawSyscall(syscall.SYS_SETFSGID, uintptr(uid), 0, 0)
+	syscall.RawSyscall(syscall.SYS_SETFSUID, uintptr(uid), 0, 0)
+	defer syscall.RawSyscall(syscall.SYS_SETFSGID, 0, 0, 0)
+	defer syscall.RawSyscall(syscall.SYS_SETFSUID, 0, 0, 0)
+	fn()
+}
+
+// TestFileStoreRootReadLeavesUserFileWritable: a read by root of a user's
+// config file that has no guard file yet (a GET, `sudo agent connectors
+// list`) makes the guard file the user's, so that the user's own server
+// can still lock it and write.
+func TestFileStoreRootReadLeavesUserFileWritable(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	const uid = 1000
+	base := t.TempDir()
+	for _, d := range []string{filepath.Dir(base), base} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(base, "home")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, uid, uid); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "agent.toml")
+	var err error
+	asFSUser(uid, func() { err = os.WriteFile(path, []byte("[agent]\nname = \"x\"\n"), 0o600) })
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := openFileStore(t, path).List(t.Context()); err != nil { // root reads
+		t.Fatal(err)
+	}
+
+	asFSUser(uid, func() { err = openFileStore(t, path).Put(context.Background(), "tg", Config{"botToken": "1"}) })
+	if err != nil {
+		t.Errorf("the user's write after root read the file: %v", err)
+	}
+}
+
+// TestFileStoreGuardFileWithstandsUmask: under a umask that takes the
+// owner's write bit, the guard file is still made 0600, so the first Put
+// succeeds and the stores on the file share a revision key.
+func TestFileStoreGuardFileWithstandsUmask(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to check opens as another user")
+	}
+	const uid = 1000
+	base := t.TempDir()
+	for _, d := range []string{filepath.Dir(base), base} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chown(base, uid, uid); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(base, "conf", "agent.toml")
+	old := syscall.Umask(0o277)
+	defer syscall.Umask(old)
+	asFSUser(uid, func() {
+		ctx := context.Background()
+		a, b := openFileStore(t, path), openFileStore(t, path)
+		if err := a.Put(ctx, "tg", Config{"botToken": "1"}); err != nil {
+			t.Errorf("first write under umask 0277: %v", err)
+			if err := a.Put(ctx, "tg", Config{"botToken": "1"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sa, err := a.State(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb, err := b.State(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sa.Revision != sb.Revision {
+			t.Errorf("two stores on one file under umask 0277 give revisions %q and %q", sa.Revision, sb.Revision)
+		}
+	})
 }

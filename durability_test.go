@@ -1311,3 +1311,38 @@ func TestWriteKeepsASaveMadeDuringIt(t *testing.T) {
 		t.Error("the Put returned nil, but its change is not in the file")
 	}
 }
+
+// TestWriterStopsReadingItsRecordOutOfTheRacyWindow: the store that wrote
+// the file checks its record in the guard file only while the file is in
+// its racy window; once the record has shown the file unchanged past it,
+// a stat alone does, as for a file the store read, so that a GET costs one
+// stat, not a read of the guard file besides.
+func TestWriterStopsReadingItsRecordOutOfTheRacyWindow(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	s := openFileStore(t, path)
+	ctx := t.Context()
+	putConfig(t, s, "a", Config{"token": "1"})
+	k := s.known
+	if k.record == "" {
+		t.Skip("the write was not recorded here; the test shows nothing")
+	}
+	time.Sleep(racyWindow(k.fi.ModTime()) + 10*time.Millisecond)
+	if _, err := s.State(ctx); err != nil {
+		t.Fatal(err)
+	}
+	k = s.known
+	if k.readAt.Sub(k.fi.ModTime()) <= racyWindow(k.fi.ModTime()) {
+		t.Errorf("after the racy window the store still takes the file as read %v after its change, within the window: it reads its record on every call", k.readAt.Sub(k.fi.ModTime()))
+	}
+	// The record is no longer needed: a guard file gone does not make the
+	// store read the file again.
+	if err := os.Remove(path + ".lock"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.State(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s.known != k {
+		t.Error("the store read the file again, unchanged, after its guard file went")
+	}
+}

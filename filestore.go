@@ -314,15 +314,24 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	}
 	k := s.known
 	if k != nil && s.unchanged(k, fi) {
-		if k.localKey && time.Since(s.keyTried) >= time.Second {
+		if k.localKey && (s.guard != nil || time.Since(s.keyTried) >= time.Second) {
 			// Keyed by the store's own key, which no other store knows:
-			// try again for a shared one, once a second at most.
+			// try again for a shared one, at once where a write of the
+			// store holds the lock, else once a second at most.
 			if key, shared := s.readKey(fi); shared {
 				next := *k
 				next.state.Revision, next.localKey = revision(key, k.data), false
-				s.known = &next
-				return s.known, nil
+				s.known, k = &next, &next
 			}
+		}
+		if now := time.Now(); fi != nil && now.Sub(fi.ModTime()) > racyWindow(fi.ModTime()) && k.readAt.Sub(fi.ModTime()) <= racyWindow(fi.ModTime()) {
+			// Shown unchanged by the write's record, and now out of the
+			// racy window: from here on the stat alone shows it, without
+			// reading the record on every call.
+			next := *k
+			next.readAt = now
+			s.known = &next
+			return s.known, nil
 		}
 		return k, nil
 	}
@@ -561,6 +570,9 @@ func (s *FileStore) readKey(fi fs.FileInfo) (key []byte, shared bool) {
 		return s.localKey, false
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !os.SameFile(fi, locked) {
+		return s.localKey, false // replaced since it was locked
+	}
 	return s.writeKey(f, writable)
 }
 
@@ -574,6 +586,10 @@ func (s *FileStore) writeKey(f *os.File, writable bool) ([]byte, bool) {
 		return key, true
 	}
 	if writable {
+		// The key is a secret: the guard file is for its owner alone.
+		if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			f.Chmod(fi.Mode().Perm() &^ 0o077)
+		}
 		key := newKey()
 		if _, err := f.WriteAt([]byte(hex.EncodeToString(key)+"\n"), recordLen); err == nil {
 			return key, true

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -1527,5 +1528,84 @@ func TestFileStoreRevisionKeySharedThroughGuardFile(t *testing.T) {
 		t.Fatal(err)
 	} else if now, _ := a.State(ctx); fresh.Revision != now.Revision {
 		t.Errorf("a store opened after the writes gives revision %q, the others %q", fresh.Revision, now.Revision)
+	}
+}
+
+// TestFileStoreReaderKeyNotStuckBehindOwnWriter: a store whose first read
+// of a host-written file (no guard file yet) meets a write of the same
+// store that changes nothing (a DELETE of an absent name) still ends with
+// the shared revision key: the read, which cannot take the lock the write
+// holds, keys the revision with the store's own key only until the write
+// reads the file under its lock and gets the shared key. Its ETags then
+// match every other server's on the file.
+func TestFileStoreReaderKeyNotStuckBehindOwnWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	// Just saved by the host: the first read waits for it to settle,
+	// holding s.mu.
+	writeConfigFile(t, path, "[agent]\nname = \"x\"\n\n[connectors.tg]\nbotToken = \"1234\"\n", 0o600)
+	a := openFileStore(t, path)
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if _, err := a.State(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	time.Sleep(20 * time.Millisecond) // the read is settling
+	wg.Go(func() {
+		if err := a.Delete(ctx, "absent"); err != nil {
+			t.Error(err)
+		}
+	})
+	wg.Wait()
+
+	time.Sleep(200 * time.Millisecond)
+	b := openFileStore(t, path) // another server, or this one restarted
+	sb, err := b.State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa, err := a.State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sa.Revision != sb.Revision {
+		t.Errorf("one unchanged file: revision %q from the store that read it beside its own write, %q from another store", sa.Revision, sb.Revision)
+	}
+	tag := do(t, NewHandler(b, HandlerOptions{}), "GET", "/", "", nil).Header().Get("ETag")
+	rec := do(t, NewHandler(a, HandlerOptions{}), "POST", "/", `{"name":"n","config":{}}`, map[string]string{"If-Match": tag})
+	if rec.Code != http.StatusOK {
+		t.Errorf("POST with If-Match of the current ETag from another server on the file: %d %s, want 200", rec.Code, rec.Body)
+	}
+}
+
+// TestFileStoreFirstNoopWriteUsesSharedKey: a store whose first operation
+// is a write that changes nothing gets the shared revision key at once:
+// the read it makes under the guard file's lock takes the key through the
+// write's own descriptor, rather than wait for the lock it holds itself.
+func TestFileStoreFirstNoopWriteUsesSharedKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	writeConfigFile(t, path, "[agent]\nname = \"x\"\n\n[connectors.tg]\nbotToken = \"1234\"\n", 0o600)
+	old := time.Now().Add(-time.Hour) // saved long ago: no settling
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	a := NewHandler(openFileStore(t, path), HandlerOptions{})
+	start := time.Now()
+	if rec := do(t, a, "DELETE", "/absent", "", nil); rec.Code != http.StatusOK {
+		t.Fatalf("DELETE of an absent name: %d %s", rec.Code, rec.Body)
+	}
+	if d := time.Since(start); d > 40*time.Millisecond {
+		t.Errorf("a DELETE that changes nothing took %v", d)
+	}
+	tagA := do(t, a, "GET", "/", "", nil).Header().Get("ETag")
+	b := NewHandler(openFileStore(t, path), HandlerOptions{}) // another server, or a restart
+	tagB := do(t, b, "GET", "/", "", nil).Header().Get("ETag")
+	if tagA != tagB {
+		t.Errorf("one unchanged file: ETag %s from the server whose first request was a DELETE that changed nothing, %s from another", tagA, tagB)
+	}
+	rec := do(t, a, "POST", "/", `{"name":"n","config":{}}`, map[string]string{"If-Match": tagB})
+	if rec.Code != http.StatusOK {
+		t.Errorf("POST with the current ETag from another server on the file: %d %s, want 200", rec.Code, rec.Body)
 	}
 }

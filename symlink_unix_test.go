@@ -7,12 +7,15 @@
 package connectors
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -473,5 +476,35 @@ func TestFileStoreCreatesFileThroughDanglingDirectorySymlink(t *testing.T) {
 	}
 	if fi, err := os.Lstat(filepath.Join(root, "config", "agent")); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
 		t.Errorf("the link config/agent is gone: %v, %v", fi, err)
+	}
+}
+
+// TestFileStoreReadRefusesKeyThroughSymlinkedGuard: reads, like writes,
+// refuse a guard file that is a symlink: whoever planted it would know
+// the key, and the ETag would be an oracle for a weak secret again.
+func TestFileStoreReadRefusesKeyThroughSymlinkedGuard(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "agent.toml")
+	writeConfigFile(t, path, "[connectors.tg]\nbotToken = \"1234\"\n", 0o600)
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	key := bytes.Repeat([]byte{7}, keyLen) // the planter's
+	planted := filepath.Join(t.TempDir(), "planted")
+	writeConfigFile(t, planted, strings.Repeat(" ", recordLen)+hex.EncodeToString(key)+"\n", 0o644)
+	if err := os.Symlink(planted, path+".lock"); err != nil {
+		t.Fatal(err)
+	}
+	s := openFileStore(t, path)
+	if err := s.Put(t.Context(), "x", Config{}); err == nil {
+		t.Fatal("a write through the symlinked guard file succeeded")
+	}
+	st, err := s.State(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Revision == revision(key, readConfigFile(t, path)) {
+		t.Errorf("the revision is keyed with the key in the file a symlinked guard file leads to, which the write path refuses")
 	}
 }
