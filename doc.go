@@ -43,7 +43,10 @@
 //
 // ETags: the Handler builds its ETag from a Versioned store's revision, so
 // a tag is valid on every server of the same store and after a restart,
-// and checks If-Match inside the store's Edit.
+// and checks If-Match inside the store's Edit. A revision says nothing of
+// the secrets: FileStore's is a digest of the file keyed by a random key
+// in its guard file, so a client cannot test guesses of a secret against
+// a tag.
 //
 // Ownership: a [Supervisor] on a [Leaser] runs each connector on exactly
 // one of the processes that share the store, and stops a connector before
