@@ -63,3 +63,74 @@ func TestFileStoreLocalKeyRevisionNotKeptAfterReread(t *testing.T) {
 		}
 	}
 }
+
+// TestFileStoreReadDuringWriteKeysWithTheFileItReads: a read of the
+// store made while a write of the store holds the lock takes the
+// revision key through the write's descriptor of the guard file. The
+// path may lead to another file by then (a symlink repointed, "current"
+// to a new release): the read must key that file's revision with that
+// file's key, not with the guard file of the file the write locked, or
+// the store's revision of the new file differs for good from that of
+// every other store on it (the write fails, and the file, unchanged, is
+// not read again).
+func TestFileStoreReadDuringWriteKeysWithTheFileItReads(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	one, two := filepath.Join(dir, "one.toml"), filepath.Join(dir, "two.toml")
+	for _, p := range []string{one, two} {
+		s := openFileStore(t, p)
+		putConfig(t, s, "a", Config{"token": filepath.Base(p)}) // each with its own guard file and key
+		s.Close()
+		old := time.Now().Add(-time.Hour)
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := filepath.Join(dir, "agent.toml")
+	if err := os.Symlink(one, link); err != nil {
+		t.Fatal(err)
+	}
+	a := openFileStore(t, link)
+	defer a.Close()
+	if _, err := a.State(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A write that changes nothing, during which the link is repointed
+	// and a GET comes.
+	_, err := a.Edit(ctx, func(State) (map[string]Config, error) {
+		if err := os.Symlink(two, link+".new"); err != nil {
+			return nil, err
+		}
+		if err := os.Rename(link+".new", link); err != nil {
+			return nil, err
+		}
+		_, err := a.State(ctx)
+		return nil, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := openFileStore(t, two)
+	defer b.Close()
+	sb, err := b.State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa, err := a.State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sa.Revision != sb.Revision {
+		t.Errorf("a store on a symlink and one on its target give the same file revisions %q and %q", sa.Revision, sb.Revision)
+		if sa.Revision == revision(keyIn(one+".lock"), readConfigFile(t, two)) {
+			t.Log("the store on the link keyed the file with the key of the file the write locked")
+		}
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if sa, err = a.State(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sa.Revision != sb.Revision {
+		t.Errorf("a second later: revisions %q and %q", sa.Revision, sb.Revision)
+	}
+}
