@@ -1,6 +1,9 @@
+//go:build linux
+
 package connectors
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -132,5 +135,56 @@ func TestFileStoreReadDuringWriteKeysWithTheFileItReads(t *testing.T) {
 	}
 	if sa.Revision != sb.Revision {
 		t.Errorf("a second later: revisions %q and %q", sa.Revision, sb.Revision)
+	}
+}
+
+// TestFileStoreKeyNotWrittenIntoGuardOthersCanRead: a new revision key
+// goes only into a guard file that its owner alone can read (writeKey
+// clears the group and other bits first). Where the store cannot clear
+// them (the guard file is not its process's, but it may write it: a
+// guard file left 0666 by root, a group's shared one), the key must not
+// be written there: whoever can read it can test guesses of a secret in
+// the file against the ETag offline.
+func TestFileStoreKeyNotWrittenIntoGuardOthersCanRead(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to act as another user")
+	}
+	const uid = 1000
+	base := t.TempDir()
+	for _, d := range []string{filepath.Dir(base), base} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(base, "home")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, uid, uid); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "agent.toml")
+	var err error
+	asFSUser(uid, func() { err = os.WriteFile(path, []byte("[connectors.a]\npassword = \"1234\"\n"), 0o600) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An empty guard file of root's that everyone may read and write.
+	if err := os.WriteFile(path+".lock", nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path+".lock", 0o666); err != nil {
+		t.Fatal(err)
+	}
+	asFSUser(uid, func() { err = openFileStore(t, path).Put(context.Background(), "b", Config{"token": "2"}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path + ".lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key := keyIn(path + ".lock"); key != nil && fi.Mode().Perm()&0o077 != 0 {
+		t.Errorf("the revision key was written into a guard file of mode %v, which others can read", fi.Mode().Perm())
 	}
 }
