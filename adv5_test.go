@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"golang.org/x/sys/unix"
 )
 
 // TestFileStoreLocalKeyRevisionNotKeptAfterReread: a store whose read
@@ -186,5 +187,68 @@ func TestFileStoreKeyNotWrittenIntoGuardOthersCanRead(t *testing.T) {
 	}
 	if key := keyIn(path + ".lock"); key != nil && fi.Mode().Perm()&0o077 != 0 {
 		t.Errorf("the revision key was written into a guard file of mode %v, which others can read", fi.Mode().Perm())
+	}
+}
+
+// TestFileStoreWriteWithOwnKeyRetriesForSharedKey: a write whose guard
+// file cannot take a key (it can only be read, and holds none) keys the
+// file's revision with the store's own key, as a read in that case does;
+// like such a read, it must mark the state so, so that the store takes
+// the shared key once there is one (the guard file made writable, a key
+// put in it by another store). Else the store keeps its own revision of
+// the unchanged file for good, and its ETags differ from every other
+// store's.
+func TestFileStoreWriteWithOwnKeyRetriesForSharedKey(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	writeConfigFile(t, path, "[connectors.a]\ntoken = \"1\"\n", 0o600)
+	guard := path + ".lock"
+	writeConfigFile(t, guard, "", 0o600)
+	makeUnwritable(t, guard)
+	a := openFileStore(t, path)
+	defer a.Close()
+	if err := a.Put(ctx, "b", Config{"token": "2"}); err != nil {
+		t.Fatal(err)
+	}
+	// The guard file made writable again; another store puts a key in it.
+	if os.Geteuid() == 0 {
+		f, err := os.Open(guard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flags, err := unix.IoctlGetUint32(int(f.Fd()), unix.FS_IOC_GETFLAGS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const immutable = 0x10
+		if err := unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, int(flags)&^immutable); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	if err := os.Chmod(guard, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := openFileStore(t, path)
+	defer b.Close()
+	sb, err := b.State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keyIn(guard) == nil {
+		t.Fatal("no store put a key in the guard file, writable again; the test shows nothing")
+	}
+	time.Sleep(1100 * time.Millisecond) // past the once-a-second limit on tries
+	for range 2 {
+		sa, err := a.State(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sa.Revision != sb.Revision {
+			t.Errorf("the writer and another store give the unchanged file revisions %q and %q, a second after the shared key was made", sa.Revision, sb.Revision)
+			if sa.Revision == revision(a.localKey, readConfigFile(t, path)) {
+				t.Log("the writer's revision is keyed by its own key")
+			}
+		}
 	}
 }
