@@ -18,3 +18,11 @@ func fileID(fi fs.FileInfo) (uint64, bool) {
 	}
 	return uint64(st.Ino), true
 }
+
+// oneLink reports whether fi's file has one name only: a guard file with
+// another (a hard link) would have the write's record and key written
+// into that other file too.
+func oneLink(fi fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return !ok || st.Nlink <= 1
+}

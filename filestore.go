@@ -142,6 +142,7 @@ type FileStore struct {
 	// its own descriptor of the guard file (opened for writing if
 	// guardWritable); nil otherwise. Guarded by mu.
 	guard         *os.File
+	guardPath     string
 	guardWritable bool
 	keyTried      time.Time // when a read last tried for a shared key; guarded by mu
 
@@ -314,16 +315,7 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	}
 	k := s.known
 	if k != nil && s.unchanged(k, fi) {
-		if k.localKey && (s.guard != nil || time.Since(s.keyTried) >= time.Second) {
-			// Keyed by the store's own key, which no other store knows:
-			// try again for a shared one, at once where a write of the
-			// store holds the lock, else once a second at most.
-			if key, shared := s.readKey(fi); shared {
-				next := *k
-				next.state.Revision, next.localKey = revision(key, k.data), false
-				s.known, k = &next, &next
-			}
-		}
+		k = s.sharedKeyLocked(fi)
 		if now := time.Now(); fi != nil && now.Sub(fi.ModTime()) > racyWindow(fi.ModTime()) && k.readAt.Sub(fi.ModTime()) <= racyWindow(fi.ModTime()) {
 			// Shown unchanged by the write's record, and now out of the
 			// racy window: from here on the stat alone shows it, without
@@ -374,8 +366,8 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	}
 	now := time.Now()
 	if k != nil && bytes.Equal(data, k.data) {
-		s.known = &fileState{state: k.state, fi: fi, data: k.data, parsed: k.parsed, broken: k.broken, readAt: now}
-		return s.known, nil
+		s.known = &fileState{state: k.state, fi: fi, data: k.data, parsed: k.parsed, broken: k.broken, readAt: now, localKey: k.localKey}
+		return s.sharedKeyLocked(fi), nil
 	}
 	parsed, m, broken, err := s.parse(data)
 	if err != nil {
@@ -387,6 +379,24 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	}
 	s.setKnownLocked(&fileState{state: State{Revision: revision(key, data), Connectors: m}, fi: fi, data: data, parsed: parsed, broken: broken, readAt: now, localKey: !shared})
 	return s.known, nil
+}
+
+// sharedKeyLocked returns s.known, with s.mu held, keyed again by the
+// shared revision key if it was keyed by the store's own, which no other
+// store knows, and a shared one can be had now (see readKey): tried at
+// once where a write of the store holds the lock, else once a second at
+// most. fi is the file's stat.
+func (s *FileStore) sharedKeyLocked(fi fs.FileInfo) *fileState {
+	k := s.known
+	if !k.localKey || s.guard == nil && time.Since(s.keyTried) < time.Second {
+		return k
+	}
+	if key, shared := s.readKey(fi); shared {
+		next := *k
+		next.state.Revision, next.localKey = revision(key, k.data), false
+		s.known = &next
+	}
+	return s.known
 }
 
 // unchanged reports whether the file, whose stat is fi now, is still the
@@ -507,8 +517,8 @@ func newKey() []byte {
 // keyIn returns the revision key that the guard file at path holds, nil
 // if it holds none.
 func keyIn(path string) []byte {
-	f, _, err := openRegular(path, noFollow)
-	if err != nil {
+	f, fi, err := openRegular(path, noFollow)
+	if err != nil || !private(fi) {
 		return nil
 	}
 	defer f.Close()
@@ -540,14 +550,14 @@ func keyAt(f *os.File) []byte {
 // refreshLocked).
 func (s *FileStore) readKey(fi fs.FileInfo) (key []byte, shared bool) {
 	s.keyTried = time.Now()
-	if s.guard != nil {
-		return s.writeKey(s.guard, s.guardWritable)
-	}
 	target, err := atomicfile.Resolve(s.path)
 	if err != nil {
 		return s.localKey, false
 	}
 	guard := target + ".lock"
+	if s.guard != nil && guard == s.guardPath {
+		return s.writeKey(s.guard, s.guardWritable)
+	}
 	if key := keyIn(guard); key != nil {
 		return key, true
 	}
@@ -578,18 +588,27 @@ func (s *FileStore) readKey(fi fs.FileInfo) (key []byte, shared bool) {
 
 // writeKey returns the revision key for a write that holds the guard
 // file f, and whether it is shared: the one f holds, else a new one
-// written into it (if it can be written), else the store's own. It reads
+// written into it (if it can be written), else the store's own; the
+// store's own too where f can be read by others than its owner and the
+// store cannot make it private. It reads
 // f every time: a guard file removed and made again can come back under
 // the same inode number, with another key.
 func (s *FileStore) writeKey(f *os.File, writable bool) ([]byte, bool) {
+	// The key is a secret: it is taken, or written, only where the guard
+	// file is for its owner alone (made so if the store may).
+	fi, err := f.Stat()
+	if err != nil {
+		return s.localKey, false
+	}
+	if !private(fi) {
+		if !writable || f.Chmod(fi.Mode().Perm()&^0o077) != nil {
+			return s.localKey, false
+		}
+	}
 	if key := keyAt(f); key != nil {
 		return key, true
 	}
 	if writable {
-		// The key is a secret: the guard file is for its owner alone.
-		if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
-			f.Chmod(fi.Mode().Perm() &^ 0o077)
-		}
 		key := newKey()
 		if _, err := f.WriteAt([]byte(hex.EncodeToString(key)+"\n"), recordLen); err == nil {
 			return key, true
@@ -901,7 +920,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	}
 	defer gf.Close()
 	s.mu.Lock()
-	s.guard, s.guardWritable = gf, writable
+	s.guard, s.guardPath, s.guardWritable = gf, guardPath, writable
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
@@ -937,7 +956,10 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	// The digest of a large file takes as long as a good part of the
 	// sync, which leaves the CPU idle: it is made meanwhile. That of a
 	// small file is made at once (see concurrentDigest).
-	key, _ := s.writeKey(gf, writable)
+	s.mu.Lock() // as a read of the store lent gf may write a key meanwhile
+	key, shared := s.writeKey(gf, writable)
+	s.mu.Unlock()
+	next.localKey = !shared
 	rev := make(chan string, 1)
 	if len(next.data) < concurrentDigest {
 		rev <- revision(key, next.data)
@@ -1037,7 +1059,7 @@ func newGuard(path string, locked fs.FileInfo, config string) {
 // would block an open until a writer came; a guard file that is not a
 // regular file is an error.
 func lockGuard(ctx context.Context, path string) (guard *flock.Flock, locked fs.FileInfo, writable bool, err error) {
-	notRegular := fmt.Errorf("connectors: lock config file: %s is not a regular file", path)
+	notRegular := fmt.Errorf("connectors: lock config file: %s is not a regular file with one name", path)
 	lock := func(flag int) (*flock.Flock, error) {
 		g := flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|flag|nonBlock|noFollow))
 		ok, err := g.TryLockContext(ctx, 5*time.Millisecond)
@@ -1070,7 +1092,7 @@ func lockGuard(ctx context.Context, path string) (guard *flock.Flock, locked fs.
 			guard.Close()
 			return nil, nil, false, fmt.Errorf("connectors: lock config file: %w", err)
 		}
-		if !fi.Mode().IsRegular() {
+		if !fi.Mode().IsRegular() || !oneLink(fi) {
 			guard.Close()
 			return nil, nil, false, notRegular
 		}

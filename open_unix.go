@@ -2,7 +2,10 @@
 
 package connectors
 
-import "syscall"
+import (
+	"io/fs"
+	"syscall"
+)
 
 // nonBlock opens the config and guard files without blocking: a FIFO put
 // in their place opens at once, to be refused as not a regular file (or
@@ -14,3 +17,9 @@ const nonBlock = syscall.O_NONBLOCK
 // no symlink: a write through one would write into whatever file it
 // leads to.
 const noFollow = syscall.O_NOFOLLOW
+
+// private reports whether the file whose stat is fi can be read by its
+// owner alone, as the guard file must be to hold the revision key.
+func private(fi fs.FileInfo) bool {
+	return fi.Mode().Perm()&0o077 == 0
+}

@@ -508,3 +508,27 @@ func TestFileStoreReadRefusesKeyThroughSymlinkedGuard(t *testing.T) {
 		t.Errorf("the revision is keyed with the key in the file a symlinked guard file leads to, which the write path refuses")
 	}
 }
+
+// TestFileStoreRefusesHardLinkedGuardFile: a guard file with a second name
+// (a hard link to another file) is refused as a symlinked one is, so no
+// write or read puts its record or the revision key into that other file.
+func TestFileStoreRefusesHardLinkedGuardFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "agent.toml")
+	other := filepath.Join(dir, "notes.txt")
+	writeConfigFile(t, other, "", 0o600)
+	if err := os.Link(other, path+".lock"); err != nil {
+		t.Skipf("cannot make a hard link: %v", err)
+	}
+	writeConfigFile(t, path, "[connectors.a]\ntoken = \"1\"\n", 0o600)
+	s := openFileStore(t, path)
+	if err := s.Put(t.Context(), "b", Config{"token": "2"}); err == nil {
+		t.Error("Put with a hard-linked guard file succeeded")
+	}
+	if _, err := s.List(t.Context()); err != nil {
+		t.Errorf("List: %v", err)
+	}
+	if b, err := os.ReadFile(other); err != nil || len(b) != 0 {
+		t.Errorf("the other name of the guard file now holds %q (err %v), want nothing", b, err)
+	}
+}
