@@ -117,8 +117,11 @@ type FileOptions struct {
 // from it. The first store to read or write the file puts a random key
 // in its guard file (making the guard file if need be), so every store
 // on the file agrees on the revision; where none can (the directory
-// cannot be written in), each store's revisions are its own, and an ETag
-// is valid only on the server that gave it. A guard file removed takes
+// cannot be written in, the guard file is read-only, or others than its
+// owner can read it and the store cannot make it private), each store's
+// revisions are its own, and an ETag is valid only on the server that
+// gave it. A guard file that is a symlink or has a second name (a hard
+// link) is refused: writes fail rather than write into another file. A guard file removed takes
 // its key with it: stores that read the old key give other ETags than
 // the rest until the file changes and they read it again. Watch notices
 // changes by other processes and by hand within the poll interval.
@@ -143,6 +146,7 @@ type FileStore struct {
 	// guardWritable); nil otherwise. Guarded by mu.
 	guard         *os.File
 	guardPath     string
+	guardInfo     fs.FileInfo // its stat, taken under the lock
 	guardWritable bool
 	keyTried      time.Time // when a read last tried for a shared key; guarded by mu
 
@@ -556,7 +560,7 @@ func (s *FileStore) readKey(fi fs.FileInfo) (key []byte, shared bool) {
 	}
 	guard := target + ".lock"
 	if s.guard != nil && guard == s.guardPath {
-		return s.writeKey(s.guard, s.guardWritable)
+		return s.writeKey(s.guard, s.guardInfo, s.guardWritable)
 	}
 	if key := keyIn(guard); key != nil {
 		return key, true
@@ -580,26 +584,24 @@ func (s *FileStore) readKey(fi fs.FileInfo) (key []byte, shared bool) {
 		return s.localKey, false
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !os.SameFile(fi, locked) {
+	opened, err := f.Stat()
+	if err != nil || !os.SameFile(opened, locked) {
 		return s.localKey, false // replaced since it was locked
 	}
-	return s.writeKey(f, writable)
+	return s.writeKey(f, opened, writable)
 }
 
 // writeKey returns the revision key for a write that holds the guard
-// file f, and whether it is shared: the one f holds, else a new one
+// file f, whose stat (taken under the lock) is fi, and whether it is
+// shared: the one f holds, else a new one
 // written into it (if it can be written), else the store's own; the
 // store's own too where f can be read by others than its owner and the
 // store cannot make it private. It reads
 // f every time: a guard file removed and made again can come back under
 // the same inode number, with another key.
-func (s *FileStore) writeKey(f *os.File, writable bool) ([]byte, bool) {
+func (s *FileStore) writeKey(f *os.File, fi fs.FileInfo, writable bool) ([]byte, bool) {
 	// The key is a secret: it is taken, or written, only where the guard
 	// file is for its owner alone (made so if the store may).
-	fi, err := f.Stat()
-	if err != nil {
-		return s.localKey, false
-	}
 	if !private(fi) {
 		if !writable || f.Chmod(fi.Mode().Perm()&^0o077) != nil {
 			return s.localKey, false
@@ -920,7 +922,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	}
 	defer gf.Close()
 	s.mu.Lock()
-	s.guard, s.guardPath, s.guardWritable = gf, guardPath, writable
+	s.guard, s.guardPath, s.guardInfo, s.guardWritable = gf, guardPath, locked, writable
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
@@ -957,7 +959,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	// sync, which leaves the CPU idle: it is made meanwhile. That of a
 	// small file is made at once (see concurrentDigest).
 	s.mu.Lock() // as a read of the store lent gf may write a key meanwhile
-	key, shared := s.writeKey(gf, writable)
+	key, shared := s.writeKey(gf, locked, writable)
 	s.mu.Unlock()
 	next.localKey = !shared
 	rev := make(chan string, 1)
