@@ -120,8 +120,9 @@ type FileOptions struct {
 // cannot be written in, the guard file is read-only, or others than its
 // owner can read it and the store cannot make it private), each store's
 // revisions are its own, and an ETag is valid only on the server that
-// gave it. A guard file that is a symlink or has a second name (a hard
-// link) is refused: writes fail rather than write into another file. A guard file removed takes
+// gave it. A guard file that is a symlink is refused (writes fail), and
+// one with a second name (a hard link) is not written into, so that
+// nothing is written into another file. A guard file removed takes
 // its key with it: stores that read the old key give other ETags than
 // the rest until the file changes and they read it again. Watch notices
 // changes by other processes and by hand within the poll interval.
@@ -1061,7 +1062,7 @@ func newGuard(path string, locked fs.FileInfo, config string) {
 // would block an open until a writer came; a guard file that is not a
 // regular file is an error.
 func lockGuard(ctx context.Context, path string) (guard *flock.Flock, locked fs.FileInfo, writable bool, err error) {
-	notRegular := fmt.Errorf("connectors: lock config file: %s is not a regular file with one name", path)
+	notRegular := fmt.Errorf("connectors: lock config file: %s is not a regular file", path)
 	lock := func(flag int) (*flock.Flock, error) {
 		g := flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|flag|nonBlock|noFollow))
 		ok, err := g.TryLockContext(ctx, 5*time.Millisecond)
@@ -1094,9 +1095,15 @@ func lockGuard(ctx context.Context, path string) (guard *flock.Flock, locked fs.
 			guard.Close()
 			return nil, nil, false, fmt.Errorf("connectors: lock config file: %w", err)
 		}
-		if !fi.Mode().IsRegular() || !oneLink(fi) {
+		if !fi.Mode().IsRegular() {
 			guard.Close()
 			return nil, nil, false, notRegular
+		}
+		if !oneLink(fi) {
+			// Another name (a hard link, a snapshot made with cp -al)
+			// would take the record and key written into it: it is
+			// locked, but written as one that cannot be.
+			writable = false
 		}
 		if stillAt(fi, path) {
 			return guard, fi, writable, nil
