@@ -5,11 +5,13 @@ package connectors
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"syscall"
 	"testing"
 	"time"
@@ -491,5 +493,137 @@ func TestFileStoreWriteWithOwnKeyRetriesForSharedKey(t *testing.T) {
 				t.Log("the writer's revision is keyed by its own key")
 			}
 		}
+	}
+}
+
+// openFDs counts the process's open file descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// TestKeyInClosesNonPrivateGuard: reading the key of a guard file that
+// others than its owner can read, which is refused, closes the file, so
+// that a store beside such a guard file (one it cannot make private),
+// which tries for a shared key once a second, leaks no descriptor.
+func TestKeyInClosesNonPrivateGuard(t *testing.T) {
+	guard := filepath.Join(t.TempDir(), "c.toml.lock")
+	if err := os.WriteFile(guard, make([]byte, recordLen+2*keyLen+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(guard, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no finalizer closes them meanwhile
+	before := openFDs(t)
+	for range 20 {
+		if key := keyIn(guard); key != nil {
+			t.Fatalf("keyIn took a key from a guard file others can read")
+		}
+	}
+	if after := openFDs(t); after > before {
+		t.Errorf("keyIn left %d descriptors open after 20 calls on a guard file of mode 0644", after-before)
+	}
+}
+
+// TestTryLeaseThroughDanglingDirectorySymlink: a lease, like a write, is
+// taken through a directory symlink that leads to no directory yet (a
+// dotfiles layout before the first save), making the directory where the
+// link leads.
+func TestTryLeaseThroughDanglingDirectorySymlink(t *testing.T) {
+	root := t.TempDir()
+	for _, dir := range []string{"dotfiles", "config"} {
+		if err := os.Mkdir(filepath.Join(root, dir), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("../dotfiles/agent", filepath.Join(root, "config", "agent")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewFileStore(filepath.Join(root, "config", "agent", "agent.toml"), FileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l, err := s.TryLease(t.Context(), "a", "me")
+	if err != nil {
+		t.Fatalf("TryLease through a dangling directory link: %v", err)
+	}
+	if l != nil {
+		l.Release(t.Context())
+	}
+}
+
+// TestFileStoreRefusesKeyOthersCouldRead: a key found in a guard file that
+// others could read is not used once the store has made the file
+// private: it may have been read, so the store writes a new one.
+func TestFileStoreRefusesKeyOthersCouldRead(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "agent.toml")
+	data := "[connectors.tg]\nbotToken = \"1234\"\n"
+	writeConfigFile(t, path, data, 0o600)
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	leaked := bytes.Repeat([]byte{0x42}, keyLen)
+	guard := make([]byte, recordLen)
+	guard = append(guard, hex.EncodeToString(leaked)+"\n"...)
+	if err := os.WriteFile(path+".lock", guard, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path+".lock", 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := openFileStore(t, path)
+	defer s.Close()
+	st, err := s.State(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Revision == revision(leaked, []byte(data)) {
+		t.Errorf("the revision is keyed by the key that sat in a world-readable guard file")
+	}
+}
+
+// TestNewGuardLeavesHardLinkedFileAlone: an empty guard file with a
+// second name (a hard link) keeps its mode and owner, as they are those
+// of the file of its other name too.
+func TestNewGuardLeavesHardLinkedFileAlone(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to chown")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "agent.toml")
+	writeConfigFile(t, path, "[connectors.tg]\nbotToken = \"1234\"\n", 0o600)
+	if err := os.Chown(path, 4321, 4321); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other")
+	if err := os.WriteFile(other, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(other, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(other, path+".lock"); err != nil {
+		t.Fatal(err)
+	}
+	s := openFileStore(t, path)
+	defer s.Close()
+	if _, err := s.State(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	if fi.Mode().Perm() != 0o644 || st.Uid != 0 {
+		t.Errorf("the file with the guard file's other name is now mode %v, owner %d; want 0644, root's", fi.Mode().Perm(), st.Uid)
 	}
 }

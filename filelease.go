@@ -75,7 +75,13 @@ func (s *FileStore) TryLease(ctx context.Context, key, holder string) (Lease, er
 		return nil, err
 	}
 	dir := s.leases
-	if err := mkdirAll(dir); err != nil {
+	// Made where the path leads: through a symlink not made yet as
+	// well (see atomicfile.RealDir), as a write would.
+	made := dir
+	if real, err := atomicfile.RealDir(dir); err == nil {
+		made = real
+	}
+	if err := mkdirAll(made); err != nil {
 		return nil, fmt.Errorf("connectors: lease %q: %w", key, err)
 	}
 	base := leaseBase(dir, key)

@@ -320,7 +320,7 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	}
 	k := s.known
 	if k != nil && s.unchanged(k, fi) {
-		k = s.sharedKeyLocked(fi)
+		k = s.sharedKeyLocked()
 		if now := time.Now(); fi != nil && now.Sub(fi.ModTime()) > racyWindow(fi.ModTime()) && k.readAt.Sub(fi.ModTime()) <= racyWindow(fi.ModTime()) {
 			// Shown unchanged by the write's record, and now out of the
 			// racy window: from here on the stat alone shows it, without
@@ -372,7 +372,7 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	now := time.Now()
 	if k != nil && bytes.Equal(data, k.data) {
 		s.known = &fileState{state: k.state, fi: fi, data: k.data, parsed: k.parsed, broken: k.broken, readAt: now, localKey: k.localKey}
-		return s.sharedKeyLocked(fi), nil
+		return s.sharedKeyLocked(), nil
 	}
 	parsed, m, broken, err := s.parse(data)
 	if err != nil {
@@ -380,7 +380,7 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	}
 	key, shared := []byte(nil), true // an empty file's revision needs none
 	if len(data) > 0 {
-		key, shared = s.readKey(fi)
+		key, shared = s.readKey()
 	}
 	s.setKnownLocked(&fileState{state: State{Revision: revision(key, data), Connectors: m}, fi: fi, data: data, parsed: parsed, broken: broken, readAt: now, localKey: !shared})
 	return s.known, nil
@@ -390,13 +390,13 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 // shared revision key if it was keyed by the store's own, which no other
 // store knows, and a shared one can be had now (see readKey): tried at
 // once where a write of the store holds the lock, else once a second at
-// most. fi is the file's stat.
-func (s *FileStore) sharedKeyLocked(fi fs.FileInfo) *fileState {
+// most.
+func (s *FileStore) sharedKeyLocked() *fileState {
 	k := s.known
 	if !k.localKey || s.guard == nil && time.Since(s.keyTried) < time.Second {
 		return k
 	}
-	if key, shared := s.readKey(fi); shared {
+	if key, shared := s.readKey(); shared {
 		next := *k
 		next.state.Revision, next.localKey = revision(key, k.data), false
 		s.known = &next
@@ -493,7 +493,7 @@ func (s *FileStore) setKnownLocked(k *fileState) {
 // sees redacted and a weak secret (a four-digit password), which a plain
 // digest would let the client find by trying candidates offline. The key
 // is in the guard file, so that every store on the file agrees on the
-// revision (see guardKey and readKey).
+// revision (see readKey and writeKey).
 func revision(key, data []byte) string {
 	var sum []byte
 	if len(data) == 0 {
@@ -523,10 +523,13 @@ func newKey() []byte {
 // if it holds none.
 func keyIn(path string) []byte {
 	f, fi, err := openRegular(path, noFollow)
-	if err != nil || !private(fi) {
+	if err != nil {
 		return nil
 	}
 	defer f.Close()
+	if !private(fi) {
+		return nil
+	}
 	return keyAt(f)
 }
 
@@ -545,7 +548,7 @@ func keyAt(f *os.File) []byte {
 }
 
 // readKey returns, with s.mu held, the revision key for a read of the
-// file whose stat is fi, and whether it is shared: the one its guard file
+// file, and whether it is shared: the one its guard file
 // holds; if it holds none (no store has written the file yet), a new one
 // the store writes into it, making the guard file if need be, under its
 // lock (through the descriptor of the store's own write, if one holds the
@@ -553,7 +556,7 @@ func keyAt(f *os.File) []byte {
 // in, or another holds the lock for more than a moment), the store's
 // own, which makes its revisions its own until it gets a shared one (see
 // refreshLocked).
-func (s *FileStore) readKey(fi fs.FileInfo) (key []byte, shared bool) {
+func (s *FileStore) readKey() (key []byte, shared bool) {
 	s.keyTried = time.Now()
 	target, err := atomicfile.Resolve(s.path)
 	if err != nil {
@@ -602,16 +605,21 @@ func (s *FileStore) readKey(fi fs.FileInfo) (key []byte, shared bool) {
 // the same inode number, with another key.
 func (s *FileStore) writeKey(f *os.File, fi fs.FileInfo, writable bool) ([]byte, bool) {
 	// The key is a secret: it is taken, or written, only where the guard
-	// file is for its owner alone (made so if the store may).
-	if !private(fi) {
-		if !writable || f.Chmod(fi.Mode().Perm()&^0o077) != nil {
-			return s.localKey, false
-		}
+	// file is for its owner alone. One that others could read is made so
+	// if the store may, and gets a new key: the old one may have been
+	// read.
+	exposed := !private(fi)
+	if exposed && (!writable || f.Chmod(fi.Mode().Perm()&^0o077) != nil) {
+		return s.localKey, false
 	}
-	if key := keyAt(f); key != nil {
+	if key := keyAt(f); key != nil && !exposed {
 		return key, true
 	}
 	if writable {
+		// Into the guard file locked, not one put in its place since.
+		if cur, err := f.Stat(); err != nil || !os.SameFile(cur, fi) {
+			return s.localKey, false
+		}
 		key := newKey()
 		if _, err := f.WriteAt([]byte(hex.EncodeToString(key)+"\n"), recordLen); err == nil {
 			return key, true
@@ -1028,14 +1036,14 @@ func mkdirAll(dir string) error {
 	return os.Chmod(dir, 0o700)
 }
 
-// newGuard gives the guard file at path, locked (its stat), if it was
-// just made (empty: no record or key yet), mode 0o600 whatever the umask,
-// which could leave it one that cannot be opened again for writing; and,
-// where the process may, the owner of the config file at config, so that
-// a guard file that root made (reading a user's config, say) does not
-// lock the user's own server out.
+// newGuard gives the guard file at path, locked (its stat), if it is
+// empty (just made: no record or key yet) and has no other name, mode
+// 0o600 whatever the umask, which could leave it one that cannot be
+// opened again for writing; and, where the process may, the owner of the
+// config file at config, so that a guard file that root made (reading a
+// user's config, say) does not lock the user's own server out.
 func newGuard(path string, locked fs.FileInfo, config string) {
-	if locked.Size() != 0 {
+	if locked.Size() != 0 || !oneLink(locked) {
 		return
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|nonBlock|noFollow, 0)
