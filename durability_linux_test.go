@@ -376,7 +376,7 @@ func TestFileStoreReadDuringWriteKeysWithTheFileItReads(t *testing.T) {
 	}
 	if sa.Revision != sb.Revision {
 		t.Errorf("a store on a symlink and one on its target give the same file revisions %q and %q", sa.Revision, sb.Revision)
-		if sa.Revision == revision(keyIn(one+".lock"), readConfigFile(t, two)) {
+		if sa.Revision == revision(keyIn(one+".lock", nil), readConfigFile(t, two)) {
 			t.Log("the store on the link keyed the file with the key of the file the write locked")
 		}
 	}
@@ -432,7 +432,7 @@ func TestFileStoreKeyNotWrittenIntoGuardOthersCanRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if key := keyIn(path + ".lock"); key != nil && fi.Mode().Perm()&0o077 != 0 {
+	if key := keyIn(path+".lock", nil); key != nil && fi.Mode().Perm()&0o077 != 0 {
 		t.Errorf("the revision key was written into a guard file of mode %v, which others can read", fi.Mode().Perm())
 	}
 }
@@ -478,7 +478,7 @@ func TestFileStoreWriteWithOwnKeyRetriesForSharedKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if keyIn(guard) == nil {
+	if keyIn(guard, nil) == nil {
 		t.Fatal("no store put a key in the guard file, writable again; the test shows nothing")
 	}
 	time.Sleep(1100 * time.Millisecond) // past the once-a-second limit on tries
@@ -521,7 +521,7 @@ func TestKeyInClosesNonPrivateGuard(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no finalizer closes them meanwhile
 	before := openFDs(t)
 	for range 20 {
-		if key := keyIn(guard); key != nil {
+		if key := keyIn(guard, nil); key != nil {
 			t.Fatalf("keyIn took a key from a guard file others can read")
 		}
 	}
@@ -625,5 +625,40 @@ func TestNewGuardLeavesHardLinkedFileAlone(t *testing.T) {
 	st := fi.Sys().(*syscall.Stat_t)
 	if fi.Mode().Perm() != 0o644 || st.Uid != 0 {
 		t.Errorf("the file with the guard file's other name is now mode %v, owner %d; want 0644, root's", fi.Mode().Perm(), st.Uid)
+	}
+}
+
+// TestFileStoreRefusesKeyPlantedByAnotherUser: a revision key is taken only
+// from a guard file that belongs to the store's user or to the config
+// file's owner: one planted beside the config by another user, who knows
+// the key, would make the ETag an oracle for a weak secret to that user.
+func TestFileStoreRefusesKeyPlantedByAnotherUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to chown")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "agent.toml")
+	data := "[connectors.tg]\nbotToken = \"1234\"\n"
+	writeConfigFile(t, path, data, 0o600)
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	planted := bytes.Repeat([]byte{0x17}, keyLen)
+	guard := append(make([]byte, recordLen), hex.EncodeToString(planted)+"\n"...)
+	if err := os.WriteFile(path+".lock", guard, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(path+".lock", 4321, 4321); err != nil {
+		t.Fatal(err)
+	}
+	s := openFileStore(t, path)
+	defer s.Close()
+	st, err := s.State(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Revision == revision(planted, []byte(data)) {
+		t.Errorf("the revision is keyed by the key of a guard file another user owns")
 	}
 }

@@ -380,7 +380,7 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 	}
 	key, shared := []byte(nil), true // an empty file's revision needs none
 	if len(data) > 0 {
-		key, shared = s.readKey()
+		key, shared = s.readKey(fi)
 	}
 	s.setKnownLocked(&fileState{state: State{Revision: revision(key, data), Connectors: m}, fi: fi, data: data, parsed: parsed, broken: broken, readAt: now, localKey: !shared})
 	return s.known, nil
@@ -396,7 +396,7 @@ func (s *FileStore) sharedKeyLocked() *fileState {
 	if !k.localKey || s.guard == nil && time.Since(s.keyTried) < time.Second {
 		return k
 	}
-	if key, shared := s.readKey(); shared {
+	if key, shared := s.readKey(k.fi); shared {
 		next := *k
 		next.state.Revision, next.localKey = revision(key, k.data), false
 		s.known = &next
@@ -520,14 +520,16 @@ func newKey() []byte {
 }
 
 // keyIn returns the revision key that the guard file at path holds, nil
-// if it holds none.
-func keyIn(path string) []byte {
+// if it holds none, or if others than its owner can read it, or if its
+// owner is neither the process's user nor the owner of the config file,
+// whose stat is config: whoever made it knows the key.
+func keyIn(path string, config fs.FileInfo) []byte {
 	f, fi, err := openRegular(path, noFollow)
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
-	if !private(fi) {
+	if !private(fi) || !trusted(fi, config) {
 		return nil
 	}
 	return keyAt(f)
@@ -548,7 +550,7 @@ func keyAt(f *os.File) []byte {
 }
 
 // readKey returns, with s.mu held, the revision key for a read of the
-// file, and whether it is shared: the one its guard file
+// file, whose stat is config, and whether it is shared: the one its guard file
 // holds; if it holds none (no store has written the file yet), a new one
 // the store writes into it, making the guard file if need be, under its
 // lock (through the descriptor of the store's own write, if one holds the
@@ -556,7 +558,7 @@ func keyAt(f *os.File) []byte {
 // in, or another holds the lock for more than a moment), the store's
 // own, which makes its revisions its own until it gets a shared one (see
 // refreshLocked).
-func (s *FileStore) readKey() (key []byte, shared bool) {
+func (s *FileStore) readKey(config fs.FileInfo) (key []byte, shared bool) {
 	s.keyTried = time.Now()
 	target, err := atomicfile.Resolve(s.path)
 	if err != nil {
@@ -564,9 +566,9 @@ func (s *FileStore) readKey() (key []byte, shared bool) {
 	}
 	guard := target + ".lock"
 	if s.guard != nil && guard == s.guardPath {
-		return s.writeKey(s.guard, s.guardInfo, s.guardWritable)
+		return s.writeKey(s.guard, s.guardInfo, config, s.guardWritable)
 	}
-	if key := keyIn(guard); key != nil {
+	if key := keyIn(guard, config); key != nil {
 		return key, true
 	}
 	// Not for long: s.mu is held, which a writer of this store in another
@@ -592,18 +594,21 @@ func (s *FileStore) readKey() (key []byte, shared bool) {
 	if err != nil || !os.SameFile(opened, locked) {
 		return s.localKey, false // replaced since it was locked
 	}
-	return s.writeKey(f, opened, writable)
+	return s.writeKey(f, opened, config, writable)
 }
 
 // writeKey returns the revision key for a write that holds the guard
-// file f, whose stat (taken under the lock) is fi, and whether it is
-// shared: the one f holds, else a new one
+// file f, whose stat (taken under the lock) is fi, of the config file
+// whose stat is config (nil: none), and whether it is shared: the one f holds, else a new one
 // written into it (if it can be written), else the store's own; the
 // store's own too where f can be read by others than its owner and the
 // store cannot make it private. It reads
 // f every time: a guard file removed and made again can come back under
 // the same inode number, with another key.
-func (s *FileStore) writeKey(f *os.File, fi fs.FileInfo, writable bool) ([]byte, bool) {
+func (s *FileStore) writeKey(f *os.File, fi, config fs.FileInfo, writable bool) ([]byte, bool) {
+	if !trusted(fi, config) {
+		return s.localKey, false // see keyIn
+	}
 	// The key is a secret: it is taken, or written, only where the guard
 	// file is for its owner alone. One that others could read is made so
 	// if the store may, and gets a new key: the old one may have been
@@ -968,7 +973,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	// sync, which leaves the CPU idle: it is made meanwhile. That of a
 	// small file is made at once (see concurrentDigest).
 	s.mu.Lock() // as a read of the store lent gf may write a key meanwhile
-	key, shared := s.writeKey(gf, locked, writable)
+	key, shared := s.writeKey(gf, locked, k.fi, writable)
 	s.mu.Unlock()
 	next.localKey = !shared
 	rev := make(chan string, 1)

@@ -14,3 +14,6 @@ const noFollow = 0
 // private reports true: the mode bits here say nothing of who may read a
 // file.
 func private(fs.FileInfo) bool { return true }
+
+// trusted reports true: files here have no owner to judge.
+func trusted(fi, config fs.FileInfo) bool { return true }

@@ -4,6 +4,7 @@ package connectors
 
 import (
 	"io/fs"
+	"os"
 	"syscall"
 )
 
@@ -22,4 +23,19 @@ const noFollow = syscall.O_NOFOLLOW
 // owner alone, as the guard file must be to hold the revision key.
 func private(fi fs.FileInfo) bool {
 	return fi.Mode().Perm()&0o077 == 0
+}
+
+// trusted reports whether the guard file whose stat is fi belongs to the
+// process's user or to the owner of the config file whose stat is config
+// (nil: none): anyone else who made it would know the key it holds.
+func trusted(fi, config fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || int(st.Uid) == os.Geteuid() {
+		return true
+	}
+	if config == nil {
+		return false
+	}
+	c, ok := config.Sys().(*syscall.Stat_t)
+	return ok && c.Uid == st.Uid
 }
