@@ -29,22 +29,25 @@ const Mask = "****"
 // methods are safe for concurrent use.
 //
 // The default rules: a key is sensitive when, ignoring case and the
-// separators "_", "-", "." and " ", it
+// separators "_", "-", "." and " " (and, for the rules on its end and on
+// the whole key, digits at its end: botToken2 is botToken), it
 //   - contains "password", "passwd", "passphrase", "secret", "credential",
 //     "cookie", "authorization", "connectionstring", "apikey",
 //     "privatekey", "privkey", "seedphrase", "mnemonic", "accesskey",
 //     "authkey", "sessionkey", "signingkey", "encryptkey",
 //     "encryptionkey", "aeskey", "masterkey", "hmackey" or "consumerkey";
 //   - ends with "token", "pass" (but not "bypass"), "pwd", "dsn", "jwt",
-//     "webhookurl" (a Discord or Slack webhook URL carries its token) or
-//     "databaseurl";
+//     "webhookurl" or "webhookurls" (a Discord or Slack webhook URL carries
+//     its token) or "databaseurl";
 //   - is one of "key", "nsec", "streamkey", "rtmpkey", "serviceaccount",
 //     "serviceaccountkey", "serviceaccountjson", "sessionstring",
 //     "signeruuid" and "apihash" (a Telegram app's MTProto secret);
-//   - is one of "tokens", "apitokens", "bottokens", "accesstokens",
-//     "authtokens", "refreshtokens" and "sessiontokens". Any other key
-//     ending in "tokens" counts tokens (maxTokens, totalTokens,
-//     promptTokens, max_output_tokens) and is not a secret.
+//   - is one of "tokens", "apitokens", "bottokens", "apptokens",
+//     "usertokens", "accesstokens", "authtokens", "refreshtokens",
+//     "sessiontokens", "idtokens", "oauthtokens", "devicetokens" and
+//     "pushtokens". Any other key ending in "tokens" counts tokens
+//     (maxTokens, totalTokens, promptTokens, max_output_tokens) and is
+//     not a secret.
 //
 // So "key" is a secret only as a whole key: publicKey, primaryKey, hotkey,
 // keyboard and keyword are not. A key that names where a secret is, such
@@ -75,14 +78,16 @@ var (
 		"api", "private", "priv", "access", "auth", "session", "signing",
 		"encrypt", "encryption", "aes", "master", "hmac", "consumer",
 	}
-	defaultSuffixes = []string{"token", "pass", "pwd", "dsn", "jwt", "webhookurl", "databaseurl"}
+	defaultSuffixes = []string{"token", "pass", "pwd", "dsn", "jwt", "webhookurl", "webhookurls", "databaseurl"}
 	defaultKeys     = map[string]bool{
 		"key": true, "nsec": true, "streamkey": true, "rtmpkey": true,
 		"serviceaccount": true, "serviceaccountkey": true, "serviceaccountjson": true,
 		"sessionstring": true, "signeruuid": true, "apihash": true,
 		// Lists of tokens; other keys ending in "tokens" are counts.
-		"tokens": true, "apitokens": true, "bottokens": true, "accesstokens": true,
-		"authtokens": true, "refreshtokens": true, "sessiontokens": true,
+		"tokens": true, "apitokens": true, "bottokens": true, "apptokens": true,
+		"usertokens": true, "accesstokens": true, "authtokens": true,
+		"refreshtokens": true, "sessiontokens": true, "idtokens": true,
+		"oauthtokens": true, "devicetokens": true, "pushtokens": true,
 	}
 )
 
@@ -141,7 +146,10 @@ func fold(k string, dst []byte) []byte {
 
 // sensitiveFolded is IsSensitive for a key already folded.
 func (p *Policy) sensitiveFolded(f []byte) bool {
-	if defaultKeys[string(f)] { // no allocation for a map lookup
+	// A number at the end names one of several (botToken2, password1):
+	// the rules on the whole key and its end read the key without it.
+	end := bytes.TrimRight(f, "0123456789")
+	if defaultKeys[string(end)] { // no allocation for a map lookup
 		return true
 	}
 	for _, s := range defaultContains {
@@ -162,8 +170,8 @@ func (p *Policy) sensitiveFolded(f []byte) bool {
 		}
 	}
 	for _, s := range defaultSuffixes {
-		if bytes.HasSuffix(f, []byte(s)) {
-			if s == "pass" && bytes.HasSuffix(f, []byte("bypass")) {
+		if bytes.HasSuffix(end, []byte(s)) {
+			if s == "pass" && bytes.HasSuffix(end, []byte("bypass")) {
 				continue
 			}
 			return true

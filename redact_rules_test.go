@@ -192,6 +192,20 @@ func TestDefaultRules(t *testing.T) {
 		{"oauth mode", "oauth", false},
 		{"session id", "sessionId", false},
 		{"signature text", "signature", false},
+
+		// Numbered and listed secrets.
+		{"second bot", "botToken2", true},
+		{"numbered key", "key_1", true},
+		{"numbered password", "smtpPass2", true},
+		{"numbered port", "port2", false},
+		{"numbered count", "maxTokens2", false},
+		{"slack app tokens", "appTokens", true},
+		{"user tokens", "user_tokens", true},
+		{"push device tokens", "deviceTokens", true},
+		{"push tokens", "pushTokens", true},
+		{"oidc id tokens", "idTokens", true},
+		{"webhook urls", "webhookUrls", true},
+		{"all digits", "123", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" "+tt.key, func(t *testing.T) {
