@@ -106,25 +106,7 @@ func TestWriterDoesNotTrustUnrecordedWrite(t *testing.T) {
 	if k := s.known; k.record != "" {
 		t.Fatalf("the write was recorded (%q) with a read-only guard file", k.record)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := bytes.Index(b, []byte(`"one"`)) + 1
-	if at == 0 {
-		t.Fatalf("the file is not as the test expects:\n%s", b)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteAt([]byte("two"), int64(at)); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
-		t.Fatal(err)
-	}
+	editInPlace(t, path, `"one"`, `"two"`, fi.ModTime())
 	if k := s.known; k.readAt.Sub(k.fi.ModTime()) > racyWindow(k.fi.ModTime()) {
 		t.Skip("the write ended after its racy window (a slow disk); the test shows nothing")
 	}
@@ -188,15 +170,10 @@ func asFSUser(uid int, fn func()) {
 	fn()
 }
 
-// TestFileStoreRootReadLeavesUserFileWritable: a read by root of a user's
-// config file that has no guard file yet (a GET, `sudo agent connectors
-// list`) makes the guard file the user's, so that the user's own server
-// can still lock it and write.
-func TestFileStoreRootReadLeavesUserFileWritable(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
-	const uid = 1000
+// userHome returns a new directory that belongs to the user uid, under
+// directories every user may pass through.
+func userHome(t *testing.T, uid int) string {
+	t.Helper()
 	base := t.TempDir()
 	for _, d := range []string{filepath.Dir(base), base} {
 		if err := os.Chmod(d, 0o755); err != nil {
@@ -210,17 +187,36 @@ func TestFileStoreRootReadLeavesUserFileWritable(t *testing.T) {
 	if err := os.Chown(dir, uid, uid); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "agent.toml")
+	return dir
+}
+
+// writeAsUser writes the file at path, mode 0600, as the user uid.
+func writeAsUser(t *testing.T, uid int, path, data string) {
+	t.Helper()
 	var err error
-	asFSUser(uid, func() { err = os.WriteFile(path, []byte("[agent]\nname = \"x\"\n"), 0o600) })
+	asFSUser(uid, func() { err = os.WriteFile(path, []byte(data), 0o600) })
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestFileStoreRootReadLeavesUserFileWritable: a read by root of a user's
+// config file that has no guard file yet (a GET, `sudo agent connectors
+// list`) makes the guard file the user's, so that the user's own server
+// can still lock it and write.
+func TestFileStoreRootReadLeavesUserFileWritable(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	const uid = 1000
+	path := filepath.Join(userHome(t, uid), "agent.toml")
+	writeAsUser(t, uid, path, "[agent]\nname = \"x\"\n")
 
 	if _, err := openFileStore(t, path).List(t.Context()); err != nil { // root reads
 		t.Fatal(err)
 	}
 
+	var err error
 	asFSUser(uid, func() { err = openFileStore(t, path).Put(context.Background(), "tg", Config{"botToken": "1"}) })
 	if err != nil {
 		t.Errorf("the user's write after root read the file: %v", err)
@@ -235,16 +231,7 @@ func TestFileStoreGuardFileWithstandsUmask(t *testing.T) {
 		t.Skip("needs root, to check opens as another user")
 	}
 	const uid = 1000
-	base := t.TempDir()
-	for _, d := range []string{filepath.Dir(base), base} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Chown(base, uid, uid); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(base, "conf", "agent.toml")
+	path := filepath.Join(userHome(t, uid), "conf", "agent.toml")
 	old := syscall.Umask(0o277)
 	defer syscall.Umask(old)
 	asFSUser(uid, func() {
@@ -256,14 +243,8 @@ func TestFileStoreGuardFileWithstandsUmask(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		sa, err := a.State(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sb, err := b.State(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sa := stateOf(t, a)
+		sb := stateOf(t, b)
 		if sa.Revision != sb.Revision {
 			t.Errorf("two stores on one file under umask 0277 give revisions %q and %q", sa.Revision, sb.Revision)
 		}
@@ -305,17 +286,11 @@ func TestFileStoreLocalKeyRevisionNotKeptAfterReread(t *testing.T) {
 	// Another store makes the shared key.
 	b := openFileStore(t, path)
 	defer b.Close()
-	sb, err := b.State(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := stateOf(t, b)
 	// Past the once-a-second limit on tries for the shared key.
 	time.Sleep(1100 * time.Millisecond)
 	for range 2 {
-		sa, err := a.State(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sa := stateOf(t, a)
 		if sa.Revision != sb.Revision {
 			t.Errorf("two stores on one unchanged file give revisions %q and %q, more than a second after the shared key was made", sa.Revision, sb.Revision)
 		}
@@ -366,14 +341,8 @@ func TestFileStoreReadDuringWriteKeysWithTheFileItReads(t *testing.T) {
 	}
 	b := openFileStore(t, two)
 	defer b.Close()
-	sb, err := b.State(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sa, err := a.State(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := stateOf(t, b)
+	sa := stateOf(t, a)
 	if sa.Revision != sb.Revision {
 		t.Errorf("a store on a symlink and one on its target give the same file revisions %q and %q", sa.Revision, sb.Revision)
 		if sa.Revision == revision(keyIn(one+".lock", nil), readConfigFile(t, two)) {
@@ -398,25 +367,8 @@ func TestFileStoreKeyNotWrittenIntoGuardOthersCanRead(t *testing.T) {
 		t.Skip("needs root, to act as another user")
 	}
 	const uid = 1000
-	base := t.TempDir()
-	for _, d := range []string{filepath.Dir(base), base} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dir := filepath.Join(base, "home")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(dir, uid, uid); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "agent.toml")
-	var err error
-	asFSUser(uid, func() { err = os.WriteFile(path, []byte("[connectors.a]\npassword = \"1234\"\n"), 0o600) })
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := filepath.Join(userHome(t, uid), "agent.toml")
+	writeAsUser(t, uid, path, "[connectors.a]\npassword = \"1234\"\n")
 	// An empty guard file of root's that everyone may read and write.
 	if err := os.WriteFile(path+".lock", nil, 0o666); err != nil {
 		t.Fatal(err)
@@ -424,6 +376,7 @@ func TestFileStoreKeyNotWrittenIntoGuardOthersCanRead(t *testing.T) {
 	if err := os.Chmod(path+".lock", 0o666); err != nil {
 		t.Fatal(err)
 	}
+	var err error
 	asFSUser(uid, func() { err = openFileStore(t, path).Put(context.Background(), "b", Config{"token": "2"}) })
 	if err != nil {
 		t.Fatal(err)
@@ -474,19 +427,13 @@ func TestFileStoreWriteWithOwnKeyRetriesForSharedKey(t *testing.T) {
 	}
 	b := openFileStore(t, path)
 	defer b.Close()
-	sb, err := b.State(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := stateOf(t, b)
 	if keyIn(guard, nil) == nil {
 		t.Fatal("no store put a key in the guard file, writable again; the test shows nothing")
 	}
 	time.Sleep(1100 * time.Millisecond) // past the once-a-second limit on tries
 	for range 2 {
-		sa, err := a.State(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sa := stateOf(t, a)
 		if sa.Revision != sb.Revision {
 			t.Errorf("the writer and another store give the unchanged file revisions %q and %q, a second after the shared key was made", sa.Revision, sb.Revision)
 			if sa.Revision == revision(a.localKey, readConfigFile(t, path)) {

@@ -2,6 +2,7 @@ package connectors
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -604,21 +605,7 @@ func TestFileStoreSeesSameTickEdit(t *testing.T) {
 					t.Skip("the store read the file after its racy window; the test shows nothing")
 				}
 			}
-			f, err := os.OpenFile(path, os.O_WRONLY, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			at := int64(len("[connectors.a]\ntoken = \""))
-			if b, _ := os.ReadFile(path); string(b[at:at+3]) != "one" {
-				t.Fatalf("the file is not as the test expects:\n%s", b)
-			}
-			if _, err := f.WriteAt([]byte("two"), at); err != nil {
-				t.Fatal(err)
-			}
-			f.Close()
-			if err := os.Chtimes(path, mtime, mtime); err != nil {
-				t.Fatal(err)
-			}
+			editInPlace(t, path, `"one"`, `"two"`, mtime)
 			if now, _ := os.Stat(path); now.Size() != fi.Size() || !now.ModTime().Equal(mtime) {
 				t.Fatalf("the edit's stat is not as the test sets it; the test shows nothing")
 			}
@@ -1344,5 +1331,32 @@ func TestWriterStopsReadingItsRecordOutOfTheRacyWindow(t *testing.T) {
 	}
 	if s.known != k {
 		t.Error("the store read the file again, unchanged, after its guard file went")
+	}
+}
+
+// editInPlace replaces the first old in the file at path with new, of the
+// same length, in place, as an editor that saves in place does, and gives
+// the file the modification time mtime: the edit of a coarse clock's
+// tick, which leaves the file's size, identity and time as they were.
+func editInPlace(t *testing.T, path, old, new string, mtime time.Time) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(b, []byte(old))
+	if at < 0 || len(old) != len(new) {
+		t.Fatalf("the file is not as the test expects:\n%s", b)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt([]byte(new), int64(at)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, mtime, mtime); err != nil {
+		t.Fatal(err)
 	}
 }

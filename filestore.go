@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"iter"
 	"maps"
@@ -141,15 +140,9 @@ type FileStore struct {
 
 	leases string // the directory of the leases: see leaseDir
 
-	localKey []byte // the store's own revision key: see readKey
-	// guard is, while a write of the store holds the guard file's lock,
-	// its own descriptor of the guard file (opened for writing if
-	// guardWritable); nil otherwise. Guarded by mu.
-	guard         *os.File
-	guardPath     string
-	guardInfo     fs.FileInfo // its stat, taken under the lock
-	guardWritable bool
-	keyTried      time.Time // when a read last tried for a shared key; guarded by mu
+	localKey []byte     // the store's own revision key: see readKey
+	held     *heldGuard // the guard file while a write of the store holds it; guarded by mu
+	keyTried time.Time  // when a read last tried for a shared key; guarded by mu
 
 	hub Hub
 }
@@ -393,7 +386,7 @@ func (s *FileStore) refreshLocked() (*fileState, error) {
 // most.
 func (s *FileStore) sharedKeyLocked() *fileState {
 	k := s.known
-	if !k.localKey || s.guard == nil && time.Since(s.keyTried) < time.Second {
+	if !k.localKey || s.held == nil && time.Since(s.keyTried) < time.Second {
 		return k
 	}
 	if key, shared := s.readKey(k.fi); shared {
@@ -419,7 +412,15 @@ func (s *FileStore) unchanged(k *fileState, fi fs.FileInfo) bool {
 	case fi == nil, k.readAt.Sub(fi.ModTime()) > racyWindow(fi.ModTime()):
 		return true
 	}
-	return k.record != "" && lastRecord(k.guard) == k.record
+	if k.record == "" {
+		return false
+	}
+	// Through the descriptor of the store's own write, if one holds the
+	// guard file now, rather than open it again.
+	if g := s.held; g != nil && g.path == k.guard {
+		return recordAt(g.f) == k.record
+	}
+	return lastRecord(k.guard) == k.record
 }
 
 // settleTime is how long a file changed in place must have been still
@@ -565,8 +566,8 @@ func (s *FileStore) readKey(config fs.FileInfo) (key []byte, shared bool) {
 		return s.localKey, false
 	}
 	guard := target + ".lock"
-	if s.guard != nil && guard == s.guardPath {
-		return s.writeKey(s.guard, s.guardInfo, config, s.guardWritable)
+	if s.held != nil && guard == s.held.path {
+		return s.writeKey(s.held, config)
 	}
 	if key := keyIn(guard, config); key != nil {
 		return key, true
@@ -575,58 +576,44 @@ func (s *FileStore) readKey(config fs.FileInfo) (key []byte, shared bool) {
 	// goroutine may be waiting for with the lock.
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	g, locked, writable, err := lockGuard(ctx, guard)
+	g, err := holdGuard(ctx, guard, target)
 	if err != nil {
 		return s.localKey, false
 	}
 	defer g.Close()
-	newGuard(guard, locked, target)
-	flag := os.O_RDONLY
-	if writable {
-		flag = os.O_RDWR
-	}
-	f, err := os.OpenFile(guard, flag|nonBlock|noFollow, 0)
-	if err != nil {
-		return s.localKey, false
-	}
-	defer f.Close()
-	opened, err := f.Stat()
-	if err != nil || !os.SameFile(opened, locked) {
-		return s.localKey, false // replaced since it was locked
-	}
-	return s.writeKey(f, opened, config, writable)
+	return s.writeKey(g, config)
 }
 
-// writeKey returns the revision key for a write that holds the guard
-// file f, whose stat (taken under the lock) is fi, of the config file
-// whose stat is config (nil: none), and whether it is shared: the one f holds, else a new one
-// written into it (if it can be written), else the store's own; the
-// store's own too where f can be read by others than its owner and the
-// store cannot make it private. It reads
-// f every time: a guard file removed and made again can come back under
-// the same inode number, with another key.
-func (s *FileStore) writeKey(f *os.File, fi, config fs.FileInfo, writable bool) ([]byte, bool) {
-	if !trusted(fi, config) {
-		return s.localKey, false // see keyIn
+// writeKey returns the revision key through the guard file g, held, of
+// the config file whose stat is config (nil: none), and whether it is
+// shared: the one g holds, else a new one written into it (if it can be
+// written), else the store's own; the store's own too where g can be
+// read by others than its owner and the store cannot make it private, or
+// belongs to someone else (see keyIn). It reads g every time: a guard
+// file removed and made again can come back under the same inode number,
+// with another key.
+func (s *FileStore) writeKey(g *heldGuard, config fs.FileInfo) ([]byte, bool) {
+	if !trusted(g.info, config) {
+		return s.localKey, false
 	}
 	// The key is a secret: it is taken, or written, only where the guard
 	// file is for its owner alone. One that others could read is made so
 	// if the store may, and gets a new key: the old one may have been
 	// read.
-	exposed := !private(fi)
-	if exposed && (!writable || f.Chmod(fi.Mode().Perm()&^0o077) != nil) {
+	exposed := !private(g.info)
+	if exposed && (!g.writable || g.f.Chmod(g.info.Mode().Perm()&^0o077) != nil) {
 		return s.localKey, false
 	}
-	if key := keyAt(f); key != nil && !exposed {
+	if key := keyAt(g.f); key != nil && !exposed {
 		return key, true
 	}
-	if writable {
+	if g.writable {
 		// Into the guard file locked, not one put in its place since.
-		if cur, err := f.Stat(); err != nil || !os.SameFile(cur, fi) {
+		if cur, err := g.f.Stat(); err != nil || !os.SameFile(cur, g.info) {
 			return s.localKey, false
 		}
 		key := newKey()
-		if _, err := f.WriteAt([]byte(hex.EncodeToString(key)+"\n"), recordLen); err == nil {
+		if _, err := g.f.WriteAt([]byte(hex.EncodeToString(key)+"\n"), recordLen); err == nil {
 			return key, true
 		}
 	}
@@ -898,7 +885,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		return nil, fmt.Errorf("connectors: config file: %w", err)
 	}
 	guardPath := target + ".lock"
-	guard, locked, writable, err := lockGuard(ctx, guardPath)
+	g, err := holdGuard(ctx, guardPath, target)
 	if errors.Is(err, fs.ErrNotExist) {
 		// No directory, so no file and no lock to take yet: a change of
 		// nothing must not create them.
@@ -915,35 +902,23 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		if merr := mkdirAll(filepath.Dir(target)); merr != nil {
 			return nil, fmt.Errorf("connectors: create config directory: %w", merr)
 		}
-		guard, locked, writable, err = lockGuard(ctx, guardPath)
+		g, err = holdGuard(ctx, guardPath, target)
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer guard.Close()
-	newGuard(guardPath, locked, target)
-	// The guard file once more, for the revision key and the record of
-	// the write (flock keeps the descriptor of the lock to itself), opened
-	// now so that a read of the file under the lock (current, below)
-	// takes the key through it rather than wait for this very lock.
-	flag := os.O_RDONLY
-	if writable {
-		flag = os.O_RDWR
-	}
-	gf, err := os.OpenFile(guardPath, flag|nonBlock|noFollow, 0)
-	if err != nil {
-		return nil, fmt.Errorf("connectors: open guard file: %w", err)
-	}
-	defer gf.Close()
+	defer g.Close()
+	// Lent to reads of the file made under the lock (current, below), so
+	// that they take the key through it rather than wait for this lock.
 	s.mu.Lock()
-	s.guard, s.guardPath, s.guardInfo, s.guardWritable = gf, guardPath, locked, writable
+	s.held = g
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		s.guard = nil
+		s.held = nil
 		s.mu.Unlock()
 	}()
-	recording := writable && haveFileID
+	recording := g.writable && haveFileID
 	if !s.swept {
 		// Once per store is enough: a killed writer's leftovers are
 		// harmless, and listing the directory on every write is not free.
@@ -972,8 +947,8 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	// The digest of a large file takes as long as a good part of the
 	// sync, which leaves the CPU idle: it is made meanwhile. That of a
 	// small file is made at once (see concurrentDigest).
-	s.mu.Lock() // as a read of the store lent gf may write a key meanwhile
-	key, shared := s.writeKey(gf, locked, k.fi, writable)
+	s.mu.Lock() // as a read lent g may write a key meanwhile
+	key, shared := s.writeKey(g, k.fi)
 	s.mu.Unlock()
 	next.localKey = !shared
 	rev := make(chan string, 1)
@@ -990,7 +965,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 	// in the same tick of a coarse clock would have the same stat.
 	placing := func(fi fs.FileInfo, stamped bool) error {
 		next.fi = fi
-		if !stillAt(locked, guardPath) {
+		if !stillAt(g.info, guardPath) {
 			return fmt.Errorf("the guard file %s was removed or replaced during the write, so another writer may hold its lock", guardPath)
 		}
 		// Checked again at the last moment: a program that does not take
@@ -1002,7 +977,7 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		if !recording {
 			return nil
 		}
-		rec, err := recordWrite(gf, fi)
+		rec, err := recordWrite(g.f, fi)
 		if err != nil {
 			return fmt.Errorf("record the write in %s: %w", guardPath, err)
 		}
@@ -1039,6 +1014,45 @@ func mkdirAll(dir string) error {
 		return err
 	}
 	return os.Chmod(dir, 0o700)
+}
+
+// A heldGuard is a guard file this process holds locked, with a
+// descriptor of its own for the write's record and the revision key:
+// flock keeps the descriptor of the lock to itself.
+type heldGuard struct {
+	path     string
+	lock     *flock.Flock
+	f        *os.File    // opened for writing if writable
+	info     fs.FileInfo // its stat, taken under the lock
+	writable bool        // see lockGuard
+}
+
+// holdGuard locks the guard file at path (see lockGuard), gives it its
+// mode and owner if it is new (see newGuard; config is the config file's
+// path), and opens it once more. lockGuard's errors come back as they
+// are.
+func holdGuard(ctx context.Context, path, config string) (*heldGuard, error) {
+	lock, info, writable, err := lockGuard(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	newGuard(path, info, config)
+	flag := os.O_RDONLY
+	if writable {
+		flag = os.O_RDWR
+	}
+	f, err := os.OpenFile(path, flag|nonBlock|noFollow, 0)
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("connectors: open guard file: %w", err)
+	}
+	return &heldGuard{path: path, lock: lock, f: f, info: info, writable: writable}, nil
+}
+
+// Close lets the guard file go.
+func (g *heldGuard) Close() {
+	g.f.Close()
+	g.lock.Close()
 }
 
 // newGuard gives the guard file at path, locked (its stat), if it is
@@ -1196,7 +1210,12 @@ func lastRecord(path string) string {
 		return ""
 	}
 	defer f.Close()
+	return recordAt(f)
+}
+
+// recordAt returns the record in the guard file f, "" if there is none.
+func recordAt(f *os.File) string {
 	var buf [recordLen]byte
-	n, _ := io.ReadFull(f, buf[:])
+	n, _ := f.ReadAt(buf[:], 0)
 	return string(buf[:n])
 }

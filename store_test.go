@@ -1503,14 +1503,8 @@ func TestFileStoreRevisionKeySharedThroughGuardFile(t *testing.T) {
 	ctx := t.Context()
 	agree := func(step string) {
 		t.Helper()
-		sa, err := a.State(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sb, err := b.State(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sa := stateOf(t, a)
+		sb := stateOf(t, b)
 		if sa.Revision != sb.Revision {
 			t.Errorf("%s: the stores give revisions %q and %q for one file", step, sa.Revision, sb.Revision)
 		}
@@ -1561,14 +1555,8 @@ func TestFileStoreReaderKeyNotStuckBehindOwnWriter(t *testing.T) {
 
 	time.Sleep(200 * time.Millisecond)
 	b := openFileStore(t, path) // another server, or this one restarted
-	sb, err := b.State(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sa, err := a.State(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := stateOf(t, b)
+	sa := stateOf(t, a)
 	if sa.Revision != sb.Revision {
 		t.Errorf("one unchanged file: revision %q from the store that read it beside its own write, %q from another store", sa.Revision, sb.Revision)
 	}
@@ -1608,4 +1596,14 @@ func TestFileStoreFirstNoopWriteUsesSharedKey(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Errorf("POST with the current ETag from another server on the file: %d %s, want 200", rec.Code, rec.Body)
 	}
+}
+
+// stateOf returns s's state, failing the test if it has none.
+func stateOf(t *testing.T, s *FileStore) State {
+	t.Helper()
+	st, err := s.State(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

@@ -22,6 +22,16 @@ import (
 	"github.com/gofrs/flock"
 )
 
+// makeDirs makes the directories dirs under root, with those above them.
+func makeDirs(t *testing.T, root string, dirs ...string) {
+	t.Helper()
+	for _, dir := range dirs {
+		if err := os.MkdirAll(filepath.Join(root, dir), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // makeSymlink makes a symlink at name with the given target, or skips.
 func makeSymlink(t *testing.T, target, name string) {
 	t.Helper()
@@ -38,11 +48,7 @@ func makeSymlink(t *testing.T, target, name string) {
 // yet). It makes nothing where a lexical reading of the path leads.
 func TestFileStoreCreatesFileThroughDanglingRelativeSymlinkInLinkedDir(t *testing.T) {
 	root := t.TempDir()
-	for _, dir := range []string{"dotfiles/agent", "config"} {
-		if err := os.MkdirAll(filepath.Join(root, dir), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
+	makeDirs(t, root, "dotfiles/agent", "config")
 	makeSymlink(t, "../dotfiles/agent", filepath.Join(root, "config", "agent"))
 	makeSymlink(t, "../shared/agent.toml", filepath.Join(root, "dotfiles", "agent", "agent.toml"))
 	// The system takes config/agent/agent.toml to dotfiles/shared/agent.toml.
@@ -222,11 +228,7 @@ func TestFileStoreLeaseOneHolderForOnePathWhateverTheShellSaysTheCwdIs(t *testin
 // lost.
 func TestFileStoreSpellingsShareOneGuard(t *testing.T) {
 	root := t.TempDir()
-	for _, dir := range []string{"real/deep", "other"} {
-		if err := os.MkdirAll(filepath.Join(root, dir), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
+	makeDirs(t, root, "real/deep", "other")
 	writeConfigFile(t, filepath.Join(root, "real", "deep", "c.toml"), "", 0o600)
 	makeSymlink(t, filepath.Join("real", "deep"), filepath.Join(root, "dl"))
 	makeSymlink(t, filepath.Join("..", "real", "deep", "c.toml"), filepath.Join(root, "other", "link.toml"))
@@ -296,11 +298,7 @@ func TestFileStoreConfigTurnedIntoSymlinkDuringWriteLosesNoPut(t *testing.T) {
 	for _, withB := range []bool{false, true} {
 		t.Run(fmt.Sprintf("another write=%v", withB), func(t *testing.T) {
 			root := t.TempDir()
-			for _, d := range []string{"config", "dotfiles"} {
-				if err := os.Mkdir(filepath.Join(root, d), 0o700); err != nil {
-					t.Fatal(err)
-				}
-			}
+			makeDirs(t, root, "config", "dotfiles")
 			path := filepath.Join(root, "config", "agent.toml")
 			writeConfigFile(t, path, "[connectors.old]\ntoken = \"1\"\n", 0o600)
 			b := openFileStore(t, path)
@@ -402,11 +400,7 @@ func TestFileStoreWriteToMissingFileFailsIfPathRepointed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()
-			for _, v := range []string{"v1", "v2"} {
-				if err := os.Mkdir(filepath.Join(root, v), 0o700); err != nil {
-					t.Fatal(err)
-				}
-			}
+			makeDirs(t, root, "v1", "v2")
 			cur := filepath.Join(root, "current")
 			makeSymlink(t, "v1", cur)
 			flipped := false
@@ -453,11 +447,7 @@ func TestFileStoreWriteToMissingFileFailsIfPathRepointed(t *testing.T) {
 // make the link itself.
 func TestFileStoreCreatesFileThroughDanglingDirectorySymlink(t *testing.T) {
 	root := t.TempDir()
-	for _, dir := range []string{"dotfiles", "config"} {
-		if err := os.Mkdir(filepath.Join(root, dir), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
+	makeDirs(t, root, "dotfiles", "config")
 	makeSymlink(t, "../dotfiles/agent", filepath.Join(root, "config", "agent"))
 	s := openFileStore(t, filepath.Join(root, "config", "agent", "agent.toml"))
 	defer s.Close()
