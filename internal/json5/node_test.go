@@ -19,7 +19,8 @@ import (
 
 // nodeScript parses each base64 document of a JSON array on stdin with
 // the json5 npm package and prints one JSON line per document: the value
-// with numbers as {"n": text}, or the error's line and column.
+// with numbers as {"n": text}, or the error's line and column; and
+// whether JSON.parse reads the document too.
 const nodeScript = `
 const JSON5 = require('json5');
 const docs = JSON.parse(require('fs').readFileSync(0, 'utf8'));
@@ -34,41 +35,41 @@ const conv = v => {
   return v;
 };
 for (const d of docs) {
+  const text = Buffer.from(d, 'base64').toString('utf8');
+  let strict = true;
+  try { JSON.parse(text); } catch (e) { strict = false; }
   try {
-    const v = JSON5.parse(Buffer.from(d, 'base64').toString('utf8'));
-    process.stdout.write(JSON.stringify({ok: true, object: v !== null && typeof v === 'object' && !Array.isArray(v), v: conv(v)}) + '\n');
+    const v = JSON5.parse(text);
+    process.stdout.write(JSON.stringify({ok: true, object: v !== null && typeof v === 'object' && !Array.isArray(v), v: conv(v), strict}) + '\n');
   } catch (e) {
-    process.stdout.write(JSON.stringify({ok: false, line: e.lineNumber, col: e.columnNumber}) + '\n');
+    process.stdout.write(JSON.stringify({ok: false, line: e.lineNumber, col: e.columnNumber, strict}) + '\n');
   }
 }
 `
 
-// TestAgainstNode compares Decode with the json5 npm package, the
-// reference implementation, on the documents of the other tests and on
-// generated JSON5. It runs only when JSON5_NODE_CHECK=1, with node on the
-// PATH and the package where node finds it, such as:
-//
-//	npm install --prefix "$dir" json5
-//	JSON5_NODE_CHECK=1 NODE_PATH="$dir/node_modules" go test -run Node ./internal/json5/
-func TestAgainstNode(t *testing.T) {
-	if os.Getenv("JSON5_NODE_CHECK") != "1" {
-		t.Skip("set JSON5_NODE_CHECK=1 to compare with the json5 npm package")
-	}
-	var docs []string
-	for _, tt := range decodeTests {
-		docs = append(docs, tt.src)
-	}
-	for _, tt := range invalidTests {
-		docs = append(docs, tt.src)
-	}
-	docs = append(docs, strictDocs...)
-	r := rand.New(rand.NewPCG(3, 4))
-	for range 2000 {
-		var b strings.Builder
-		genJSON5Object(&b, r, 0)
-		docs = append(docs, b.String())
-	}
+// nodeResult is what the json5 npm package made of one document.
+type nodeResult struct {
+	OK, Object bool // parsed, to an object
+	V          any  // the value, numbers as {"n": text}
+	Line, Col  int  // where it stopped, if not OK
+	Strict     bool // JSON.parse reads the document too
+}
 
+// parseWithNode parses docs with the json5 npm package, the reference
+// implementation of JSON5, and with JSON.parse. It needs node on the PATH
+// and the package where node finds it (Debian's node-json5 package puts
+// it in /usr/share/nodejs, which NODE_PATH then names; or
+// npm install --prefix "$dir" json5 and NODE_PATH="$dir/node_modules").
+// Without them the test is skipped, but fails when CI is set: CI installs
+// them.
+func parseWithNode(t *testing.T, docs []string) []nodeResult {
+	t.Helper()
+	if err := exec.Command("node", "-e", "require('json5')").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("node with the json5 package is needed with CI set: %v", err)
+		}
+		t.Skipf("node with the json5 package, to compare with, is not here: %v", err)
+	}
 	var in []string
 	for _, d := range docs {
 		in = append(in, base64.StdEncoding.EncodeToString([]byte(d)))
@@ -86,15 +87,36 @@ func TestAgainstNode(t *testing.T) {
 	if len(lines) != len(docs) {
 		t.Fatalf("node answered %d documents of %d", len(lines), len(docs))
 	}
-	for i, doc := range docs {
-		var node struct {
-			OK, Object bool
-			V          any
-			Line, Col  int
-		}
-		if err := json.Unmarshal([]byte(lines[i]), &node); err != nil {
+	results := make([]nodeResult, len(docs))
+	for i, line := range lines {
+		if err := json.Unmarshal([]byte(line), &results[i]); err != nil {
 			t.Fatal(err)
 		}
+	}
+	return results
+}
+
+// TestAgainstNode compares Decode with the json5 npm package on the
+// documents of the other tests and on generated JSON5: the same values
+// where it accepts a document, a refusal where it refuses one.
+func TestAgainstNode(t *testing.T) {
+	var docs []string
+	for _, tt := range decodeTests {
+		docs = append(docs, tt.src)
+	}
+	for _, tt := range invalidTests {
+		docs = append(docs, tt.src)
+	}
+	docs = append(docs, strictDocs...)
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 2000 {
+		var b strings.Builder
+		genJSON5Object(&b, r, 0)
+		docs = append(docs, b.String())
+	}
+
+	for i, node := range parseWithNode(t, docs) {
+		doc := docs[i]
 		got, err := Decode([]byte(doc))
 		switch {
 		case !utf8.ValidString(doc):
@@ -124,6 +146,120 @@ func TestAgainstNode(t *testing.T) {
 				t.Logf("%q: error at %d:%d, json5 says %d:%d", doc, se.Line, se.Column, node.Line, node.Col)
 			}
 		}
+	}
+}
+
+// TestEditsAgainstNode holds SetMember to the json5 npm package: every
+// document that a series of edits makes, from the documents of the other
+// tests and generated JSON5, parses with the package to exactly what the
+// edits should leave, and one that was strict JSON is still read by
+// JSON.parse.
+func TestEditsAgainstNode(t *testing.T) {
+	srcs := []string{milady, strictFile, strings.ReplaceAll(strictFile, "\n", "\r\n")}
+	for _, tt := range setMemberTests {
+		srcs = append(srcs, tt.src)
+	}
+	srcs = append(srcs, strictDocs...)
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 300 {
+		var b strings.Builder
+		genJSON5Object(&b, r, 0)
+		srcs = append(srcs, b.String())
+	}
+
+	type edited struct {
+		src, out string
+		want     map[string]any
+	}
+	var docs []edited
+	names := []string{"telegram", "discord", "a", "new one", "é", "'q'", `"d"`, "\u2028", "Infinity"}
+	for _, src := range srcs {
+		before, err := Decode([]byte(src))
+		if err != nil {
+			continue
+		}
+		if tab, ok := before["connectors"]; ok {
+			if _, ok := tab.(map[string]any); !ok {
+				continue // not a table of connectors: SetMember refuses it
+			}
+		}
+		want := normalize(before).(map[string]any)
+		out := []byte(src)
+		for range 1 + r.IntN(4) {
+			name := names[r.IntN(len(names))]
+			v := genValue5(r, 0)
+			if r.IntN(4) == 0 {
+				v = nil // a delete
+			}
+			if out, err = SetMember(out, "connectors", name, v); err != nil {
+				t.Fatalf("SetMember(%q, %v): %v\non %q", name, v, err, src)
+			}
+			tab, _ := want["connectors"].(map[string]any)
+			if v == nil {
+				delete(tab, name)
+				continue
+			}
+			if tab == nil {
+				tab = map[string]any{}
+				want["connectors"] = tab
+			}
+			tab[name] = normalize(v)
+		}
+		docs = append(docs, edited{src, string(out), want})
+	}
+
+	outs := make([]string, len(docs))
+	for i, d := range docs {
+		outs[i] = d.out
+	}
+	for i, node := range parseWithNode(t, outs) {
+		d := docs[i]
+		if !node.OK || !node.Object {
+			t.Errorf("json5 cannot parse the edited document (line %d, column %d):\nbefore %q\nafter %q", node.Line, node.Col, d.src, d.out)
+			continue
+		}
+		if diff := cmp.Diff(d.want, fromNode(node.V), cmpopts.EquateNaNs()); diff != "" {
+			t.Errorf("json5 reads the edited document as (-want +json5):\n%s\nbefore %q\nafter %q", diff, d.src, d.out)
+		}
+		if json.Valid([]byte(d.src)) && !node.Strict {
+			t.Errorf("JSON.parse refuses a strict JSON document after edits:\nbefore %q\nafter %q", d.src, d.out)
+		}
+	}
+}
+
+// genValue5 returns a config value for an edit: strings that need
+// escaping or that JSON5 reads specially, numbers, booleans, and objects
+// and arrays of them.
+func genValue5(r *rand.Rand, depth int) any {
+	n := 6
+	if depth > 2 {
+		n = 4
+	}
+	switch r.IntN(n) {
+	case 0:
+		return r.IntN(2) == 0
+	case 1:
+		return r.Int64() - r.Int64()
+	case 2:
+		return []float64{0.5, -1e300, 3.25, 1e-7}[r.IntN(4)]
+	case 3:
+		var b strings.Builder
+		for range r.IntN(5) {
+			b.WriteString([]string{"a", " ", "é", "😀", "\u2028", "\u2029", "\t", "'", `"`, `\`, "\n", "\x00", "</script>", "${X}", "/*", "//"}[r.IntN(16)])
+		}
+		return b.String()
+	case 4:
+		m := map[string]any{}
+		for range r.IntN(4) {
+			m[[]string{"botToken", "a b", "'k'", "é", "", "Infinity", "__x"}[r.IntN(7)]] = genValue5(r, depth+1)
+		}
+		return m
+	default:
+		a := []any{}
+		for range r.IntN(4) {
+			a = append(a, genValue5(r, depth+1))
+		}
+		return a
 	}
 }
 
