@@ -300,6 +300,64 @@ func TestUpdate(t *testing.T) {
 	}
 }
 
+// TestUpdateSpellings: a name that Update's function adds in another
+// spelling is the connector of its canonical spelling, as with Put and
+// the package's other stores; two spellings of one name are refused.
+func TestUpdateSpellings(t *testing.T) {
+	tests := []struct {
+		name    string
+		fn      func(m map[string]connectors.Config)
+		want    map[string]connectors.Config
+		wantErr error
+	}{
+		{
+			name: "new name, decomposed and padded",
+			fn:   func(m map[string]connectors.Config) { m[" cafe\u0301 "] = connectors.Config{"v": 1} },
+			want: map[string]connectors.Config{"slack": {"v": "s"}, "caf\u00e9": {"v": int64(1)}},
+		},
+		{
+			name: "existing name replaced under another spelling",
+			fn: func(m map[string]connectors.Config) {
+				delete(m, "slack")
+				m[" slack"] = connectors.Config{"v": "t"}
+			},
+			want: map[string]connectors.Config{"slack": {"v": "t"}},
+		},
+		{
+			name:    "two spellings of one name",
+			fn:      func(m map[string]connectors.Config) { m["slack "] = connectors.Config{"v": "t"} },
+			want:    map[string]connectors.Config{"slack": {"v": "s"}},
+			wantErr: connectors.ErrInvalidName,
+		},
+		{
+			name: "two new spellings of one name",
+			fn: func(m map[string]connectors.Config) {
+				m["x "] = connectors.Config{"v": 1}
+				m[" x"] = connectors.Config{"v": 2}
+			},
+			want:    map[string]connectors.Config{"slack": {"v": "s"}},
+			wantErr: connectors.ErrInvalidName,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := newTestDB(t)
+			s := db.store(t, "a", db.options())
+			put(t, s, "slack", connectors.Config{"v": "s"})
+			err := s.Update(t.Context(), func(m map[string]connectors.Config) error {
+				tt.fn(m)
+				return nil
+			})
+			if !errors.Is(err, tt.wantErr) {
+				t.Errorf("Update: %v, want %v", err, tt.wantErr)
+			}
+			if diff := cmp.Diff(tt.want, state(t, s).Connectors); diff != "" {
+				t.Errorf("after Update (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestClosed(t *testing.T) {
 	db := newTestDB(t)
 	s := db.store(t, "a", db.options())
