@@ -284,6 +284,14 @@ func (s *Store) load(ctx context.Context, q interface {
 	return &snapshot{rev: rev, state: connectors.State{Revision: strconv.FormatInt(rev, 10), Connectors: m}}, nil
 }
 
+// writeTx is how writers begin their transactions: at READ COMMITTED
+// whatever the session's default, since a writer that waited for the
+// revision's lock must then read the row its predecessor committed. At
+// REPEATABLE READ or SERIALIZABLE (a host's default_transaction_isolation)
+// that wait ends in a serialization failure instead, and concurrent
+// writers fail rather than queue.
+var writeTx = pgx.TxOptions{IsoLevel: pgx.ReadCommitted}
+
 // commitTimeout bounds the wait for the answer to a COMMIT, which Edit
 // does not abandon when its context ends: once sent, a commit's outcome
 // is worth knowing.
@@ -306,7 +314,7 @@ func (s *Store) Edit(ctx context.Context, fn func(cur connectors.State) (map[str
 	if err := s.usable(ctx); err != nil {
 		return connectors.State{}, err
 	}
-	tx, err := s.pool.Begin(ctx)
+	tx, err := s.pool.BeginTx(ctx, writeTx)
 	if err != nil {
 		return connectors.State{}, dbError(ctx, "begin", err)
 	}
@@ -381,7 +389,7 @@ func (s *Store) Rewrap(ctx context.Context) (int, error) {
 		return 0, errors.New("pgstore: Rewrap needs a key in Options.Keys")
 	}
 	n := 0
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, s.pool, writeTx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, s.t.lockRevision); err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/connectorkit/connectors"
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 func TestPutGetListDelete(t *testing.T) {
@@ -353,6 +354,61 @@ func TestUpdateSpellings(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, state(t, s).Connectors); diff != "" {
 				t.Errorf("after Update (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestWritersUnderStricterIsolation runs concurrent writers on a
+// database whose sessions default to a stricter isolation level than
+// PostgreSQL's, as some hosts set for their own tables: the writers, and
+// a Rewrap among them, queue on the revision's lock and none fails.
+func TestWritersUnderStricterIsolation(t *testing.T) {
+	for _, level := range []string{"repeatable read", "serializable"} {
+		t.Run(level, func(t *testing.T) {
+			db := newTestDB(t)
+			opts := db.options()
+			if err := Migrate(t.Context(), db.admin, opts); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := pgxpool.ParseConfig(db.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = level
+			strict, err := pgxpool.NewWithConfig(t.Context(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(strict.Close)
+			s, err := New(t.Context(), strict, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			put(t, s, "counter", connectors.Config{"n": int64(0)})
+			const writers = 8
+			var wg sync.WaitGroup
+			for i := range writers {
+				wg.Go(func() {
+					err := s.Update(t.Context(), func(m map[string]connectors.Config) error {
+						m["counter"] = connectors.Config{"n": m["counter"]["n"].(int64) + 1}
+						m[fmt.Sprint("w", i)] = connectors.Config{}
+						return nil
+					})
+					if err != nil {
+						t.Errorf("Update under %s: %v", level, err)
+					}
+				})
+			}
+			wg.Go(func() {
+				if _, err := s.Rewrap(t.Context()); err != nil {
+					t.Errorf("Rewrap under %s: %v", level, err)
+				}
+			})
+			wg.Wait()
+			if got := state(t, s).Connectors["counter"]["n"]; got != int64(writers) {
+				t.Errorf("counter = %v, want %d", got, writers)
 			}
 		})
 	}
