@@ -39,10 +39,13 @@ const (
 // events, merged per connector.
 //
 // Events start from the state as it is when Watch is called. If the
-// database cannot be reached then, they start from the last state this
-// store read, and the changes since come as events when it returns.
+// database cannot be reached then, or does not answer within
+// Options.PingInterval, they start from the last state this store read,
+// and the changes since come as events when it returns.
 func (s *Store) Watch(ctx context.Context) iter.Seq[connectors.Event] {
-	if _, err := s.State(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, connectors.ErrClosed) {
+	// Bounded, as the listener's reads are: a database that does not
+	// answer (a network partition) must not keep Watch from returning.
+	if err := s.refresh(ctx, 0); err != nil && ctx.Err() == nil && !errors.Is(err, connectors.ErrClosed) {
 		s.opts.Logger.WarnContext(ctx, "pgstore: watch starts from the last state read", "err", err)
 	}
 	// Under the lock that publishing takes, so that the watcher starts

@@ -82,7 +82,7 @@ type Options struct {
 
 	// PingInterval is how long the listening connection may stay silent
 	// before the store checks it with a ping, and how long the ping, and
-	// each read that the listener and the poller make, may take; a
+	// each read that the listener, the poller and Watch make, may take; a
 	// listening connection that fails a ping or a read is replaced. Zero
 	// means DefaultPingInterval, 15s.
 	PingInterval time.Duration

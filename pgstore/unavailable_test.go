@@ -4,8 +4,10 @@
 package pgstore
 
 import (
+	"context"
 	"errors"
 	"io"
+	"iter"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/connectorkit/connectors"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -96,6 +99,32 @@ func TestUnavailableHandler(t *testing.T) {
 	p.setDown(false)
 	if code, body := call("POST"); code != http.StatusOK {
 		t.Errorf("POST with the database back: %d %s", code, body)
+	}
+}
+
+// TestWatchSilentDatabase makes the database a black hole, as a network
+// partition does: Watch still returns, within the bound of its read, and
+// its sequence ends when its context does.
+func TestWatchSilentDatabase(t *testing.T) {
+	db := newTestDB(t)
+	opts := db.options()
+	opts.PingInterval = 100 * time.Millisecond
+	p, s := proxiedStore(t, db, opts)
+	p.silence()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	returned := make(chan iter.Seq[connectors.Event])
+	go func() { returned <- s.Watch(ctx) }()
+	select {
+	case seq := <-returned:
+		cancel()
+		for e := range seq {
+			t.Errorf("event %v from a silent database", e)
+		}
+	case <-time.After(eventWait):
+		cancel()
+		<-returned
+		t.Fatalf("Watch did not return within %v while the database was silent", eventWait)
 	}
 }
 
