@@ -32,9 +32,9 @@ const (
 //
 // The listening connection and the poller run only while anyone watches:
 // the first watcher starts them, the last one to leave stops them. The
-// listener is a connection of its own, made with the pool's settings
-// (not taken from the pool), with " listener" added to its
-// application_name. Each time it connects it reads the revision, so that
+// listener is a connection of its own, made with the pool's settings and
+// its BeforeConnect hook (not taken from the pool, and without its
+// AfterConnect hook), with " listener" added to its application_name. Each time it connects it reads the revision, so that
 // the changes whose notifications were lost while it was away become
 // events, merged per connector.
 //
@@ -137,7 +137,20 @@ func (s *Store) listen(ctx context.Context) {
 // has silently dropped is found and replaced: it would wait for
 // notifications forever.
 func (s *Store) listenOnce(ctx context.Context) (listening bool, err error) {
-	cfg := s.pool.Config().ConnConfig
+	bounded := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, s.opts.PingInterval) }
+	cctx, cancel := bounded()
+	defer cancel()
+
+	poolCfg := s.pool.Config()
+	cfg := poolCfg.ConnConfig
+	// The pool's hook adjusts each connection's settings (a password
+	// fetched per connection, an address looked up): without it, the
+	// listener may be unable to connect where the pool can.
+	if poolCfg.BeforeConnect != nil {
+		if err := poolCfg.BeforeConnect(cctx, cfg); err != nil {
+			return false, err
+		}
+	}
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = make(map[string]string)
 	}
@@ -146,10 +159,6 @@ func (s *Store) listenOnce(ctx context.Context) (listening bool, err error) {
 		name = "pgstore"
 	}
 	cfg.RuntimeParams["application_name"] = name + " listener"
-	bounded := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, s.opts.PingInterval) }
-
-	cctx, cancel := bounded()
-	defer cancel()
 	conn, err := pgx.ConnectConfig(cctx, cfg)
 	if err != nil {
 		return false, err

@@ -18,6 +18,8 @@ import (
 
 	"github.com/connectorkit/connectors"
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // eventWait bounds every wait for an event: a guard against a hang, not
@@ -197,6 +199,43 @@ func TestListenerPing(t *testing.T) {
 	put(t, a, "second", connectors.Config{})
 	if got := next(1); got[0].Name != "second" {
 		t.Errorf("event %v, want second", got[0])
+	}
+}
+
+// TestListenerBeforeConnect gives b a pool whose configured address is
+// wrong and whose BeforeConnect hook sets the right one, as hosts that
+// fetch credentials or addresses per connection do: b's listener
+// connects through the hook too, so a's write reaches b's watcher by
+// notification (the poller is too slow to be the one).
+func TestListenerBeforeConnect(t *testing.T) {
+	db := newTestDB(t)
+	opts := db.options()
+	opts.PollInterval = time.Hour
+	a := db.store(t, "a", opts)
+	cfg, err := pgxpool.ParseConfig(db.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port := cfg.ConnConfig.Host, cfg.ConnConfig.Port
+	cfg.ConnConfig.Host, cfg.ConnConfig.Port = "127.0.0.1", 1 // nothing listens there
+	cfg.BeforeConnect = func(_ context.Context, cc *pgx.ConnConfig) error {
+		cc.Host, cc.Port = host, port
+		return nil
+	}
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	b, err := New(t.Context(), pool, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	next := watch(t, b)
+	put(t, a, "first", connectors.Config{})
+	if got := next(1); got[0].Name != "first" {
+		t.Errorf("event %v, want first", got[0])
 	}
 }
 
