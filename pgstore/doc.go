@@ -33,7 +33,10 @@
 //   - Writes are serialized by a row lock on the revision, so none is lost
 //     and an If-Match checked in one replica's Edit holds against writers
 //     on all of them. A write commits or not as a whole; one whose
-//     connection fails before the commit stores nothing.
+//     connection fails before the commit stores nothing. A writer cut
+//     off from the database mid-write (a network partition, a crashed
+//     machine) holds the lock, and delays the others, for at most 30
+//     seconds.
 //   - Every replica answers the same revision, hence the same ETag, for
 //     the same state. The revision is a counter: two different databases
 //     (or a database restored from an older backup) may give one revision

@@ -47,6 +47,9 @@ type Store struct {
 	sealer *sealer
 	t      tables
 
+	// writeTx begins the transactions of writers (see writeTx).
+	writeTx pgx.TxOptions
+
 	// snap is the state at the highest revision this store has seen. It
 	// is never nil after New, and only replaced by a higher revision.
 	snap atomic.Pointer[snapshot]
@@ -92,8 +95,8 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts Options) (*Store, error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{pool: pool, opts: opts, sealer: sealer, t: newTables(opts), loading: make(chan struct{}, 1),
-		leases: make(map[*Lease]struct{})}
+	s := &Store{pool: pool, opts: opts, sealer: sealer, t: newTables(opts), writeTx: writeTx(writerIdleTimeout),
+		loading: make(chan struct{}, 1), leases: make(map[*Lease]struct{})}
 	s.leaseCtx, s.stopLeases = context.WithCancel(context.Background())
 	s.hub.Poll = s.follow
 	snap, err := s.load(ctx, pool, nil)
@@ -284,13 +287,28 @@ func (s *Store) load(ctx context.Context, q interface {
 	return &snapshot{rev: rev, state: connectors.State{Revision: strconv.FormatInt(rev, 10), Connectors: m}}, nil
 }
 
-// writeTx is how writers begin their transactions: at READ COMMITTED
-// whatever the session's default, since a writer that waited for the
-// revision's lock must then read the row its predecessor committed. At
-// REPEATABLE READ or SERIALIZABLE (a host's default_transaction_isolation)
-// that wait ends in a serialization failure instead, and concurrent
-// writers fail rather than queue.
-var writeTx = pgx.TxOptions{IsoLevel: pgx.ReadCommitted}
+// writerIdleTimeout is how long a writer's transaction, which holds the
+// revision's lock, may wait for its client between statements (while
+// Edit's fn and Validate run, say) before the database ends its session.
+// A writer cut off from the database without its connection being closed
+// (a network partition, a crashed machine) would otherwise keep the lock
+// until the server's TCP keepalive gave up on it, hours by default, and
+// every write on every replica would wait for it.
+const writerIdleTimeout = 30 * time.Second
+
+// writeTx returns how writers begin their transactions: at READ
+// COMMITTED whatever the session's default, since a writer that waited
+// for the revision's lock must then read the row its predecessor
+// committed (at REPEATABLE READ or SERIALIZABLE, a host's
+// default_transaction_isolation, that wait ends in a serialization
+// failure instead, and concurrent writers fail rather than queue); and
+// with an idle timeout that frees the lock of a writer that vanished.
+// Both go in the one statement that begins, which costs no round trip
+// more.
+func writeTx(idle time.Duration) pgx.TxOptions {
+	return pgx.TxOptions{BeginQuery: "BEGIN ISOLATION LEVEL READ COMMITTED; " +
+		"SET LOCAL idle_in_transaction_session_timeout = " + strconv.FormatInt(idle.Milliseconds(), 10)}
+}
 
 // commitTimeout bounds the wait for the answer to a COMMIT, which Edit
 // does not abandon when its context ends: once sent, a commit's outcome
@@ -304,6 +322,11 @@ const commitTimeout = 10 * time.Second
 // written, sealed with the primary key, and the revision is raised by
 // one; watchers on every replica are notified.
 //
+// fn and Options.Validate run while the transaction waits, holding the
+// lock: if they take longer than 30 seconds, the database ends the
+// transaction, so that a writer that vanished cannot hold the lock for
+// long, and Edit fails with an error that says so, storing nothing.
+//
 // If ctx ends before the commit is sent, the transaction is rolled back
 // and Edit returns ctx.Err(); once sent, Edit waits for the commit's
 // answer for up to 10 seconds whatever ctx does. If the connection fails
@@ -314,7 +337,7 @@ func (s *Store) Edit(ctx context.Context, fn func(cur connectors.State) (map[str
 	if err := s.usable(ctx); err != nil {
 		return connectors.State{}, err
 	}
-	tx, err := s.pool.BeginTx(ctx, writeTx)
+	tx, err := s.pool.BeginTx(ctx, s.writeTx)
 	if err != nil {
 		return connectors.State{}, dbError(ctx, "begin", err)
 	}
@@ -389,7 +412,7 @@ func (s *Store) Rewrap(ctx context.Context) (int, error) {
 		return 0, errors.New("pgstore: Rewrap needs a key in Options.Keys")
 	}
 	n := 0
-	err := pgx.BeginTxFunc(ctx, s.pool, writeTx, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, s.pool, s.writeTx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, s.t.lockRevision); err != nil {
 			return err
 		}

@@ -128,11 +128,44 @@ func TestWatchSilentDatabase(t *testing.T) {
 	}
 }
 
+// TestVanishedWriter cuts a writer off mid-transaction without closing
+// its connection, as a network partition or a crashed machine does: the
+// database must not keep the revision's lock for the dead writer, which
+// would stop every write on every replica; another replica's write goes
+// through once the writer's transaction has been idle too long, and
+// nothing of the cut-off write is stored.
+func TestVanishedWriter(t *testing.T) {
+	db := newTestDB(t)
+	opts := db.options()
+	p, a := proxiedStore(t, db, opts)
+	a.writeTx = writeTx(500 * time.Millisecond) // so that the test need not wait writerIdleTimeout
+	b := db.store(t, "b", opts)
+
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	_, err := a.Edit(ctx, func(connectors.State) (map[string]connectors.Config, error) {
+		p.freeze() // a's connection goes dark with the lock held
+		return map[string]connectors.Config{"lost": {}}, nil
+	})
+	if err == nil {
+		t.Fatal("Edit through a dark connection succeeded")
+	}
+	ctx, cancel = context.WithTimeout(t.Context(), eventWait)
+	defer cancel()
+	if err := b.Put(ctx, "after", connectors.Config{}); err != nil {
+		t.Fatalf("Put on another replica while the vanished writer's transaction stays open: %v", err)
+	}
+	if _, ok := state(t, b).Connectors["lost"]; ok {
+		t.Error("the vanished writer's write was stored")
+	}
+}
+
 // A proxy forwards TCP connections to a server. Set down, it closes
 // every connection it holds and every new one; frozen, it drops what
-// comes through the connections it holds without closing them, as a
-// network that has lost them does, and still forwards new ones; silenced,
-// it drops what comes through every connection, new ones too.
+// comes through the connections it holds, and the closing of either
+// side, without closing them, as a network that has lost them does, and
+// still forwards new ones; silenced, it does so with every connection,
+// new ones too.
 type proxy struct {
 	host   string
 	port   uint16
@@ -232,21 +265,26 @@ func (p *proxy) forward(c net.Conn) {
 }
 
 // copy copies from src to dst, dropping what comes while l is frozen,
-// and closes both when either side ends.
+// and closes both when either side ends, unless l is frozen: then the
+// end of one side is lost too, and the other keeps its connection until
+// the proxy goes down, as a machine that has vanished from the network
+// never closes its connections.
 func (l *link) copy(dst, src net.Conn) {
-	defer l.client.Close()
-	defer l.server.Close()
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
 		if n > 0 && !l.frozen.Load() {
 			if _, err := dst.Write(buf[:n]); err != nil {
-				return
+				break
 			}
 		}
 		if err != nil {
-			return
+			break
 		}
+	}
+	if !l.frozen.Load() {
+		l.client.Close()
+		l.server.Close()
 	}
 }
 
