@@ -52,8 +52,11 @@
 //
 // What it does not do: it does not spread load over database replicas
 // (every read asks the primary for the revision), and rows changed by
-// hand in SQL are seen only when the revision is raised too, and must be
-// sealed by this package to be read.
+// hand in SQL must be sealed by this package to be read, and are seen
+// only when the revision is raised and the changed rows' updated_revision
+// set to the new revision: a replica reads again only the rows written
+// after the revision it last read, and keeps the configs it has of the
+// others.
 //
 // Errors that show the database cannot be reached (no connection, a
 // connection lost, a server shutting down) wrap connectors.ErrUnavailable,

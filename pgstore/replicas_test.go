@@ -239,6 +239,34 @@ func TestListenerBeforeConnect(t *testing.T) {
 	}
 }
 
+// TestHandEditedRow puts back, in SQL, a sealed row as it was before a
+// change, raising the revision and the row's updated_revision as the
+// package documentation says: a replica that had read the change sees
+// the row as put back, and agrees with a new replica.
+func TestHandEditedRow(t *testing.T) {
+	db := newTestDB(t)
+	a := db.store(t, "a", db.options())
+	put(t, a, "telegram", connectors.Config{"v": int64(1)})
+	var old []byte
+	q := `SELECT sealed FROM ` + db.ident() + `.connectors WHERE name = 'telegram'`
+	if err := db.admin.QueryRow(t.Context(), q).Scan(&old); err != nil {
+		t.Fatal(err)
+	}
+	put(t, a, "telegram", connectors.Config{"v": int64(2)})
+	state(t, a)
+	_, err := db.admin.Exec(t.Context(), `WITH r AS (UPDATE `+db.ident()+`.connectors_revision SET revision = 3)
+		UPDATE `+db.ident()+`.connectors SET sealed = $1, updated_revision = 3`, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := connectors.Config{"v": int64(1)}
+	for _, s := range []*Store{a, db.store(t, "b", db.options())} {
+		if diff := cmp.Diff(want, state(t, s).Connectors["telegram"]); diff != "" {
+			t.Errorf("after the hand edit (-want +got):\n%s", diff)
+		}
+	}
+}
+
 // TestIfMatchAcrossReplicas checks that an ETag from one replica's
 // handler guards a write through another's, once.
 func TestIfMatchAcrossReplicas(t *testing.T) {
