@@ -165,6 +165,15 @@ const maxIdentifier = 63
 
 // check reports what is wrong with opts, which has its defaults.
 func (opts Options) check() error {
+	// A quoted identifier drops NUL bytes, so a name holding one would
+	// name the tables of another (without them), under a channel of its
+	// own: replicas of one store that do not hear each other.
+	switch {
+	case strings.IndexByte(opts.Schema, 0) >= 0:
+		return errors.New("pgstore: schema name holds a NUL byte")
+	case strings.IndexByte(opts.Table, 0) >= 0:
+		return errors.New("pgstore: table name holds a NUL byte")
+	}
 	if len(opts.Schema) > maxIdentifier {
 		return fmt.Errorf("pgstore: schema name longer than %d bytes", maxIdentifier)
 	}

@@ -483,6 +483,8 @@ func TestOptions(t *testing.T) {
 		{"duplicate id", Options{Keys: []Key{keyA, {ID: keyA.ID, Secret: keyB.Secret}}}, `key id "key-a" used twice`},
 		{"long table", Options{Plaintext: true, Table: strings.Repeat("t", 60)}, "table name longer than 54 bytes"},
 		{"long schema", Options{Plaintext: true, Schema: strings.Repeat("s", 64)}, "schema name longer than 63 bytes"},
+		{"NUL in table", Options{Plaintext: true, Table: "conn\x00ectors"}, "table name holds a NUL byte"},
+		{"NUL in schema", Options{Plaintext: true, Schema: "pub\x00lic"}, "schema name holds a NUL byte"},
 		{"short lease", Options{Plaintext: true, LeaseTTL: 50 * time.Millisecond}, "LeaseTTL is 50ms, less than 100ms"},
 		{"negative lease", Options{Plaintext: true, LeaseTTL: -time.Second}, "LeaseTTL is -1s"},
 	}
