@@ -34,7 +34,8 @@ const (
 // the first watcher starts them, the last one to leave stops them. The
 // listener is a connection of its own, made with the pool's settings and
 // its BeforeConnect hook (not taken from the pool, and without its
-// AfterConnect hook), with " listener" added to its application_name. Each time it connects it reads the revision, so that
+// AfterConnect hook or notification handler), with " listener" added to
+// its application_name. Each time it connects it reads the revision, so that
 // the changes whose notifications were lost while it was away become
 // events, merged per connector.
 //
@@ -151,6 +152,9 @@ func (s *Store) listenOnce(ctx context.Context) (listening bool, err error) {
 			return false, err
 		}
 	}
+	// pgx hands a connection's notifications to WaitForNotification only
+	// when no handler of the pool's own takes them.
+	cfg.OnNotification = nil
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = make(map[string]string)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/connectorkit/connectors"
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -236,6 +237,38 @@ func TestListenerBeforeConnect(t *testing.T) {
 	put(t, a, "first", connectors.Config{})
 	if got := next(1); got[0].Name != "first" {
 		t.Errorf("event %v, want first", got[0])
+	}
+}
+
+// TestListenerOnNotification gives b a pool whose connections have a
+// notification handler of the host's: b's listener still receives the
+// notifications itself, so a's write reaches b's watcher.
+func TestListenerOnNotification(t *testing.T) {
+	db := newTestDB(t)
+	opts := db.options()
+	opts.PollInterval = time.Hour
+	a := db.store(t, "a", opts)
+	cfg, err := pgxpool.ParseConfig(db.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.OnNotification = func(*pgconn.PgConn, *pgconn.Notification) {}
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	b, err := New(t.Context(), pool, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	next := watch(t, b)
+	put(t, a, "first", connectors.Config{})
+	next(1) // b listens now
+	put(t, a, "second", connectors.Config{})
+	if got := next(1); got[0].Name != "second" {
+		t.Errorf("event %v, want second", got[0])
 	}
 }
 
