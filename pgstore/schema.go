@@ -129,13 +129,19 @@ func newTables(opts Options) tables {
 	t.lockRevision = "SELECT revision FROM " + t.revision + " FOR UPDATE"
 	t.setRevision = "UPDATE " + t.revision + " SET revision = $1"
 	// One statement, so the revision and the rows come from one snapshot;
-	// the outer join keeps the revision when there are no rows.
-	t.load = "SELECT r.revision, c.name, c.key_id, c.sealed, c.updated_revision FROM " +
+	// the outer join keeps the revision when there are no rows. The
+	// sealed bytes are read in base64 (see readSealed).
+	t.load = "SELECT r.revision, c.name, c.key_id, encode(c.sealed, 'base64'), c.updated_revision FROM " +
 		t.revision + " r LEFT JOIN " + t.connectors + " c ON true"
 	t.upsert = "INSERT INTO " + t.connectors + " (name, key_id, sealed, updated_revision) VALUES ($1, $2, $3, $4) " +
 		"ON CONFLICT (name) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed, updated_revision = excluded.updated_revision"
 	t.delete = "DELETE FROM " + t.connectors + " WHERE name = $1"
-	t.readSealed = "SELECT name, key_id, sealed FROM " + t.connectors + " WHERE key_id <> $1"
+	// Sealed bytes are read as base64 text, which every query mode reads
+	// alike: a bytea sent as text (the simple protocol, and pgx's exec
+	// modes, used with PgBouncer) is in the format of the server's
+	// bytea_output, and pgx reads only its hex format, not the escape
+	// format that some databases keep for older clients.
+	t.readSealed = "SELECT name, key_id, encode(sealed, 'base64') FROM " + t.connectors + " WHERE key_id <> $1"
 	t.reseal = "UPDATE " + t.connectors + " SET key_id = $2, sealed = $3 WHERE name = $1"
 
 	// The leases' times are all the database's now(), which a statement

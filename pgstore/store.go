@@ -256,9 +256,8 @@ func (s *Store) load(ctx context.Context, q interface {
 	m := make(map[string]connectors.Config)
 	for rows.Next() {
 		var (
-			name, keyID *string // nil: the table has no rows
-			sealed      []byte
-			updated     *int64
+			name, keyID, sealed *string // nil: the table has no rows
+			updated             *int64
 		)
 		if err := rows.Scan(&rev, &name, &keyID, &sealed, &updated); err != nil {
 			return nil, dbError(ctx, "load connectors", err)
@@ -272,7 +271,7 @@ func (s *Store) load(ctx context.Context, q interface {
 				continue
 			}
 		}
-		cfg, err := s.sealer.open(*name, *keyID, sealed)
+		cfg, err := s.sealer.openText(*name, *keyID, *sealed)
 		if err != nil {
 			return nil, err
 		}
@@ -421,8 +420,7 @@ func (s *Store) Rewrap(ctx context.Context) (int, error) {
 			return err
 		}
 		type row struct {
-			name, keyID string
-			sealed      []byte
+			name, keyID, sealed string
 		}
 		old, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
 			var x row
@@ -433,7 +431,7 @@ func (s *Store) Rewrap(ctx context.Context) (int, error) {
 		}
 		var b pgx.Batch
 		for _, r := range old {
-			cfg, err := s.sealer.open(r.name, r.keyID, r.sealed)
+			cfg, err := s.sealer.openText(r.name, r.keyID, r.sealed)
 			if err != nil {
 				return err
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/connectorkit/connectors"
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -409,6 +410,53 @@ func TestWritersUnderStricterIsolation(t *testing.T) {
 			wg.Wait()
 			if got := state(t, s).Connectors["counter"]["n"]; got != int64(writers) {
 				t.Errorf("counter = %v, want %d", got, writers)
+			}
+		})
+	}
+}
+
+// TestTextResultsEscapedBytea reads and rewraps through connections that
+// get results as text (the query modes used with PgBouncer) from a
+// server set to print bytea in the old escape format, as some databases
+// are kept for older clients.
+func TestTextResultsEscapedBytea(t *testing.T) {
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeExec} {
+		t.Run(mode.String(), func(t *testing.T) {
+			db := newTestDB(t)
+			cfg, err := pgxpool.ParseConfig(db.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.ConnConfig.DefaultQueryExecMode = mode
+			cfg.ConnConfig.RuntimeParams["bytea_output"] = "escape"
+			pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(pool.Close)
+			opts := db.options()
+			if err := Migrate(t.Context(), pool, opts); err != nil {
+				t.Fatal(err)
+			}
+			open := func(keys ...Key) *Store {
+				t.Helper()
+				s, err := New(t.Context(), pool, Options{Schema: db.schema, Keys: keys})
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			}
+			want := connectors.Config{"botToken": "1:x", "n": int64(7)}
+			put(t, open(keyA), "telegram", want)
+			if diff := cmp.Diff(want, state(t, open(keyA)).Connectors["telegram"]); diff != "" {
+				t.Errorf("read back (-want +got):\n%s", diff)
+			}
+			if n, err := open(keyB, keyA).Rewrap(t.Context()); err != nil || n != 1 {
+				t.Errorf("Rewrap = %d, %v; want 1, nil", n, err)
+			}
+			if diff := cmp.Diff(want, state(t, open(keyB)).Connectors["telegram"]); diff != "" {
+				t.Errorf("read back after Rewrap (-want +got):\n%s", diff)
 			}
 		})
 	}
