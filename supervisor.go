@@ -24,9 +24,9 @@ import (
 // A RunFunc runs one connector (polls Telegram, holds a Discord gateway
 // session) until ctx ends, then returns. An error, or a return before ctx
 // ends, is a failure: the [Supervisor] starts the connector again after a
-// backoff; so is a panic, which the Supervisor recovers. cfg is the
-// connector's config, unredacted; the function owns it.
-// It must return promptly once ctx ends: a replica that loses a
+// backoff; so is a panic, which the Supervisor recovers, and a call of
+// runtime.Goexit. cfg is the connector's config, unredacted; the function
+// owns it. It must return promptly once ctx ends: a replica that loses a
 // connector's lease cancels ctx, and another replica may start the
 // connector soon after (see [Leaser]).
 type RunFunc func(ctx context.Context, name string, cfg Config) error
@@ -619,12 +619,20 @@ func (w *worker) runOnce(ctx context.Context, cfg Config, st *ConnectorStatus) (
 	res := make(chan error, 1)
 	began := time.Now()
 	go func() {
+		returned := false
 		defer func() {
 			if p := recover(); p != nil {
 				res <- fmt.Errorf("panic: %v", p)
+			} else if !returned {
+				// runtime.Goexit (t.Fatal in a run function) recovers
+				// nothing and returns nothing: without a result here the
+				// run would count as running for ever.
+				res <- errors.New("the run function called runtime.Goexit")
 			}
 		}()
-		res <- w.s.run(runCtx, w.name, CloneConfig(cfg))
+		err := w.s.run(runCtx, w.name, CloneConfig(cfg))
+		returned = true
+		res <- err
 	}()
 	settled := time.NewTimer(w.s.opts.MinBackoff)
 	defer settled.Stop()

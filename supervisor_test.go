@@ -648,3 +648,36 @@ func TestHandlerStatusPolicy(t *testing.T) {
 		t.Errorf("GET /status: %d %s", rec.Code, body)
 	}
 }
+
+// TestSupervisorRunGoexit: a run function that ends its goroutine with
+// runtime.Goexit (as t.Fatal in a run function does) returns before its
+// context ends, a failure like any other: the connector is started again
+// after a backoff, and Run returns when stopped. Goexit recovers no panic
+// and sends no result, so the run was taken as still running, for ever:
+// never started again, and Run waited for it at the end.
+func TestSupervisorRunGoexit(t *testing.T) {
+	checkGoroutines(t)
+	ctx := t.Context()
+	store := &connectors.MemoryStore{}
+	store.Put(ctx, "tg", connectors.Config{"x": "1"})
+	var calls atomic.Int64
+	run := func(ctx context.Context, name string, cfg connectors.Config) error {
+		calls.Add(1)
+		runtime.Goexit()
+		return nil
+	}
+	sup := connectors.NewSupervisor(store, run, connectors.SupervisorOptions{Replica: "r1", MinBackoff: 10 * time.Millisecond})
+	stop := startSupervisor(t, ctx, sup)
+	waitFor(t, "the run function called three times", func() bool { return calls.Load() >= 3 })
+	st, err := sup.Status(ctx)
+	if err != nil || !strings.Contains(st["tg"].Error, "Goexit") {
+		t.Errorf("status: %+v, %v; want an error naming Goexit", st["tg"], err)
+	}
+	stopped := make(chan struct{})
+	go func() { stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return within 5s of its context's end")
+	}
+}
