@@ -46,7 +46,10 @@ var errLeaseLost = errors.New("pgstore: lease lost")
 // NUL byte (which PostgreSQL's text cannot hold). An unreachable database
 // is an error wrapping connectors.ErrUnavailable, and so is one that does
 // not answer before the lease would have to be given up; after Close, the
-// error wraps connectors.ErrClosed.
+// error wraps connectors.ErrClosed. When ctx ends, TryLease still waits
+// for the statement it sent (at most LeaseTTL*5/6), and then releases the
+// lease if it took it and returns ctx's error: a statement cut off might
+// have taken the lease for nobody, until it expired.
 func (s *Store) TryLease(ctx context.Context, key, holder string) (connectors.Lease, error) {
 	if len(key) == 0 || len(key) > maxLeaseKey {
 		return nil, fmt.Errorf("pgstore: lease key is %d bytes, want 1 to %d", len(key), maxLeaseKey)
@@ -61,8 +64,10 @@ func (s *Store) TryLease(ctx context.Context, key, holder string) (connectors.Le
 		return nil, err
 	}
 	// An answer that comes after the holder would have to give the lease
-	// up is no use: wait no longer.
-	qctx, cancel := context.WithTimeout(ctx, s.leaseLife())
+	// up is no use: wait no longer. But wait that long even if ctx ends:
+	// a statement cut off may have taken the lease all the same, which
+	// nobody would then hold or release until it expired.
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.leaseLife())
 	defer cancel()
 	sent := time.Now()
 	var token int64
@@ -78,15 +83,19 @@ func (s *Store) TryLease(ctx context.Context, key, holder string) (connectors.Le
 
 	l := &Lease{s: s, key: key, token: token, lost: make(chan struct{}), deadline: sent.Add(s.leaseLife())}
 	s.leaseMu.Lock()
-	if s.closed.Load() {
-		// Close has released the leases it knew; this one is released
-		// here, so that it does not wait for its expiry.
+	if closed, ended := s.closed.Load(), ctx.Err(); closed || ended != nil {
+		// Close has released the leases it knew, or the caller has
+		// gone: this one is released here, so that it does not wait
+		// for its expiry.
 		s.leaseMu.Unlock()
 		l.lose("")
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.LeaseTTL)
 		defer cancel()
 		s.dropLeases(dctx, []*Lease{l})
-		return nil, connectors.ErrClosed
+		if closed {
+			return nil, connectors.ErrClosed
+		}
+		return nil, ended
 	}
 	// In the set before the timer starts, so that a lease lost at once
 	// leaves it.

@@ -490,3 +490,42 @@ func TestLeaseRenewalRace(t *testing.T) {
 		t.Errorf("%d leases held after Close, want 0", n)
 	}
 }
+
+// TestLeaseTryCancelled cancels TryLease calls at moments spread over
+// their statement's run: one that fails leaves no lease held, and one
+// cancelled fails with the context's error. Cancelling the statement in
+// flight gave up waiting for it, while the database had taken the lease
+// or went on to: a row that nobody held or released until it expired,
+// so that a Supervisor stopped in the middle of taking a connector kept
+// it from every replica for up to LeaseTTL.
+func TestLeaseTryCancelled(t *testing.T) {
+	db := newTestDB(t)
+	s := db.store(t, "a", db.options())
+	taken, cancelled := 0, 0
+	for i := range 200 {
+		key := fmt.Sprint("k", i)
+		ctx, cancel := context.WithCancel(t.Context())
+		timer := time.AfterFunc(time.Duration(i%25)*40*time.Microsecond, cancel)
+		l, err := s.TryLease(ctx, key, "a")
+		timer.Stop()
+		cancel()
+		if err == nil {
+			taken++
+			if err := l.Release(t.Context()); err != nil {
+				t.Fatalf("Release: %v", err)
+			}
+			continue
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("TryLease cancelled: %v, want context.Canceled", err)
+		}
+		cancelled++
+		if held := leases(t, s); len(held) != 0 {
+			t.Fatalf("after TryLease(%q) failed with %v, leases are held: %v", key, err, held)
+		}
+	}
+	t.Logf("%d taken, %d cancelled", taken, cancelled)
+	if cancelled == 0 {
+		t.Skip("no TryLease was cancelled: the database answered too fast for this test")
+	}
+}
