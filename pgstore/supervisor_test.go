@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -77,4 +78,91 @@ func TestSupervisorConnectionLost(t *testing.T) {
 		t.Errorf("a stopped at %v, b started at %v: not one after the other", stoppedA, startedB)
 	}
 	t.Logf("connection cut: a stopped after %v, b started after %v", stoppedA.Sub(cut).Round(time.Millisecond), startedB.Sub(cut).Round(time.Millisecond))
+}
+
+// exclusive records which replicas run which connectors, in one process,
+// and fails the test if a connector starts on one replica while it runs
+// on another.
+type exclusive struct {
+	t       *testing.T
+	mu      sync.Mutex
+	running map[string]string // connector -> replica
+}
+
+func newExclusive(t *testing.T) *exclusive {
+	return &exclusive{t: t, running: map[string]string{}}
+}
+
+// run returns replica's run function, which runs until its context ends.
+func (x *exclusive) run(replica string) connectors.RunFunc {
+	return func(ctx context.Context, name string, cfg connectors.Config) error {
+		x.mu.Lock()
+		if other, ok := x.running[name]; ok {
+			x.t.Errorf("%s started %s while %s runs it", replica, name, other)
+		}
+		x.running[name] = replica
+		x.mu.Unlock()
+		<-ctx.Done()
+		x.mu.Lock()
+		delete(x.running, name)
+		x.mu.Unlock()
+		return nil
+	}
+}
+
+// count returns how many connectors run.
+func (x *exclusive) count() int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return len(x.running)
+}
+
+// TestSupervisorBackendsTerminated: two supervisors, each on a pool of
+// its own, while the database terminates their connections again and
+// again (pg_terminate_backend): no connector runs twice at once, and once
+// the terminations stop every connector runs.
+func TestSupervisorBackendsTerminated(t *testing.T) {
+	db := newTestDB(t)
+	opts := db.options()
+	opts.LeaseTTL = time.Second
+	apps := []string{uniqueAppName("sup-a"), uniqueAppName("sup-b")}
+	stores := []*Store{db.store(t, apps[0], opts), db.store(t, apps[1], opts)}
+	const n = 6
+	for i := range n {
+		put(t, stores[0], fmt.Sprint("c", i), connectors.Config{"n": int64(i)})
+	}
+	x := newExclusive(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	for i, s := range stores {
+		replica := string(rune('a' + i))
+		sup := connectors.NewSupervisor(s, x.run(replica), connectors.SupervisorOptions{Replica: replica, Interval: 50 * time.Millisecond, MinBackoff: 10 * time.Millisecond})
+		wg.Go(func() { sup.Run(ctx) })
+	}
+	until := func(what string, within time.Duration, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(within); !cond(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out after %v waiting for %s", within, what)
+			}
+		}
+	}
+	until("every connector running", 5*time.Second, func() bool { return x.count() == n })
+	terminated := 0
+	for i := range 20 {
+		var killed int
+		err := db.admin.QueryRow(t.Context(), "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", apps[i%2]).Scan(&killed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		terminated += killed
+		time.Sleep(time.Duration(i%4) * 40 * time.Millisecond)
+	}
+	if terminated == 0 {
+		t.Fatal("no connection was terminated")
+	}
+	until("every connector running after the terminations", 5*time.Second, func() bool { return x.count() == n })
+	t.Logf("%d connections terminated", terminated)
 }
