@@ -166,3 +166,34 @@ func TestSupervisorBackendsTerminated(t *testing.T) {
 	until("every connector running after the terminations", 5*time.Second, func() bool { return x.count() == n })
 	t.Logf("%d connections terminated", terminated)
 }
+
+// TestSupervisorStopReleasesEverything stops a supervisor at moments
+// spread over its start, while it joins and takes connectors: once Run
+// has returned no connector runs and no lease is held, so another replica
+// can take them at once. A lease whose taking was cut off by the stop
+// stayed held by nobody until it expired.
+func TestSupervisorStopReleasesEverything(t *testing.T) {
+	db := newTestDB(t)
+	s := db.store(t, "a", db.options())
+	for i := range 4 {
+		put(t, s, fmt.Sprint("c", i), connectors.Config{"n": int64(i)})
+	}
+	x := newExclusive(t)
+	for round := range 30 {
+		ctx, cancel := context.WithCancel(t.Context())
+		sup := connectors.NewSupervisor(s, x.run("a"), connectors.SupervisorOptions{Replica: "a", Interval: 5 * time.Millisecond})
+		done := make(chan error, 1)
+		go func() { done <- sup.Run(ctx) }()
+		time.Sleep(time.Duration(round%10) * 500 * time.Microsecond)
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("round %d: Run: %v", round, err)
+		}
+		if n := x.count(); n != 0 {
+			t.Fatalf("round %d: %d connectors run after Run returned", round, n)
+		}
+		if held := leases(t, s); len(held) != 0 {
+			t.Fatalf("round %d: leases held after Run returned: %v", round, held)
+		}
+	}
+}
