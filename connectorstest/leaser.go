@@ -4,10 +4,13 @@ package connectorstest
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/connectorkit/connectors"
 )
@@ -18,6 +21,7 @@ var leaserChecks = []check[connectors.Leaser]{
 	{"ReleaseFrees", testLeaseRelease},
 	{"OneWinnerOfARace", testLeaseRace},
 	{"BadKeys", testLeaseBadKeys},
+	{"CancelledTakesNothing", testLeaseCancelled},
 }
 
 func mustLease(t *testing.T, s connectors.Leaser, key, holder string) connectors.Lease {
@@ -131,6 +135,36 @@ func testLeaseBadKeys(t *testing.T, s connectors.Leaser) {
 			if l != nil {
 				l.Release(t.Context())
 			}
+		}
+	}
+}
+
+// testLeaseCancelled: a TryLease whose context ends, before it is called
+// or while it runs, returns a lease or leaves the key free. A store that
+// gives up on a call it has sent (a database statement) must not leave
+// the lease taken by nobody: a Supervisor stopped while it takes a
+// connector would keep it from every replica until it expired.
+func testLeaseCancelled(t *testing.T, s connectors.Leaser) {
+	for i := range 50 {
+		key := fmt.Sprint("connector/cancelled-", i)
+		ctx, cancel := context.WithCancel(t.Context())
+		if i == 0 {
+			cancel()
+		}
+		timer := time.AfterFunc(time.Duration(i)*20*time.Microsecond, cancel)
+		l, err := s.TryLease(ctx, key, "a")
+		timer.Stop()
+		cancel()
+		if err == nil {
+			l.Release(t.Context())
+			continue
+		}
+		leases, err := s.Leases(t.Context())
+		if err != nil {
+			t.Fatalf("Leases: %v", err)
+		}
+		if info, held := leases[key]; held {
+			t.Fatalf("TryLease(%q) failed as its context ended, and the lease is held by %q", key, info.Holder)
 		}
 	}
 }
