@@ -40,7 +40,8 @@ const processInterval = 20 * time.Millisecond
 // on a file named after the connector in marks: a lock that one process
 // holds at a time among all, and that the system frees when the process
 // dies, as it ends the run. A run that finds the mark held has started a
-// connector that runs elsewhere: it calls twice.
+// connector that runs elsewhere: it calls twice. Once its context ends, a
+// run takes two Intervals to stop, as a graceful stop does.
 func markedRun(marks string, started func(name string), twice func(name string)) connectors.RunFunc {
 	return func(ctx context.Context, name string, cfg connectors.Config) error {
 		mark := flock.New(filepath.Join(marks, strconv.Quote(name)))
@@ -55,6 +56,7 @@ func markedRun(marks string, started func(name string), twice func(name string))
 		defer mark.Unlock()
 		started(name)
 		<-ctx.Done()
+		time.Sleep(2 * processInterval) // a graceful stop takes a while
 		return nil
 	}
 }
@@ -140,11 +142,11 @@ func (c *childReplica) kill(t *testing.T) {
 	}
 }
 
-// TestSupervisorProcessesKilled: replicas in child processes join a
-// replica in this process and are killed at random, by SIGKILL, a few
+// TestSupervisorProcessesKilled: replicas in child processes join two
+// replicas in this process and are killed at random, by SIGKILL, a few
 // at a time. No connector ever runs in two processes at once (each run
 // holds an OS lock named after its connector), and when the last child
-// is killed this process runs every connector again. CONNECTORS_STRESS=n
+// is killed the replicas here run every connector again. CONNECTORS_STRESS=n
 // runs n times as many steps.
 func TestSupervisorProcessesKilled(t *testing.T) {
 	if os.Getenv(supervisorChildEnv) != "" {
@@ -183,7 +185,15 @@ func TestSupervisorProcessesKilled(t *testing.T) {
 		mu.Unlock()
 		return err
 	}
-	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, tracked, fastOptions("parent", processInterval)))()
+	// Two replicas here, on two stores of the one file: their leases, OS
+	// locks on files, hold between them as between processes.
+	second, err := connectors.NewFileStore(path, connectors.FileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	defer startSupervisor(t, ctx, connectors.NewSupervisor(store, tracked, fastOptions("parent-1", processInterval)))()
+	defer startSupervisor(t, ctx, connectors.NewSupervisor(second, tracked, fastOptions("parent-2", processInterval)))()
 	runsHere := func() int { mu.Lock(); defer mu.Unlock(); return len(here) }
 	waitFor(t, "every connector running here", func() bool { return runsHere() == n })
 
