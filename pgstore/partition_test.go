@@ -34,8 +34,8 @@ func (p *proxy) heal() {
 // database through a proxy of its own, with a short LeaseTTL, and cuts
 // and restores their connections at random: closed, or silent as in a
 // network partition. No connector ever runs on two replicas at once (a
-// cut-off replica stops a connector before its lease expires for the
-// others), and once every connection is restored every connector runs.
+// cut-off replica stops a connector, which takes 20ms, before its lease
+// expires for the others), and once every connection is restored every connector runs.
 // It runs for about two seconds; CONNECTORS_STRESS=n runs n times as long.
 func TestSupervisorPartitions(t *testing.T) {
 	rounds := 20
@@ -58,6 +58,7 @@ func TestSupervisorPartitions(t *testing.T) {
 		put(t, stores[0], fmt.Sprint("c", i), connectors.Config{"n": int64(i)})
 	}
 	x := newExclusive(t)
+	x.stop = 20 * time.Millisecond // well within the margin
 	ctx, cancel := context.WithCancel(t.Context())
 	var wg sync.WaitGroup
 	defer wg.Wait()

@@ -85,6 +85,7 @@ func TestSupervisorConnectionLost(t *testing.T) {
 // on another.
 type exclusive struct {
 	t       *testing.T
+	stop    time.Duration // how long a run takes to stop once its context ends
 	mu      sync.Mutex
 	running map[string]string // connector -> replica
 }
@@ -103,6 +104,7 @@ func (x *exclusive) run(replica string) connectors.RunFunc {
 		x.running[name] = replica
 		x.mu.Unlock()
 		<-ctx.Done()
+		time.Sleep(x.stop)
 		x.mu.Lock()
 		delete(x.running, name)
 		x.mu.Unlock()
