@@ -179,7 +179,9 @@ const callTimeout = 5 * time.Second
 // A store that fails (a file that does not parse, a database that is
 // down) is retried every Interval, with a warning, while the connectors
 // already running go on. So is a store that cannot lend leases for good
-// (a FileStore in a read-only directory): nothing runs meanwhile.
+// (a FileStore in a read-only directory): nothing runs meanwhile. A lease
+// that only one connector cannot have (its lock file cannot be opened)
+// keeps only that connector from running.
 func (s *Supervisor) Run(ctx context.Context) error {
 	if r := s.opts.Replica; len(r) > 128 || !utf8.ValidString(r) || strings.ContainsFunc(r, unicode.IsControl) {
 		return errors.New("connectors: replica name must be 1 to 128 bytes of UTF-8 without control characters")
@@ -464,10 +466,18 @@ func (l *loop) reconcile(ctx context.Context) {
 			continue
 		}
 		if err != nil {
-			if ctx.Err() == nil {
-				log.Warn("supervisor: cannot take a lease; retrying", "connector", name, "err", err)
+			if ctx.Err() != nil {
+				return
 			}
-			return
+			log.Warn("supervisor: cannot take a lease; retrying", "connector", name, "err", err)
+			// A store out of reach fails every lease, each perhaps after
+			// a wait: try again next time. Another error may be this
+			// lease's own (a lock file that cannot be opened), and must
+			// not keep the connectors after it from running.
+			if errors.Is(err, ErrUnavailable) || errors.Is(err, ErrClosed) {
+				return
+			}
+			continue
 		}
 		log.Debug("supervisor: took", "connector", name)
 		l.start(ctx, name, l.cfgs[name], lease)
