@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -679,5 +683,132 @@ func TestSupervisorRunGoexit(t *testing.T) {
 	case <-stopped:
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not return within 5s of its context's end")
+	}
+}
+
+// TestSupervisorChurn puts, changes and deletes connectors at random
+// while supervisors of five replicas start and stop at random, on one
+// MemoryStore, or on FileStores of one file, one per replica, which learn
+// of each other's writes by polling. No connector ever runs twice at
+// once; once the churn ends, every connector of the store runs, with its
+// newest config, and nothing else runs; once every supervisor has
+// stopped, nothing runs and no lease is held. CONNECTORS_STRESS=n runs n
+// times as many steps.
+func TestSupervisorChurn(t *testing.T) {
+	tests := []struct {
+		name string
+		// stores returns the store written to and a function that
+		// returns a store of replica i (the same store, or another on
+		// the same data).
+		stores func(t *testing.T) (connectors.Leaser, func(i int) connectors.Watcher)
+	}{
+		{"MemoryStore", func(t *testing.T) (connectors.Leaser, func(int) connectors.Watcher) {
+			store := &connectors.MemoryStore{}
+			return store, func(int) connectors.Watcher { return store }
+		}},
+		{"FileStore", func(t *testing.T) (connectors.Leaser, func(int) connectors.Watcher) {
+			path := filepath.Join(t.TempDir(), "agent.toml")
+			store := openFileStoreForTest(t, path, connectors.FileOptions{})
+			replicas := map[int]*connectors.FileStore{}
+			return store, func(i int) connectors.Watcher {
+				if replicas[i] == nil {
+					replicas[i] = openFileStoreForTest(t, path, connectors.FileOptions{PollInterval: 10 * time.Millisecond})
+				}
+				return replicas[i]
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkGoroutines(t)
+			store, replicaStore := tt.stores(t)
+			testSupervisorChurn(t, store, replicaStore)
+		})
+	}
+}
+
+func testSupervisorChurn(t *testing.T, store connectors.Leaser, replicaStore func(i int) connectors.Watcher) {
+	steps := 300
+	if n, err := strconv.Atoi(os.Getenv("CONNECTORS_STRESS")); err == nil && n > 1 {
+		steps *= n
+	}
+	ctx := t.Context()
+	var mu sync.Mutex
+	running := map[string]connectors.Config{} // connector -> the config it runs with
+	run := func(replica string) connectors.RunFunc {
+		return func(ctx context.Context, name string, cfg connectors.Config) error {
+			mu.Lock()
+			if _, ok := running[name]; ok {
+				t.Errorf("%s started %s while it runs elsewhere", replica, name)
+			}
+			running[name] = cfg
+			mu.Unlock()
+			<-ctx.Done()
+			mu.Lock()
+			delete(running, name)
+			mu.Unlock()
+			return nil
+		}
+	}
+	start := func(i int) func() {
+		replica := fmt.Sprint("r", i)
+		return startSupervisor(t, ctx, connectors.NewSupervisor(replicaStore(i), run(replica), fastOptions(replica, 5*time.Millisecond)))
+	}
+	rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0))
+	stops := make([]func(), 5)
+	for step := range steps {
+		name := fmt.Sprint("c", rnd.IntN(8))
+		switch op := rnd.IntN(10); {
+		case op < 5:
+			if err := store.Put(ctx, name, connectors.Config{"step": int64(step)}); err != nil {
+				t.Fatal(err)
+			}
+		case op < 7:
+			if err := store.Delete(ctx, name); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			i := rnd.IntN(len(stops))
+			if stops[i] != nil {
+				stops[i]()
+				stops[i] = nil
+			} else {
+				stops[i] = start(i)
+			}
+		}
+		time.Sleep(time.Duration(rnd.IntN(3)) * time.Millisecond)
+	}
+	if stops[0] == nil {
+		stops[0] = start(0)
+	}
+	want, err := store.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "every connector running with its newest config", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(running) != len(want) {
+			return false
+		}
+		for name, cfg := range want {
+			if got, ok := running[name]; !ok || !connectors.EqualConfig(got, cfg) {
+				return false
+			}
+		}
+		return true
+	})
+	for _, stop := range stops {
+		if stop != nil {
+			stop()
+		}
+	}
+	mu.Lock()
+	if len(running) != 0 {
+		t.Errorf("running after every supervisor stopped: %v", running)
+	}
+	mu.Unlock()
+	if leases, _ := store.Leases(ctx); len(leases) != 0 {
+		t.Errorf("leases held after every supervisor stopped: %v", leases)
 	}
 }
