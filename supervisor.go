@@ -308,7 +308,7 @@ func (l *loop) join(ctx context.Context) error {
 			return nil
 		case errors.Is(err, ErrLeaseHeld) && time.Now().After(deadline):
 			return fmt.Errorf("connectors: replica name %q is in use by another supervisor", l.s.opts.Replica)
-		case !errors.Is(err, ErrLeaseHeld):
+		case !errors.Is(err, ErrLeaseHeld) && ctx.Err() == nil:
 			l.s.opts.Logger.Warn("supervisor: store unavailable; retrying", "err", err)
 		}
 		select {

@@ -1,10 +1,12 @@
 package connectors_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -811,4 +813,41 @@ func testSupervisorChurn(t *testing.T, store connectors.Leaser, replicaStore fun
 	if leases, _ := store.Leases(ctx); len(leases) != 0 {
 		t.Errorf("leases held after every supervisor stopped: %v", leases)
 	}
+}
+
+// TestSupervisorStoppedWhileJoiningWarnsNothing: a supervisor stopped
+// while it takes its replica lease logs no warning. The lease's failure
+// with the context's error was taken for a store out of reach.
+func TestSupervisorStoppedWhileJoiningWarnsNothing(t *testing.T) {
+	var logs syncBuffer
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	sup := connectors.NewSupervisor(storeOf(t, 1), newRuns(t).run("r1"), connectors.SupervisorOptions{
+		Replica: "r1",
+		Logger:  slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err := sup.Run(ctx); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if s := logs.String(); s != "" {
+		t.Errorf("warnings of a supervisor stopped as it started:\n%s", s)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
