@@ -112,20 +112,21 @@ const (
 // If the store is also a [Leaser], the supervisors of all the processes
 // sharing it divide the connectors among them: each connector runs on
 // exactly one replica, the one holding its lease, with the guarantee the
-// store's leases give. Each replica takes free connectors up to its share
-// (the number of connectors over the number of live replicas, rounded
-// up), but only up to the share rounded down while another replica runs
-// fewer than that; it hands one over per Interval while it runs more
-// than its share, and one replica of those that run the most hands one
-// over while the replicas that run fewer than the share rounded down
-// lack more than the free connectors (those no replica holds, which only
-// they take). So a replica that joins gets work, and the counts end
-// within one of each other, with no hand-over for a shortfall that the
-// free connectors fill. A replica counts once it has read the store: one
-// that cannot (a wrong key) takes no share. When a replica dies, its
-// leases are freed (at once for FileStore; when they expire for pgstore)
-// and the others take its connectors within an Interval. A replica that stops
-// cleanly releases its leases at once. Status, read from the leases, is
+// store's leases give. Each replica takes free connectors (those no
+// replica holds) up to its share (the number of connectors over the
+// number of live replicas, rounded up), but only up to the share rounded
+// down while another replica runs fewer than that and the free connectors
+// are no more than such replicas lack. It hands one over per Interval
+// while it runs more than its share, and one replica of those that run
+// the most hands one over while the replicas that run fewer than the
+// share rounded down lack more than the free connectors. So a replica
+// that joins gets work, and the counts end within one of each other, with
+// no hand-over for a shortfall that the free connectors fill. A replica
+// counts once it has read the store: one that cannot (a wrong key) takes
+// no share. When a replica dies, its leases are freed (at once for
+// FileStore; when they expire for pgstore) and the others take its
+// connectors within an Interval. A replica that stops cleanly releases
+// its leases at once. Status, read from the leases, is
 // the same on every replica. Without a Leaser, every connector runs in
 // this process.
 type Supervisor struct {
@@ -448,10 +449,13 @@ func (l *loop) reconcile(ctx context.Context) {
 		l.drop(name)
 	}
 	// Free connectors are taken up to the share, but only up to the floor
-	// while a replica runs fewer: what is handed over goes to the replica
-	// short of it, not back to the one that handed it over.
+	// while a replica runs fewer and the free ones are no more than those
+	// short of it lack: what is handed over goes to the replica short of
+	// it, not back to the one that handed it over. Those of a replica
+	// gone are more than the others lack: taken up to the share, they
+	// are all taken at the next reconciliation of each, not one more.
 	target := share
-	if fewest < floor {
+	if fewest < floor && free <= short {
 		target = floor
 	}
 	for _, name := range slices.Sorted(maps.Keys(l.cfgs)) {

@@ -851,3 +851,97 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// gatedLeases is a MemoryStore whose Leases, once gated, waits for the
+// test: it says it has been called on arrive, then waits on proceed. A
+// supervisor reads the leases once per reconciliation, at its start, so
+// the test lets through one reconciliation at a time.
+type gatedLeases struct {
+	*connectors.MemoryStore
+	gated            atomic.Bool
+	arrive, proceeds chan struct{}
+}
+
+func newGatedLeases(store *connectors.MemoryStore) *gatedLeases {
+	return &gatedLeases{MemoryStore: store, arrive: make(chan struct{}), proceeds: make(chan struct{})}
+}
+
+func (g *gatedLeases) Leases(ctx context.Context) (map[string]connectors.LeaseInfo, error) {
+	if g.gated.Load() {
+		select {
+		case g.arrive <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		select {
+		case <-g.proceeds:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return g.MemoryStore.Leases(ctx)
+}
+
+// TestSupervisorTakeoverInOneInterval: when a replica stops or dies, the
+// others take all its connectors at their next reconciliation, within an
+// Interval, as documented. With 7 connectors on 3 replicas (3, 2, 2) and
+// the one with 3 gone, each of the two left took only up to the floor of
+// the new share (3), and the last connector waited for another Interval.
+func TestSupervisorTakeoverInOneInterval(t *testing.T) {
+	ctx := t.Context()
+	store := storeOf(t, 7)
+	r := newRuns(t)
+	gates := map[string]*gatedLeases{}
+	stops := map[string]func(){}
+	for _, name := range []string{"a", "b", "c"} {
+		gates[name] = newGatedLeases(store)
+		stops[name] = startSupervisor(t, ctx, connectors.NewSupervisor(gates[name], r.run(name), fastOptions(name, 5*time.Millisecond)))
+	}
+	per := func() map[string]int {
+		out := map[string]int{}
+		for _, rep := range r.where() {
+			out[rep]++
+		}
+		return out
+	}
+	var gone string
+	waitFor(t, "7 connectors spread 3, 2, 2", func() bool {
+		gone = ""
+		for rep, n := range per() {
+			switch n {
+			case 3:
+				gone = rep
+			case 2:
+			default:
+				return false
+			}
+		}
+		return len(r.where()) == 7 && gone != ""
+	})
+	var left []string
+	for rep := range gates {
+		if rep != gone {
+			left = append(left, rep)
+			gates[rep].gated.Store(true)
+		}
+	}
+	for _, rep := range left { // each waits at the start of a reconciliation
+		<-gates[rep].arrive
+	}
+	stops[gone]()
+	delete(stops, gone)
+	for _, rep := range left { // one reconciliation each, to its end
+		gates[rep].proceeds <- struct{}{}
+		<-gates[rep].arrive
+	}
+	// No replica reconciles again until the gates open: the connectors
+	// run only if those reconciliations took them all.
+	waitFor(t, "all 7 connectors running after one reconciliation of each replica left", func() bool { return len(r.where()) == 7 })
+	for _, rep := range left {
+		gates[rep].gated.Store(false)
+		gates[rep].proceeds <- struct{}{}
+	}
+	for _, stop := range stops {
+		stop()
+	}
+}
