@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -197,5 +198,99 @@ func TestSupervisorStopReleasesEverything(t *testing.T) {
 		if held := leases(t, s); len(held) != 0 {
 			t.Fatalf("round %d: leases held after Run returned: %v", round, held)
 		}
+	}
+}
+
+// TestSupervisorChurn puts, changes and deletes connectors at random
+// through one replica's store while the supervisors of three replicas,
+// each on a store of its own, start and stop at random. No connector
+// runs twice at once, and once the churn ends every connector runs with
+// its newest config, and nothing else runs.
+func TestSupervisorChurn(t *testing.T) {
+	db := newTestDB(t)
+	opts := db.options()
+	opts.LeaseTTL = time.Second
+	var stores []*Store
+	for i := range 3 {
+		stores = append(stores, db.store(t, fmt.Sprint("churn-", i), opts))
+	}
+	var mu sync.Mutex
+	running := map[string]connectors.Config{}
+	run := func(replica string) connectors.RunFunc {
+		return func(ctx context.Context, name string, cfg connectors.Config) error {
+			mu.Lock()
+			if _, ok := running[name]; ok {
+				t.Errorf("%s started %s while it runs elsewhere", replica, name)
+			}
+			running[name] = cfg
+			mu.Unlock()
+			<-ctx.Done()
+			mu.Lock()
+			delete(running, name)
+			mu.Unlock()
+			return nil
+		}
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	stops := make([]context.CancelFunc, len(stores))
+	defer func() {
+		for _, stop := range stops {
+			if stop != nil {
+				stop()
+			}
+		}
+	}()
+	start := func(i int) context.CancelFunc {
+		ctx, cancel := context.WithCancel(t.Context())
+		replica := fmt.Sprint("r", i)
+		sup := connectors.NewSupervisor(stores[i], run(replica), connectors.SupervisorOptions{Replica: replica, Interval: 20 * time.Millisecond, MinBackoff: 10 * time.Millisecond})
+		done := make(chan struct{})
+		wg.Go(func() { defer close(done); sup.Run(ctx) })
+		return func() { cancel(); <-done }
+	}
+	rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0))
+	for step := range 150 {
+		name := fmt.Sprint("c", rnd.IntN(6))
+		switch op := rnd.IntN(10); {
+		case op < 5:
+			put(t, stores[0], name, connectors.Config{"step": int64(step)})
+		case op < 7:
+			if err := stores[0].Delete(t.Context(), name); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			i := rnd.IntN(len(stops))
+			if stops[i] != nil {
+				stops[i]()
+				stops[i] = nil
+			} else {
+				stops[i] = start(i)
+			}
+		}
+		time.Sleep(time.Duration(rnd.IntN(5)) * time.Millisecond)
+	}
+	if stops[1] == nil {
+		stops[1] = start(1)
+	}
+	want := state(t, stores[0]).Connectors
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		ok := len(running) == len(want)
+		for name, cfg := range want {
+			if got, found := running[name]; !found || !connectors.EqualConfig(got, cfg) {
+				ok = false
+			}
+		}
+		got := fmt.Sprint(running)
+		mu.Unlock()
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("10s after the churn, running %s; want %v", got, want)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
