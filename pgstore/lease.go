@@ -47,9 +47,9 @@ var errLeaseLost = errors.New("pgstore: lease lost")
 // is an error wrapping connectors.ErrUnavailable, and so is one that does
 // not answer before the lease would have to be given up; after Close, the
 // error wraps connectors.ErrClosed. When ctx ends, TryLease still waits
-// for the statement it sent (at most LeaseTTL*5/6), and then releases the
-// lease if it took it and returns ctx's error: a statement cut off might
-// have taken the lease for nobody, until it expired.
+// for the statement it sent, for at most LeaseTTL/6 more, and then
+// releases the lease if it took it and returns ctx's error: a statement
+// cut off might have taken the lease for nobody, until it expired.
 func (s *Store) TryLease(ctx context.Context, key, holder string) (connectors.Lease, error) {
 	if len(key) == 0 || len(key) > maxLeaseKey {
 		return nil, fmt.Errorf("pgstore: lease key is %d bytes, want 1 to %d", len(key), maxLeaseKey)
@@ -64,11 +64,21 @@ func (s *Store) TryLease(ctx context.Context, key, holder string) (connectors.Le
 		return nil, err
 	}
 	// An answer that comes after the holder would have to give the lease
-	// up is no use: wait no longer. But wait that long even if ctx ends:
-	// a statement cut off may have taken the lease all the same, which
-	// nobody would then hold or release until it expired.
+	// up is no use: wait no longer. When ctx ends, wait a little longer
+	// (the margin, LeaseTTL/6): a statement cut off may have taken the
+	// lease all the same, which nobody would then hold or release until
+	// it expired.
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.leaseLife())
 	defer cancel()
+	defer context.AfterFunc(ctx, func() {
+		grace := time.NewTimer(s.opts.LeaseTTL - s.leaseLife())
+		defer grace.Stop()
+		select {
+		case <-grace.C:
+			cancel()
+		case <-qctx.Done():
+		}
+	})()
 	sent := time.Now()
 	var token int64
 	err := s.pool.QueryRow(qctx, s.t.takeLease, key, holder, s.opts.LeaseTTL).Scan(&token)

@@ -529,3 +529,27 @@ func TestLeaseTryCancelled(t *testing.T) {
 		t.Skip("no TryLease was cancelled: the database answered too fast for this test")
 	}
 }
+
+// TestLeaseTryCancelledSilent cancels a TryLease whose statement gets no
+// answer (a silent connection): it returns with the context's error once
+// LeaseTTL/6 has passed after the cancel, not only when the lease would
+// have to be given up (LeaseTTL*5/6), which would hold up a Supervisor's
+// stop as long.
+func TestLeaseTryCancelledSilent(t *testing.T) {
+	db := newTestDB(t)
+	opts := db.options()
+	opts.LeaseTTL = 6 * time.Second // a grace of 1s, a life of 5s
+	p, s := proxiedStore(t, db, opts)
+	p.silence()
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	began := time.Now()
+	_, err := s.TryLease(ctx, "k", "a")
+	took := time.Since(began)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("TryLease cancelled on a silent connection: %v, want context.Canceled", err)
+	}
+	if took > 3*time.Second {
+		t.Errorf("TryLease cancelled after 50ms on a silent connection returned after %v, want about 1s", took.Round(time.Millisecond))
+	}
+}
