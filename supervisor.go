@@ -126,9 +126,8 @@ const (
 // no share. When a replica dies, its leases are freed (at once for
 // FileStore; when they expire for pgstore) and the others take its
 // connectors within an Interval. A replica that stops cleanly releases
-// its leases at once. Status, read from the leases, is
-// the same on every replica. Without a Leaser, every connector runs in
-// this process.
+// its leases at once. Status, read from the leases, is the same on every
+// replica. Without a Leaser, every connector runs in this process.
 type Supervisor struct {
 	store  Watcher
 	leaser Leaser
