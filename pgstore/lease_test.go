@@ -19,6 +19,7 @@ import (
 
 	"github.com/connectorkit/connectors"
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // take takes the lease key for holder in s, failing t on error; the
@@ -552,4 +553,82 @@ func TestLeaseTryCancelledSilent(t *testing.T) {
 	if took > 3*time.Second {
 		t.Errorf("TryLease cancelled after 50ms on a silent connection returned after %v, want about 1s", took.Round(time.Millisecond))
 	}
+}
+
+// TestLeaseStarvedPool holds leases through a store whose pool is kept
+// busy by slow queries, so that renewals wait for a connection and some
+// come too late, while another store tries to take the leases all along:
+// whenever it takes one, the first store has already given it up. A
+// renewal is timed from before it waits for a connection.
+func TestLeaseStarvedPool(t *testing.T) {
+	db := newTestDB(t)
+	opts := db.options()
+	opts.LeaseTTL = 600 * time.Millisecond
+	cfg, err := pgxpool.ParseConfig(db.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 2
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := Migrate(t.Context(), pool, opts); err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(t.Context(), pool, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b := db.store(t, "b", opts)
+
+	const keys = 10
+	var mu sync.Mutex
+	held := map[string]connectors.Lease{} // a's lease of each key
+	for i := range keys {
+		key := fmt.Sprint("k", i)
+		l, err := a.TryLease(t.Context(), key, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		held[key] = l
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range 3 { // more slow queries than connections
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				pool.Exec(ctx, "SELECT pg_sleep(0.45)")
+			}
+		})
+	}
+	taken := 0
+	for ctx.Err() == nil {
+		for i := range keys {
+			key := fmt.Sprint("k", i)
+			lb, err := b.TryLease(ctx, key, "b")
+			if err != nil {
+				continue
+			}
+			mu.Lock()
+			la := held[key]
+			mu.Unlock()
+			if la != nil && !isLost(la) {
+				t.Errorf("b took %s while a's lease of it is not lost", key)
+			}
+			taken++
+			lb.Release(t.Context())
+			if la, err := a.TryLease(ctx, key, "a"); err == nil { // a holds it again
+				mu.Lock()
+				held[key] = la
+				mu.Unlock()
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	wg.Wait()
+	t.Logf("b took a lease %d times", taken)
 }
