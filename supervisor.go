@@ -457,6 +457,7 @@ func (l *loop) reconcile(ctx context.Context) {
 	if fewest < floor && free <= short {
 		target = floor
 	}
+	warned := false // one warning per reconciliation, for a store that fails every lease
 	for _, name := range slices.Sorted(maps.Keys(l.cfgs)) {
 		if len(l.owned) >= target {
 			break
@@ -472,7 +473,12 @@ func (l *loop) reconcile(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			log.Warn("supervisor: cannot take a lease; retrying", "connector", name, "err", err)
+			if !warned {
+				log.Warn("supervisor: cannot take a lease; retrying", "connector", name, "err", err)
+				warned = true
+			} else {
+				log.Debug("supervisor: cannot take a lease; retrying", "connector", name, "err", err)
+			}
 			// A store out of reach fails every lease, each perhaps after
 			// a wait: try again next time. Another error may be this
 			// lease's own (a lock file that cannot be opened), and must
