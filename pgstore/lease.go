@@ -237,7 +237,8 @@ func (l *Lease) Set(ctx context.Context, data []byte) error {
 // this side, expires within LeaseTTL. Releasing twice, or a lease that
 // was lost or whose store was closed, returns nil and does not touch the
 // database: a lost lease's row is another's, or expires within
-// LeaseTTL/6 of the loss.
+// LeaseTTL/6 of the loss (within LeaseTTL if a renewal sent before the
+// loss reached the database only after it).
 func (l *Lease) Release(ctx context.Context) error {
 	if !l.lose("") {
 		return nil
