@@ -236,9 +236,10 @@ func (l *Lease) Set(ctx context.Context, data []byte) error {
 // Release returns the error, and the lease, released all the same on
 // this side, expires within LeaseTTL. Releasing twice, or a lease that
 // was lost or whose store was closed, returns nil and does not touch the
-// database: a lost lease's row is another's, or expires within
-// LeaseTTL/6 of the loss (within LeaseTTL if a renewal sent before the
-// loss reached the database only after it).
+// database: a lost lease's row is another's, or expires by itself,
+// LeaseTTL after the last renewal that reached the database: as a rule
+// within LeaseTTL/6 of the loss, later if a renewal on its way at the
+// loss reached the database after it.
 func (l *Lease) Release(ctx context.Context) error {
 	if !l.lose("") {
 		return nil
