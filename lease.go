@@ -36,7 +36,9 @@ type Leaser interface {
 	// A store may also answer ErrLeaseHeld, rarely, for a lease nobody
 	// holds (FileStore, while another process's Leases tests the lock):
 	// callers try again later, as the Supervisor does every Interval. A
-	// key is a non-empty string of at most 256 bytes of UTF-8.
+	// key is a non-empty string of at most 256 bytes of UTF-8. A call
+	// that fails takes nothing, even one whose ctx ends while it runs:
+	// a lease taken for nobody would be free again only when it expired.
 	//
 	// The lease is held until Release, until it is lost (see Lease.Lost),
 	// or until the process ends, whichever comes first; a process that
