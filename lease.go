@@ -37,8 +37,10 @@ type Leaser interface {
 	// holds (FileStore, while another process's Leases tests the lock):
 	// callers try again later, as the Supervisor does every Interval. A
 	// key is a non-empty string of at most 256 bytes of UTF-8. A call
-	// that fails takes nothing, even one whose ctx ends while it runs:
-	// a lease taken for nobody would be free again only when it expired.
+	// that fails takes nothing, even one whose ctx ends while it runs,
+	// unless the store cannot learn what became of it (a database that
+	// does not answer): a lease taken for nobody is free again only when
+	// it expires.
 	//
 	// The lease is held until Release, until it is lost (see Lease.Lost),
 	// or until the process ends, whichever comes first; a process that
