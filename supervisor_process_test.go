@@ -197,7 +197,9 @@ func TestSupervisorProcessesKilled(t *testing.T) {
 	runsHere := func() int { mu.Lock(); defer mu.Unlock(); return len(here) }
 	waitFor(t, "every connector running here", func() bool { return runsHere() == n })
 
-	rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0))
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("random seed %d", seed) // shown on failure
+	rnd := rand.New(rand.NewPCG(seed, 0))
 	var live []*childReplica
 	for step := range steps {
 		if len(live) < 3 && (len(live) == 0 || rnd.IntN(2) == 0) {

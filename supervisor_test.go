@@ -756,7 +756,9 @@ func testSupervisorChurn(t *testing.T, store connectors.Leaser, replicaStore fun
 		replica := fmt.Sprint("r", i)
 		return startSupervisor(t, ctx, connectors.NewSupervisor(replicaStore(i), run(replica), fastOptions(replica, 5*time.Millisecond)))
 	}
-	rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0))
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("random seed %d", seed) // shown on failure
+	rnd := rand.New(rand.NewPCG(seed, 0))
 	stops := make([]func(), 5)
 	for step := range steps {
 		name := fmt.Sprint("c", rnd.IntN(8))

@@ -78,7 +78,9 @@ func TestSupervisorPartitions(t *testing.T) {
 	}
 	until("every connector running", 5*time.Second, func() bool { return x.count() == n })
 
-	rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0))
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("random seed %d", seed) // shown on failure
+	rnd := rand.New(rand.NewPCG(seed, 0))
 	cut := make([]bool, replicas)
 	for range rounds {
 		i := rnd.IntN(replicas)

@@ -249,7 +249,9 @@ func TestSupervisorChurn(t *testing.T) {
 		wg.Go(func() { defer close(done); sup.Run(ctx) })
 		return func() { cancel(); <-done }
 	}
-	rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0))
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("random seed %d", seed) // shown on failure
+	rnd := rand.New(rand.NewPCG(seed, 0))
 	for step := range 150 {
 		name := fmt.Sprint("c", rnd.IntN(6))
 		switch op := rnd.IntN(10); {
