@@ -28,9 +28,10 @@ import (
 // runtime.Goexit. cfg is the connector's config, unredacted; the function
 // owns it. It must return promptly once ctx ends: a replica that loses a
 // connector's lease cancels ctx, and another replica may start the
-// connector soon after (see [Leaser]). A run that does not return keeps
-// its lease, and the Supervisor waits for it where it must stop it (a
-// removal, a hand-over, the end of Run), doing nothing else meanwhile.
+// connector soon after (see [Leaser]). A run that does not return holds
+// the Supervisor up where it must stop it (a removal, a hand-over, a lost
+// lease, the end of Run): it waits for the run, doing nothing else, and
+// does not release the lease.
 type RunFunc func(ctx context.Context, name string, cfg Config) error
 
 // A RunState says where a connector is in its life, as [ConnectorStatus]
