@@ -5,6 +5,7 @@ package pgstore
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/connectorkit/connectors"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Compile-time checks of the lease types.
@@ -82,8 +84,14 @@ func (s *Store) TryLease(ctx context.Context, key, holder string) (connectors.Le
 	sent := time.Now()
 	var token int64
 	err := s.pool.QueryRow(qctx, s.t.takeLease, key, holder, s.opts.LeaseTTL).Scan(&token)
+	var pe *pgconn.PgError
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, pgx.ErrNoRows),
+		// A session whose default isolation is stricter than READ
+		// COMMITTED (a host's default_transaction_isolation) fails the
+		// statement, taking nothing, where another took, renewed or
+		// released the lease meanwhile: it was not free to take.
+		errors.As(err, &pe) && pe.Code == "40001": // serialization_failure
 		return nil, fmt.Errorf("pgstore: lease %q: %w", key, connectors.ErrLeaseHeld)
 	case err != nil && ctx.Err() == nil && qctx.Err() != nil:
 		return nil, fmt.Errorf("pgstore: take lease: %w: no answer within %v", connectors.ErrUnavailable, s.leaseLife())
@@ -152,9 +160,16 @@ func (s *Store) Leases(ctx context.Context) (map[string]connectors.LeaseInfo, er
 		var (
 			key  string
 			info connectors.LeaseInfo
+			data *string // nil: no data
 		)
-		if err := rows.Scan(&key, &info.Holder, &info.Data); err != nil {
+		if err := rows.Scan(&key, &info.Holder, &data); err != nil {
 			return nil, dbError(ctx, "read leases", err)
+		}
+		if data != nil {
+			var err error
+			if info.Data, err = base64.StdEncoding.DecodeString(*data); err != nil { // PostgreSQL breaks its lines, which this skips
+				return nil, fmt.Errorf("pgstore: read leases: the data of lease %q was read in a form that is not base64", key)
+			}
 		}
 		out[key] = info
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"strings"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/connectorkit/connectors"
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -631,4 +633,93 @@ func TestLeaseStarvedPool(t *testing.T) {
 	}
 	wg.Wait()
 	t.Logf("b took a lease %d times", taken)
+}
+
+// TestLeaseUnderSessionSettings takes, races for and reads leases
+// through pools whose sessions a host set up otherwise than PostgreSQL's
+// defaults: a stricter default isolation, under which racing takes of a
+// lease still each end in a lease or ErrLeaseHeld, never in a
+// serialization failure; and the simple protocol with bytea_output
+// 'escape' (as with PgBouncer and an older client's settings), under
+// which Leases still reads each lease's data.
+func TestLeaseUnderSessionSettings(t *testing.T) {
+	tests := []struct {
+		name   string
+		params map[string]string
+		mode   pgx.QueryExecMode
+	}{
+		{"repeatable read", map[string]string{"default_transaction_isolation": "repeatable read"}, pgx.QueryExecModeCacheStatement},
+		{"serializable", map[string]string{"default_transaction_isolation": "serializable"}, pgx.QueryExecModeCacheStatement},
+		{"escaped bytea, simple protocol", map[string]string{"bytea_output": "escape"}, pgx.QueryExecModeSimpleProtocol},
+		{"escaped bytea, exec", map[string]string{"bytea_output": "escape"}, pgx.QueryExecModeExec},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := newTestDB(t)
+			opts := db.options()
+			if err := Migrate(t.Context(), db.admin, opts); err != nil {
+				t.Fatal(err)
+			}
+			var stores []*Store
+			for range 2 {
+				cfg, err := pgxpool.ParseConfig(db.url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				maps.Copy(cfg.ConnConfig.RuntimeParams, tt.params)
+				cfg.ConnConfig.DefaultQueryExecMode = tt.mode
+				pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(pool.Close)
+				s, err := New(t.Context(), pool, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				stores = append(stores, s)
+			}
+
+			for round := range 10 {
+				start := make(chan struct{})
+				var (
+					wg      sync.WaitGroup
+					winners atomic.Int32
+				)
+				for i := range 8 {
+					wg.Go(func() {
+						<-start
+						l, err := stores[i%2].TryLease(t.Context(), "k", fmt.Sprint("g", i))
+						switch {
+						case err == nil:
+							winners.Add(1)
+							if err := l.Release(t.Context()); err != nil {
+								t.Errorf("Release: %v", err)
+							}
+						case !errors.Is(err, connectors.ErrLeaseHeld):
+							t.Errorf("round %d: TryLease: %v, want a lease or ErrLeaseHeld", round, err)
+						}
+					})
+				}
+				close(start)
+				wg.Wait()
+				if winners.Load() == 0 {
+					t.Errorf("round %d: nobody took the free lease", round)
+				}
+			}
+
+			l := take(t, stores[0], "status", "replica-a")
+			data := []byte("\x00\\'\xff{\"state\":\"running\"}")
+			if err := l.Set(t.Context(), data); err != nil {
+				t.Fatalf("Set: %v", err)
+			}
+			want := map[string]connectors.LeaseInfo{"status": {Holder: "replica-a", Data: data}}
+			for i, s := range stores {
+				if diff := cmp.Diff(want, leases(t, s)); diff != "" {
+					t.Errorf("store %d's Leases (-want +got):\n%s", i, diff)
+				}
+			}
+		})
+	}
 }

@@ -165,7 +165,7 @@ func newTables(opts Options) tables {
 	t.setLeaseData = "UPDATE " + t.leases + " SET data = $3 WHERE key = $1 AND token = $2 AND expires_at > now()"
 	t.dropLeases = "DELETE FROM " + t.leases + " AS l USING unnest($1::text[], $2::bigint[]) AS h(key, token) " +
 		"WHERE l.key = h.key AND l.token = h.token"
-	t.readLeases = "SELECT key, holder, data FROM " + t.leases + " WHERE expires_at > now()"
+	t.readLeases = "SELECT key, holder, encode(data, 'base64') FROM " + t.leases + " WHERE expires_at > now()" // see t.load
 	t.sweepLeases = "DELETE FROM " + t.leases + " WHERE expires_at < now()"
 	return t
 }
