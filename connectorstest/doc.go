@@ -58,7 +58,9 @@
 // free; Leases lists each holder and the data it set (copied both ways),
 // for keys of any UTF-8; Release closes Lost, frees the key at once, may
 // be called twice, and makes Set fail; of 16 racing TryLease calls
-// exactly one wins; an empty, overlong or non-UTF-8 key is refused.
+// exactly one wins; a TryLease whose context ends, before or while it
+// runs, returns a lease or leaves the key free, never taken by nobody;
+// an empty, overlong or non-UTF-8 key is refused.
 //
 // A store that lacks an optional interface has those checks skipped.
 //
