@@ -102,13 +102,17 @@ func checkMasked(t *testing.T, v any, p *Policy, secret bool, path string) {
 }
 
 // FuzzRedact checks redaction on arbitrary configs: the input is not
-// changed, no secret leaf survives, and Restore of the redacted config
-// against the original gives the original back (the write-back rule).
+// changed, no secret leaf survives, redacting again changes nothing, and
+// Restore of the redacted config against the original gives the original
+// back (the write-back rule).
 func FuzzRedact(f *testing.F) {
 	f.Add(`{"botToken":"123456:ABC-DEF","port":8443}`)
 	f.Add(`{"accounts":[{"token":"a:b:c"},{"apiKey":""},{"password":"${PW}"}],"maxTokens":5}`)
 	f.Add(`{"credentials":{"user":"u","keys":[1,true,"x",[2.5]]},"Cookie":"c"}`)
 	f.Add(`{"token":"****","nested":{"secret":"[REDACTED]"}}`)
+	f.Add(`{"url":"primary https://a:pw1@h1 backup //b:pw2@h2/?x=1;token=t#sig=s"}`)
+	f.Add(`{"url":"https://h/login?next=https%3A%2F%2Fu%3Apw%40h2%2F%3Fkey%3Dk&token=ab?cd"}`)
+	f.Add(`{"url":"https://u:p/s#s?s@h.example:8443/x@y","list":["://u:p@h","https://h:1/a@b"]}`)
 	f.Fuzz(func(t *testing.T, text string) {
 		_, cfg, msg := parsePost([]byte(`{"name":"x","config":` + text + `}`))
 		if msg != "" {
@@ -121,6 +125,9 @@ func FuzzRedact(f *testing.F) {
 			t.Fatalf("Redact changed its input (-want +got):\n%s", diff)
 		}
 		checkMasked(t, jsonRoundTrip(t, red), p, false, "config")
+		if diff := cmp.Diff(red, p.Redact(red)); diff != "" {
+			t.Fatalf("Redact(Redact(c)) != Redact(c) (-want +got):\n%s", diff)
+		}
 		back, err := p.Restore(red, cfg)
 		if err != nil {
 			t.Fatalf("Restore(Redact(c), c): %v", err)

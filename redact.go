@@ -211,19 +211,30 @@ func Redact(cfg Config) Config {
 //   - a number or boolean becomes [Mask];
 //   - arrays and objects keep their shape with each leaf masked.
 //
-// Under any other key, a string is kept, except for the credentials of a
-// URL in it, which are each replaced by [Mask]:
-//   - after the first scheme and "://" in a string, the password of the
-//     user information ("https://user:****@host/",
-//     "postgres://u:****@h/db"), or the whole user information when it has
-//     no password, because a token is often sent as the user name
-//     ("https://****@github.com/...");
-//   - in a string that holds a "?" (or, after a scheme, a "#"), the value
-//     of each parameter after it whose name is sensitive under p or is
-//     "sig", "auth" or ends with "signature": "?token=****&page=2",
-//     "?api_key=****", "?X-Amz-Signature=****". Parameters are separated
-//     by "&", "?" and "#", and their names are URL-decoded; a name with a
-//     space is prose, not a parameter.
+// Under any other key, a string is kept, except for the credentials of
+// the URLs in it, which are each replaced by [Mask]:
+//   - of every URL in the string, with a scheme or scheme-relative
+//     ("//host/..."), the password of the user information
+//     ("https://user:****@host/", "postgres://u:****@h/db"), or the whole
+//     user information when it has no password, because a token is often
+//     sent as the user name ("https://****@github.com/..."). A password
+//     with a raw "/", "?" or "#", which ends a URL's authority early, is
+//     masked up to the last "@" that a host follows: "https://u:p/ss@h/"
+//     reads "https://u:****@h/" (so a port and then an "@" further on,
+//     as in "https://h:8443/users/a@b.example", mask what lies between);
+//   - in a string that holds a "?" (or, after a URL's authority, a "#" or
+//     a ";"), the value of each parameter after it whose name is
+//     sensitive under p or is "sig", "auth" or ends with "signature":
+//     "?token=****&page=2", "?api_key=****", "?X-Amz-Signature=****",
+//     "/x;token=****". Parameters are separated by "&", ";", "?" and "#",
+//     and their names are URL-decoded; a name with a space is prose, not
+//     a parameter. A secret value runs to the next "&", or to the next
+//     ";", "?" or "#" that begins another parameter ("name="), so that a
+//     raw ";", "?" or "#" in a secret, or a fragment after it, is masked
+//     with it; it also runs over white space;
+//   - a URL in the value of another parameter, as it is or URL-escaped
+//     (twice at most), has its credentials masked the same way:
+//     "?next=https%3A%2F%2Fu%3A****%40h%2F".
 //
 // An empty credential, or one that is a whole environment reference, is
 // kept. The rest of the string is kept byte for byte.
@@ -328,28 +339,19 @@ func isEnvRef(s string) bool {
 	return true
 }
 
-// maskURL returns s with the credentials of a URL in it replaced by Mask,
-// as [Policy.Redact] describes, or s itself if it has none to mask.
+// maskURL returns s with the credentials of the URLs in it replaced by
+// Mask, as [Policy.Redact] describes, or s itself if it has none to mask.
 // masked reports whether a credential of s already is Mask: s is then a
 // URL that was redacted. found, if not nil, is called with each
 // credential that is masked.
 func (p *Policy) maskURL(s string, found func(string)) (out string, masked bool) {
 	// Most strings are not URLs: they cost two scans and no allocation.
-	scheme := schemeEnd(s)
-	params := strings.IndexByte(s, '?')
-	if scheme > 0 {
-		if i := strings.IndexAny(s[scheme:], "?#"); i >= 0 {
-			params = scheme + i
-		}
-	}
-	if scheme < 0 && params < 0 {
+	if strings.IndexByte(s, '?') < 0 && !strings.Contains(s, "//") {
 		return s, false
 	}
-
 	var b strings.Builder
 	done := 0 // s[:done] is in b, or needs no change if b is empty
-	mask := func(start, end int) {
-		v := s[start:end]
+	p.scanURLs(s, 0, func(start, end int, v string) {
 		switch {
 		case v == "" || isEnvRef(v):
 		case v == Mask:
@@ -365,37 +367,7 @@ func (p *Policy) maskURL(s string, found func(string)) (out string, masked bool)
 			b.WriteString(Mask)
 			done = end
 		}
-	}
-
-	if scheme > 0 {
-		// The authority runs to the first "/", "?" or "#"; its user
-		// information, to the last "@" in it.
-		auth := s[scheme:]
-		if i := strings.IndexAny(auth, "/?#"); i >= 0 {
-			auth = auth[:i]
-		}
-		if at := strings.LastIndexByte(auth, '@'); at >= 0 {
-			if colon := strings.IndexByte(auth[:at], ':'); colon >= 0 {
-				mask(scheme+colon+1, scheme+at)
-			} else {
-				mask(scheme, scheme+at)
-			}
-		}
-	}
-
-	for i := params; i >= 0 && i < len(s); {
-		// s[i] is a separator; the parameter runs to the next one.
-		start := i + 1
-		end := len(s)
-		if j := strings.IndexAny(s[start:], "&?#"); j >= 0 {
-			end = start + j
-		}
-		if eq := strings.IndexByte(s[start:end], '='); eq >= 0 && p.secretParam(s[start:start+eq]) {
-			mask(start+eq+1, end)
-		}
-		i = end
-	}
-
+	})
 	if b.Len() == 0 {
 		return s, masked
 	}
@@ -403,11 +375,248 @@ func (p *Policy) maskURL(s string, found func(string)) (out string, masked bool)
 	return b.String(), masked
 }
 
-// schemeEnd returns the index just past the first "://" in s if a URL
-// scheme (a letter, then letters, digits, "+", "-" and ".") ends there,
-// or -1.
-func schemeEnd(s string) int {
-	i := strings.Index(s, "://")
+// maxEscapes is how many times over a URL in a parameter value may be
+// escaped and still have its credentials found: twice covers a redirect
+// inside a redirect.
+const maxEscapes = 2
+
+// scanURLs calls mask, from left to right, with the place in s of each
+// credential of a URL in s and with the credential as read (unescaped,
+// for a URL escaped into a parameter value, escapes deep). The places
+// never overlap, and a credential is always read from the same place of
+// a string in which the credentials before it were replaced by Mask, so
+// that a redacted string shows its masks where its secrets were.
+func (p *Policy) scanURLs(s string, escapes int, mask func(start, end int, v string)) {
+	params := false // a "?" was seen: "&", ";", "?" and "#" begin parameters
+	inURL := false  // an authority was seen: so do "#" and ";"
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '/' && i+1 < len(s) && s[i+1] == '/':
+			a := i + 2
+			at := userInfoEnd(s, a, hasScheme(s[:i]))
+			if at < 0 {
+				inURL = inURL || a < len(s) && s[a] != '/' && !isSpace(s[a])
+				i = a
+				break
+			}
+			// The password, or the whole user information if it has no
+			// password: a token is often sent as the user name.
+			user := s[a:at]
+			if colon := strings.IndexByte(user, ':'); colon >= 0 {
+				mask(a+colon+1, at, user[colon+1:])
+			} else {
+				mask(a, at, user)
+			}
+			inURL = true
+			i = at + 1
+		case c == '?' || params && c == '&' || (params || inURL) && (c == '#' || c == ';'):
+			params = true
+			i = p.scanParam(s, i+1, escapes, mask)
+		default:
+			i++
+		}
+	}
+}
+
+// scanParam reads the URL parameter that starts at s[start:], masks its
+// value if its name is secret or the credentials of a URL escaped in it,
+// and returns where scanURLs goes on reading.
+func (p *Policy) scanParam(s string, start, escapes int, mask func(start, end int, v string)) int {
+	eq := start
+	for eq < len(s) && s[eq] != '=' && !isParamSep(s[eq]) {
+		eq++
+	}
+	if eq == len(s) || s[eq] != '=' {
+		return start // no parameter: read on for a URL
+	}
+	end := valueEnd(s, eq+1)
+	if p.secretParam(s[start:eq]) {
+		mask(eq+1, end, s[eq+1:end])
+		return end
+	}
+	if escapes < maxEscapes && escapedURL(s[eq+1:end]) {
+		// A URL in a query value is escaped ("next=https%3A%2F%2Fu%3Apw%40h"):
+		// its credentials are read in the unescaped value and masked in
+		// the escaped one.
+		v, at := unescapeWithOffsets(s[eq+1 : end])
+		p.scanURLs(v, escapes+1, func(i, j int, cred string) {
+			mask(eq+1+at[i], eq+1+at[j], cred)
+		})
+		return end
+	}
+	return eq + 1 // the value may hold a URL of its own
+}
+
+// valueEnd returns where the value of a URL parameter that starts at
+// s[i:] ends: at the next "&", or at the next ";", "?" or "#" that begins
+// another parameter ("name="). A secret that holds a raw ";", "?" or "#"
+// is so masked whole, and a fragment after a secret value is masked with
+// it.
+func valueEnd(s string, i int) int {
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case '&':
+			return i
+		case ';', '?', '#':
+			if paramAhead(s[i+1:]) {
+				return i
+			}
+		}
+	}
+	return len(s)
+}
+
+// paramAhead reports whether s begins with a parameter name and "=".
+func paramAhead(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '=':
+			return i > 0
+		case isParamSep(c) || isSpace(c):
+			return false
+		}
+	}
+	return false
+}
+
+func isParamSep(c byte) bool { return c == '&' || c == ';' || c == '?' || c == '#' }
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
+
+// escapedURL reports whether v has an escape and, unescaped, a "//" or a
+// "?": only then is it read unescaped, which costs allocations.
+func escapedURL(v string) bool {
+	if strings.IndexByte(v, '%') < 0 {
+		return false
+	}
+	var prev byte
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c == '%' && i+2 < len(v) && isHex(v[i+1]) && isHex(v[i+2]) {
+			c = unhex(v[i+1])<<4 | unhex(v[i+2])
+			i += 2
+		}
+		if c == '?' || c == '/' && prev == '/' {
+			return true
+		}
+		prev = c
+	}
+	return false
+}
+
+// unescapeWithOffsets returns s with its %XX escapes decoded, and for each
+// byte of the result the offset in s where it was written, followed by
+// len(s). Anything else, "+" included, is kept as it is.
+func unescapeWithOffsets(s string) (string, []int) {
+	out := make([]byte, 0, len(s))
+	at := make([]int, 0, len(s)+1)
+	for i := 0; i < len(s); {
+		at = append(at, i)
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			out = append(out, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 3
+			continue
+		}
+		out = append(out, s[i])
+		i++
+	}
+	return string(out), append(at, len(s))
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c|0x20 && c|0x20 <= 'f'
+}
+
+func unhex(c byte) byte {
+	if c <= '9' {
+		return c - '0'
+	}
+	return c | 0x20 - 'a' + 10
+}
+
+// userInfoEnd returns the index of the "@" that ends the user information
+// of the URL whose authority starts at s[a:], just past "//", or -1 if it
+// has none. scheme tells whether "//" follows a scheme; without one, "//"
+// may begin prose ("// see bob@example.com"), and the authority also ends
+// at white space.
+//
+// The authority runs to the first "/", "?" or "#", and its user
+// information to the last "@" in it. A password may hold a raw "/", "?"
+// or "#", which ends the authority early ("https://u:p/ss@h/"): when the
+// authority has a ":" and no "@", the user information runs to the last
+// "@" before the next "//" (and white space, without a scheme) if a host
+// follows it. Such a string is no valid URL, but its secret is one all
+// the same; the price is that a port followed by an "@" further on
+// ("https://h:8443/users/a@b.example") masks what lies between. The
+// last "@" is the one taken, as in the authority, so that a redacted
+// string reads the same.
+func userInfoEnd(s string, a int, scheme bool) int {
+	auth := s[a:]
+	if i := strings.IndexAny(auth, "/?#"); i >= 0 {
+		auth = auth[:i]
+	}
+	if !scheme {
+		if i := strings.IndexFunc(auth, unicode.IsSpace); i >= 0 {
+			auth = auth[:i]
+		}
+	}
+	if at := strings.LastIndexByte(auth, '@'); at >= 0 {
+		return a + at
+	}
+	if strings.IndexByte(auth, ':') < 0 {
+		return -1
+	}
+	rest := s[a:]
+	if i := strings.Index(rest, "//"); i >= 0 {
+		rest = rest[:i]
+	}
+	if !scheme {
+		if i := strings.IndexFunc(rest, unicode.IsSpace); i >= 0 {
+			rest = rest[:i]
+		}
+	}
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 && looksLikeHost(rest[at+1:]) {
+		return a + at
+	}
+	return -1
+}
+
+// looksLikeHost reports whether s begins with a host, with or without a
+// port, that ends s or is followed by neither ":" nor "@".
+func looksLikeHost(s string) bool {
+	n := 0
+	if strings.HasPrefix(s, "[") { // an IPv6 address
+		n = strings.IndexByte(s, ']') + 1
+	} else {
+		for n < len(s) && isHostByte(s[n]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	if n < len(s) && s[n] == ':' {
+		for n++; n < len(s) && '0' <= s[n] && s[n] <= '9'; n++ {
+		}
+	}
+	return n == len(s) || s[n] != ':' && s[n] != '@'
+}
+
+func isHostByte(c byte) bool {
+	return 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~' || c == '%' || c >= utf8.RuneSelf
+}
+
+// hasScheme reports whether s ends with a URL scheme and ":": a letter,
+// then letters, digits, "+", "-" and ".".
+func hasScheme(s string) bool {
+	if !strings.HasSuffix(s, ":") {
+		return false
+	}
+	i := len(s) - 1
 	start := i
 	for start > 0 && isSchemeByte(s[start-1]) {
 		start--
@@ -415,10 +624,7 @@ func schemeEnd(s string) int {
 	for start < i && !('a' <= s[start]|0x20 && s[start]|0x20 <= 'z') {
 		start++ // a scheme starts with a letter
 	}
-	if start >= i {
-		return -1
-	}
-	return i + len("://")
+	return start < i
 }
 
 func isSchemeByte(c byte) bool {

@@ -921,6 +921,19 @@ func TestRedactURLCredentials(t *testing.T) {
 		{name: "upper-case scheme", in: "HTTPS://U:P@HOST", want: "HTTPS://U:****@HOST"},
 		{name: "URL inside text", in: "dsn postgres://u:p@h/db", want: "dsn postgres://u:****@h/db"},
 		{name: "@ in the path is not user information", in: "https://host/@user:x", want: "https://host/@user:x"},
+		{name: "every URL in a string", in: "primary https://a:pw1@h1 backup https://b:pw2@h2", want: "primary https://a:****@h1 backup https://b:****@h2"},
+		{name: "URL in a parameter value", in: "https://h/login?next=https://u:pw@h2/", want: "https://h/login?next=https://u:****@h2/"},
+		{name: "escaped URL in a parameter value", in: "https://h/login?next=https%3A%2F%2Fu%3Apw%40h2%2F&x=1", want: "https://h/login?next=https%3A%2F%2Fu%3A****%40h2%2F&x=1"},
+		{name: "scheme-relative", in: "//user:pw@host/path", want: "//user:****@host/path"},
+		{name: "scheme-relative in a parameter value", in: "https://h/?next=//u:pw@h2/", want: "https://h/?next=//u:****@h2/"},
+		{name: "scheme-relative token as user name", in: "see //tok123@host/x", want: "see //****@host/x"},
+		{name: "scheme missing", in: "://u:p@h", want: "://u:****@h"},
+		{name: "raw / in the password", in: "https://u:p/ss@h/", want: "https://u:****@h/"},
+		{name: "raw # in the password", in: "https://u:p#ss@h", want: "https://u:****@h"},
+		{name: "raw ? in the password", in: "https://u:p?ss@h/x?page=2", want: "https://u:****@h/x?page=2"},
+		{name: "password starting with /", in: "postgres://u:/x9@db:5432/app", want: "postgres://u:****@db:5432/app"},
+		{name: "a port, then an @ further on: what lies between is masked", in: "https://h:8443/users/a@b.example", want: "https://h:****@b.example"},
+		{name: "raw / and @ in the password", in: "https://u:p/s@s@h.example:8443/x", want: "https://u:****@h.example:8443/x"},
 
 		// Query and fragment parameters.
 		{name: "token", in: "https://host/x?token=abc", want: "https://host/x?token=****"},
@@ -943,6 +956,13 @@ func TestRedactURLCredentials(t *testing.T) {
 		{name: "query then fragment", in: "https://h/?token=a#sig=b", want: "https://h/?token=****#sig=****"},
 		{name: "relative reference", in: "/hook?secret=abc", want: "/hook?secret=****"},
 		{name: "both", in: "https://u:p@h/?token=t", want: "https://u:****@h/?token=****"},
+		{name: "semicolon after a path", in: "https://h/x;token=abc", want: "https://h/x;token=****"},
+		{name: "semicolon in a query", in: "https://h/?a=1;token=abc", want: "https://h/?a=1;token=****"},
+		{name: "raw ? in a secret value", in: "https://h/?token=ab?cd&x=1", want: "https://h/?token=****&x=1"},
+		{name: "raw ; in a secret value", in: "https://h/?token=ab;cd", want: "https://h/?token=****"},
+		{name: "escaped parameter in a parameter value", in: "https://h/?next=%2Fcb%3Ftoken%3Dabc", want: "https://h/?next=%2Fcb%3Ftoken%3D****"},
+		{name: "parameters of every URL", in: "a https://h1/?token=t1&x=1 b https://h2/?key=k2", want: "a https://h1/?token=****&x=1 b https://h2/?key=****"},
+		{name: "a secret value runs over white space", in: "https://h/?auth=Bearer abc", want: "https://h/?auth=****"},
 
 		// Kept.
 		{name: "environment references", in: "https://u:${DB_PASS}@h/db?token=${TOKEN}", want: "https://u:${DB_PASS}@h/db?token=${TOKEN}"},
@@ -954,7 +974,12 @@ func TestRedactURLCredentials(t *testing.T) {
 		{name: "Slack channel", in: "#general", want: "#general"},
 		{name: "question", in: "Are you sure? key=value", want: "Are you sure? key=value"},
 		{name: "scp-style git address", in: "git@github.com:o/r.git", want: "git@github.com:o/r.git"},
-		{name: "no scheme", in: "://u:p@h", want: "://u:p@h"},
+		{name: "profile path", in: "https://mastodon.social/@alice", want: "https://mastodon.social/@alice"},
+		{name: "e-mail address in a path", in: "https://example.com/users/alice@example.com", want: "https://example.com/users/alice@example.com"},
+		{name: "e-mail address in a query", in: "https://example.com/find?email=alice@example.com", want: "https://example.com/find?email=alice@example.com"},
+		{name: "comment", in: "// ask bob@example.com: he knows", want: "// ask bob@example.com: he knows"},
+		{name: "file URL", in: "file:///srv/a@b/x", want: "file:///srv/a@b/x"},
+		{name: "double slash in a path", in: "https://h/a//b", want: "https://h/a//b"},
 		{name: "plain text", in: "hello: world", want: "hello: world"},
 	}
 	for _, tt := range tests {
@@ -1162,6 +1187,48 @@ func TestRestoreURL(t *testing.T) {
 		},
 	}
 	runRestoreCases(t, tests)
+}
+
+// TestRestoreURLShapes checks the write-back rule on the URLs whose
+// credentials are found beyond the first URL of a string: sent back as
+// read, each keeps its stored secret; with a host changed, none does.
+func TestRestoreURLShapes(t *testing.T) {
+	tests := []struct {
+		name   string
+		stored string
+		moved  string // the redacted form with a host or name changed
+	}{
+		{"two URLs", "primary https://a:pw1@h1 backup https://b:pw2@h2", "primary https://a:****@h1 backup https://b:****@evil"},
+		{"URL in a parameter", "https://h/login?next=https://u:pw@h2/", "https://h/login?next=https://u:****@evil/"},
+		{"escaped URL in a parameter", "https://h/login?next=https%3A%2F%2Fu%3Apw%40h2%2F", "https://h/login?next=https%3A%2F%2Fu%3A****%40evil%2F"},
+		{"redirect in a redirect", "https://h/?r=https%3A%2F%2Fa%2F%3Fnext%3Dhttps%253A%252F%252Fu%253Apw%2540h2%252F", "https://h/?r=https%3A%2F%2Fa%2F%3Fnext%3Dhttps%253A%252F%252Fu%253A****%2540evil%252F"},
+		{"scheme-relative", "//user:pw@host/path", "//user:****@evil/path"},
+		{"semicolon parameter", "https://h/x;token=abc", "https://evil/x;token=****"},
+		{"semicolon in a query", "https://h/?a=1;token=abc", "https://h/?a=2;token=****"},
+		{"raw / in the password", "https://u:p/ss@h/", "https://u:****@evil/"},
+		{"raw # in the password", "https://u:p#ss@h", "https://u:****@evil"},
+		{"raw ? in a secret value", "https://h/?token=ab?cd&x=1", "https://h/?token=****&x=2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stored := Config{"url": tt.stored, "port": int64(1)}
+			red := Redact(stored)
+			if red["url"] == tt.stored {
+				t.Fatalf("Redact kept %q", tt.stored)
+			}
+			got, err := Restore(red, stored)
+			if err != nil {
+				t.Fatalf("Restore(Redact(c), c): %v", err)
+			}
+			if diff := cmp.Diff(stored, got); diff != "" {
+				t.Errorf("Restore(Redact(c), c) (-want +got):\n%s", diff)
+			}
+			_, err = Restore(Config{"url": tt.moved}, stored)
+			if want := errMask("config.url"); err == nil || err.Error() != want {
+				t.Errorf("Restore of %q = %v, want %s", tt.moved, err, want)
+			}
+		})
+	}
 }
 
 // account is an element of an accounts array.
@@ -1904,6 +1971,21 @@ func TestRedactTextBasicAuthShortPassword(t *testing.T) {
 		got := RedactText("webhook: 401 for request:\n"+string(dump), c.cfg)
 		if enc := base64.StdEncoding.EncodeToString([]byte(c.user + ":" + c.pass)); strings.Contains(got, enc) {
 			t.Errorf("RedactText left the password %q readable in base64 (%s) in:\n%s", c.pass, enc, got)
+		}
+	}
+}
+
+// TestRedactStringAllocs checks that a string with nothing to mask costs
+// Redact no allocation, URL or not: most strings of a config are such.
+func TestRedactStringAllocs(t *testing.T) {
+	for _, s := range []string{
+		"MarkdownV2", "/var/lib/agent", "#general", "a;b=c", "",
+		"https://bot.example.com/telegram/1", "https://h/p?q=token&page=2",
+		"https://h/?next=%2Fhome", "primary https://h1/ backup //h2/x",
+	} {
+		var p *Policy
+		if n := testing.AllocsPerRun(100, func() { p.maskURL(s, nil) }); n != 0 {
+			t.Errorf("maskURL(%q) allocates %v times, want 0", s, n)
 		}
 	}
 }
