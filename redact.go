@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -962,9 +963,10 @@ func RedactText(msg string, cfg Config) string {
 // masks: the ":"-separated parts of strings under sensitive keys, numbers
 // under them (as fmt prints them and as JSON and plain decimals write
 // them), and URL credentials, each whole and in its parts, as written
-// and escaped (Go quoting, JSON, URL escaping) or unescaped; and any piece
-// of 8 bytes or more of one of those, as a message that cuts a secret
-// short quotes it. Parts shorter than 4 bytes are left, as they would mask
+// and escaped (Go quoting, JSON, URL escaping; for a secret beyond ASCII
+// also Go's %+q and ASCII-only JSON, "\u00e4") or unescaped; and any
+// piece of 8 bytes or more of one of those, as a message that cuts a
+// secret short quotes it. Parts shorter than 4 bytes are left, as they would mask
 // ordinary words and are no secret on their own.
 //
 // Of a URL under a sensitive key, the user information and all that
@@ -1029,11 +1031,16 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 	// Each secret also as a message may quote it: escaped for Go, for
 	// JSON (which escapes <, > and & too), and for a URL, or unescaped,
 	// as a query value ("+" is a space) or as a password or path ("+"
-	// is a plus).
+	// is a plus). A secret with other than ASCII also as Go's %+q and
+	// ASCII-only JSON (Python's default) write it: "\u00e4".
 	for _, s := range secrets {
 		q := strconv.Quote(s)
 		j, _ := json.Marshal(s)
 		secrets = append(secrets, q[1:len(q)-1], string(j[1:len(j)-1]), url.QueryEscape(s), url.PathEscape(s))
+		if !isASCII(s) {
+			q := strconv.QuoteToASCII(s)
+			secrets = append(secrets, q[1:len(q)-1], asciiJSON(string(j[1:len(j)-1])))
+		}
 		if u, err := url.QueryUnescape(s); err == nil {
 			secrets = append(secrets, u)
 		}
@@ -1045,6 +1052,34 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 		}
 	}
 	return maskSecrets(msg, secrets)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiJSON returns j, JSON text, with every character beyond ASCII
+// written as JSON escapes: "\u00e4", and a surrogate pair beyond the Basic
+// Multilingual Plane.
+func asciiJSON(j string) string {
+	var b strings.Builder
+	for _, r := range j {
+		if r < utf8.RuneSelf {
+			b.WriteRune(r)
+			continue
+		}
+		if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
+			fmt.Fprintf(&b, "\\u%04x\\u%04x", r1, r2)
+		} else {
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
 }
 
 // base64Forms returns the parts of s's base64 encodings, in the standard

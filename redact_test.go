@@ -1989,3 +1989,55 @@ func TestRedactStringAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactTextQuotedNonASCII checks that a secret with non-ASCII
+// characters is masked where a message quotes it with those characters
+// escaped: Go's %+q (strconv.QuoteToASCII), and JSON written ASCII-only,
+// as Python's json.dumps does by default (surrogate pairs beyond the
+// Basic Multilingual Plane).
+func TestRedactTextQuotedNonASCII(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		msg  string
+		want string
+	}{
+		{
+			name: "%+q of a password",
+			cfg:  Config{"password": "pässwört-geheim"},
+			msg:  fmt.Sprintf("login refused for %+q", "pässwört-geheim"),
+			want: `login refused for "****"`,
+		},
+		{
+			name: "%+q of a password cut short",
+			cfg:  Config{"password": "pässwört-geheim"},
+			msg:  `login refused for "p\u00e4ssw\u00f6r...`,
+			want: `login refused for "****...`,
+		},
+		{
+			name: "%+q of a token beyond the BMP",
+			cfg:  Config{"botToken": "123:tok🔑en-xyz"},
+			msg:  fmt.Sprintf("bad token %+q", "123:tok🔑en-xyz"),
+			want: `bad token "****"`,
+		},
+		{
+			name: "ASCII-only JSON of a token beyond the BMP",
+			cfg:  Config{"botToken": "123:tok🔑en-xyz"},
+			msg:  `{"token": "123:tok\ud83d\udd11en-xyz"}`,
+			want: `{"token": "****"}`,
+		},
+		{
+			name: "%+q of a URL's password",
+			cfg:  Config{"url": "https://u:gehéim-wört@h.example/"},
+			msg:  fmt.Sprintf("dial %+q: refused", "https://u:gehéim-wört@h.example/"),
+			want: `dial "https://u:****@h.example/": refused`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := RedactText(tt.msg, tt.cfg); got != tt.want {
+				t.Errorf("RedactText(%q)\n got %q\nwant %q", tt.msg, got, tt.want)
+			}
+		})
+	}
+}
