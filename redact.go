@@ -212,8 +212,8 @@ func Redact(cfg Config) Config {
 //   - a number or boolean becomes [Mask];
 //   - arrays and objects keep their shape with each leaf masked.
 //
-// Under any other key, a string is kept, except for the credentials of
-// the URLs in it, which are each replaced by [Mask]:
+// Under any other key, a string is kept, except for the secrets written
+// inside it, which are each replaced by [Mask]:
 //   - of every URL in the string, with a scheme or scheme-relative
 //     ("//host/..."), the password of the user information
 //     ("https://user:****@host/", "postgres://u:****@h/db"), or the whole
@@ -235,7 +235,19 @@ func Redact(cfg Config) Config {
 //     with it; it also runs over white space;
 //   - a URL in the value of another parameter, as it is or URL-escaped
 //     (twice at most), has its credentials masked the same way:
-//     "?next=https%3A%2F%2Fu%3A****%40h%2F".
+//     "?next=https%3A%2F%2Fu%3A****%40h%2F";
+//   - the value given with "=" or ":" to a name that is sensitive under
+//     p: environment lines and flags ("BOT_TOKEN=****",
+//     "--api-key=****"), connection strings ("host=db password=****",
+//     "Password=****;"), HTTP headers ("Authorization: ****"), YAML and
+//     JSON text ("botToken: ****", `"token": "****"`). The name is the
+//     run of letters, digits, "_", "-" and "." before the "=" or ":",
+//     quoted or not. A quoted value is masked to its closing quote; a
+//     value after "=" runs to the end of its line, a ";" or "&", or
+//     white space that another "name=" follows; a value after ":" runs
+//     to the end of its line;
+//   - the body of a PEM private key: "-----BEGIN PRIVATE
+//     KEY-----\n****\n-----END PRIVATE KEY-----".
 //
 // An empty credential, or one that is a whole environment reference, is
 // kept. The rest of the string is kept byte for byte.
@@ -280,7 +292,7 @@ func (p *Policy) redactValue(v any, secret bool) any {
 		if secret {
 			return maskString(x)
 		}
-		if m, _ := p.maskURL(x, nil); m != x {
+		if m, _ := p.maskInline(x, nil); m != x {
 			return m
 		}
 		return v // the same interface value: no new allocation
@@ -340,19 +352,20 @@ func isEnvRef(s string) bool {
 	return true
 }
 
-// maskURL returns s with the credentials of the URLs in it replaced by
+// maskInline returns s with the secrets written inside it replaced by
 // Mask, as [Policy.Redact] describes, or s itself if it has none to mask.
-// masked reports whether a credential of s already is Mask: s is then a
-// URL that was redacted. found, if not nil, is called with each
-// credential that is masked.
-func (p *Policy) maskURL(s string, found func(string)) (out string, masked bool) {
-	// Most strings are not URLs: they cost two scans and no allocation.
-	if strings.IndexByte(s, '?') < 0 && !strings.Contains(s, "//") {
+// masked reports whether such a secret of s already is Mask: s is then a
+// string that was redacted. found, if not nil, is called with each
+// secret that is masked.
+func (p *Policy) maskInline(s string, found func(string)) (out string, masked bool) {
+	// Most strings hold none of what begins an inline secret: they cost
+	// a few scans and no allocation.
+	if strings.IndexAny(s, "?=:") < 0 && !strings.Contains(s, "//") && !strings.Contains(s, pemBegin) {
 		return s, false
 	}
 	var b strings.Builder
 	done := 0 // s[:done] is in b, or needs no change if b is empty
-	p.scanURLs(s, 0, func(start, end int, v string) {
+	p.scanInline(s, 0, func(start, end int, v string) {
 		switch {
 		case v == "" || isEnvRef(v):
 		case v == Mask:
@@ -381,15 +394,19 @@ func (p *Policy) maskURL(s string, found func(string)) (out string, masked bool)
 // inside a redirect.
 const maxEscapes = 2
 
-// scanURLs calls mask, from left to right, with the place in s of each
-// credential of a URL in s and with the credential as read (unescaped,
-// for a URL escaped into a parameter value, escapes deep). The places
-// never overlap, and a credential is always read from the same place of
-// a string in which the credentials before it were replaced by Mask, so
-// that a redacted string shows its masks where its secrets were.
-func (p *Policy) scanURLs(s string, escapes int, mask func(start, end int, v string)) {
+// pemBegin begins the first line of a PEM block.
+const pemBegin = "-----BEGIN "
+
+// scanInline calls mask, from left to right, with the place in s of each
+// secret written inside s and with the secret as read (unescaped, for a
+// URL escaped into a parameter value, escapes deep). The places never
+// overlap, and a secret is always read from the same place of a string
+// in which the secrets before it were replaced by Mask, so that a
+// redacted string shows its masks where its secrets were.
+func (p *Policy) scanInline(s string, escapes int, mask func(start, end int, v string)) {
 	params := false // a "?" was seen: "&", ";", "?" and "#" begin parameters
 	inURL := false  // an authority was seen: so do "#" and ";"
+	from := 0       // s[from:] is not yet taken by a secret or a host
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
@@ -398,26 +415,145 @@ func (p *Policy) scanURLs(s string, escapes int, mask func(start, end int, v str
 			at := userInfoEnd(s, a, hasScheme(s[:i]))
 			if at < 0 {
 				inURL = inURL || a < len(s) && s[a] != '/' && !isSpace(s[a])
-				i = a
-				break
-			}
-			// The password, or the whole user information if it has no
-			// password: a token is often sent as the user name.
-			user := s[a:at]
-			if colon := strings.IndexByte(user, ':'); colon >= 0 {
-				mask(a+colon+1, at, user[colon+1:])
+				i = a + hostLen(s[a:])
 			} else {
-				mask(a, at, user)
+				// The password, or the whole user information if it has
+				// no password: a token is often sent as the user name.
+				user := s[a:at]
+				if colon := strings.IndexByte(user, ':'); colon >= 0 {
+					mask(a+colon+1, at, user[colon+1:])
+				} else {
+					mask(a, at, user)
+				}
+				inURL = true
+				i = at + 1 + hostLen(s[at+1:])
 			}
-			inURL = true
-			i = at + 1
+			from = i
 		case c == '?' || params && c == '&' || (params || inURL) && (c == '#' || c == ';'):
 			params = true
 			i = p.scanParam(s, i+1, escapes, mask)
+			from = i
+		case c == '=' || c == ':':
+			start, end, ok := p.assignment(s, from, i)
+			if !ok {
+				i++
+				break
+			}
+			mask(start, end, s[start:end])
+			i, from = end, end
+		case c == '-' && strings.HasPrefix(s[i:], pemBegin):
+			start, end, ok := pemPrivateKey(s, i)
+			if !ok {
+				i += len(pemBegin)
+				break
+			}
+			mask(start, end, s[start:end])
+			i, from = end, end
 		default:
 			i++
 		}
 	}
+}
+
+// assignment reads the "=" or ":" at s[i] as the end of the name of a
+// secret, such as "BOT_TOKEN=...", "--api-key=...", "Password=...;",
+// "Authorization: ...", "botToken: ..." or "\"token\": \"...\"", and
+// returns where its value is in s. The name is the run of letters,
+// digits, "_", "-" and "." before it (within s[from:], in quotes or not,
+// white space allowed before the "=" or ":"), sensitive under p. A quoted
+// value runs to its closing quote; a value after "=" runs to the end of
+// the line, a ";" or "&", or white space followed by another name and
+// "="; a value after ":" runs to the end of the line.
+func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
+	j := i
+	for j > from && (s[j-1] == ' ' || s[j-1] == '\t') {
+		j--
+	}
+	quote := byte(0)
+	if j > from && (s[j-1] == '"' || s[j-1] == '\'') {
+		quote = s[j-1]
+		j--
+	}
+	nameEnd := j
+	for j > from && nameEnd-j <= 64 && isNameByte(s[j-1]) {
+		j--
+	}
+	if j == nameEnd || nameEnd-j > 64 || quote != 0 && (j == from || s[j-1] != quote) {
+		return 0, 0, false
+	}
+	if !p.IsSensitive(s[j:nameEnd]) {
+		return 0, 0, false
+	}
+
+	start = i + 1
+	for start < len(s) && (s[start] == ' ' || s[start] == '\t') {
+		start++
+	}
+	if start < len(s) && (s[start] == '"' || s[start] == '\'') {
+		q := s[start]
+		start++
+		for end = start; end < len(s) && s[end] != q && s[end] != '\n'; end++ {
+			if s[end] == '\\' && q == '"' && end+1 < len(s) {
+				end++ // an escaped character, the quote among them
+			}
+		}
+		return start, min(end, len(s)), true
+	}
+	for end = start; end < len(s); end++ {
+		switch s[end] {
+		case '\n', '\r':
+			return start, end, true
+		case ';', '&':
+			if s[i] == '=' {
+				return start, end, true
+			}
+		case ' ', '\t':
+			if s[i] == '=' && assignmentAhead(s[end:]) {
+				return start, end, true
+			}
+		}
+	}
+	return start, end, true
+}
+
+// assignmentAhead reports whether s is white space, then a name, then
+// "=" (white space allowed before it).
+func assignmentAhead(s string) bool {
+	s = strings.TrimLeft(s, " \t")
+	n := 0
+	for n < len(s) && n <= 64 && isNameByte(s[n]) {
+		n++
+	}
+	return n > 0 && n <= 64 && strings.HasPrefix(strings.TrimLeft(s[n:], " \t"), "=")
+}
+
+func isNameByte(c byte) bool {
+	return 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.'
+}
+
+// pemPrivateKey reads the PEM block that begins at s[i:], and returns
+// where its body is if it holds a private key ("-----BEGIN PRIVATE
+// KEY-----", "... RSA PRIVATE KEY-----", "... OPENSSH PRIVATE KEY-----",
+// "... PGP PRIVATE KEY BLOCK-----"): from its first line to its "-----END"
+// or to the end of s, white space around it left out.
+func pemPrivateKey(s string, i int) (start, end int, ok bool) {
+	label := s[i+len(pemBegin):]
+	n := strings.Index(label, "-----")
+	if n < 0 || !strings.Contains(label[:n], "PRIVATE KEY") || strings.ContainsAny(label[:n], "\r\n") {
+		return 0, 0, false
+	}
+	start = i + len(pemBegin) + n + len("-----")
+	end = len(s)
+	if e := strings.Index(s[start:], "-----END"); e >= 0 {
+		end = start + e
+	}
+	for start < end && isSpace(s[start]) {
+		start++
+	}
+	for end > start && isSpace(s[end-1]) {
+		end--
+	}
+	return start, end, true
 }
 
 // scanParam reads the URL parameter that starts at s[start:], masks its
@@ -441,7 +577,7 @@ func (p *Policy) scanParam(s string, start, escapes int, mask func(start, end in
 		// its credentials are read in the unescaped value and masked in
 		// the escaped one.
 		v, at := unescapeWithOffsets(s[eq+1 : end])
-		p.scanURLs(v, escapes+1, func(i, j int, cred string) {
+		p.scanInline(v, escapes+1, func(i, j int, cred string) {
 			mask(eq+1+at[i], eq+1+at[j], cred)
 		})
 		return end
@@ -588,6 +724,13 @@ func userInfoEnd(s string, a int, scheme bool) int {
 // looksLikeHost reports whether s begins with a host, with or without a
 // port, that ends s or is followed by neither ":" nor "@".
 func looksLikeHost(s string) bool {
+	n := hostLen(s)
+	return n > 0 && (n == len(s) || s[n] != ':' && s[n] != '@')
+}
+
+// hostLen returns the length of the host, with its port if it has one,
+// that begins s, or 0.
+func hostLen(s string) int {
 	n := 0
 	if strings.HasPrefix(s, "[") { // an IPv6 address
 		n = strings.IndexByte(s, ']') + 1
@@ -596,14 +739,11 @@ func looksLikeHost(s string) bool {
 			n++
 		}
 	}
-	if n == 0 {
-		return false
-	}
-	if n < len(s) && s[n] == ':' {
+	if n > 0 && n < len(s) && s[n] == ':' {
 		for n++; n < len(s) && '0' <= s[n] && s[n] <= '9'; n++ {
 		}
 	}
-	return n == len(s) || s[n] != ':' && s[n] != '@'
+	return n
 }
 
 func isHostByte(c byte) bool {
@@ -752,9 +892,9 @@ func (p *Policy) restore(v, old any, has, secret bool) (any, *pathError) {
 			}
 			return cloneValue(old), nil
 		}
-		if _, masked := p.maskURL(v, nil); masked {
+		if _, masked := p.maskInline(v, nil); masked {
 			if o, ok := old.(string); ok {
-				if r, _ := p.maskURL(o, nil); r == v {
+				if r, _ := p.maskInline(o, nil); r == v {
 					return o, nil
 				}
 			}
@@ -941,7 +1081,7 @@ func (p *Policy) sameButSecrets(sent, stored any, secret bool) bool {
 		if s == o {
 			return true
 		}
-		r, _ := p.maskURL(o, nil)
+		r, _ := p.maskInline(o, nil)
 		return r == s
 	case int64, float64, bool:
 		return sent == stored
@@ -998,7 +1138,7 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 			// A URL's credentials are secrets under any key; under a
 			// sensitive key, so is the rest of the string but a URL's
 			// scheme and host.
-			p.maskURL(x, add)
+			p.maskInline(x, add)
 			if !secret || x == "" || isEnvRef(x) {
 				return
 			}

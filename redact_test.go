@@ -980,6 +980,7 @@ func TestRedactURLCredentials(t *testing.T) {
 		{name: "comment", in: "// ask bob@example.com: he knows", want: "// ask bob@example.com: he knows"},
 		{name: "file URL", in: "file:///srv/a@b/x", want: "file:///srv/a@b/x"},
 		{name: "double slash in a path", in: "https://h/a//b", want: "https://h/a//b"},
+		{name: "host and port named like a secret", in: "https://secrets.example.com:443/token-info", want: "https://secrets.example.com:443/token-info"},
 		{name: "plain text", in: "hello: world", want: "hello: world"},
 	}
 	for _, tt := range tests {
@@ -1982,10 +1983,11 @@ func TestRedactStringAllocs(t *testing.T) {
 		"MarkdownV2", "/var/lib/agent", "#general", "a;b=c", "",
 		"https://bot.example.com/telegram/1", "https://h/p?q=token&page=2",
 		"https://h/?next=%2Fhome", "primary https://h1/ backup //h2/x",
+		"12:30", "@bot:matrix.org", "maxTokens=4096", "MFkwEwYHKoZIzj0C==", "-----BEGIN CERTIFICATE-----",
 	} {
 		var p *Policy
-		if n := testing.AllocsPerRun(100, func() { p.maskURL(s, nil) }); n != 0 {
-			t.Errorf("maskURL(%q) allocates %v times, want 0", s, n)
+		if n := testing.AllocsPerRun(100, func() { p.maskInline(s, nil) }); n != 0 {
+			t.Errorf("maskInline(%q) allocates %v times, want 0", s, n)
 		}
 	}
 }
@@ -2037,6 +2039,69 @@ func TestRedactTextQuotedNonASCII(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := RedactText(tt.msg, tt.cfg); got != tt.want {
 				t.Errorf("RedactText(%q)\n got %q\nwant %q", tt.msg, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRedactInlineSecrets checks secrets written inside a string under a
+// key that is not sensitive: a name of a secret followed by "=" or ":"
+// (environment lines, command-line flags, connection strings, HTTP
+// headers, YAML and JSON text) and the body of a PEM private key.
+func TestRedactInlineSecrets(t *testing.T) {
+	const pemKey = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n"
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		// name=value.
+		{name: "environment line", in: "BOT_TOKEN=123:abc", want: "BOT_TOKEN=****"},
+		{name: "environment lines", in: "PORT=8080\nBOT_TOKEN=123:abc\nMODE=polling", want: "PORT=8080\nBOT_TOKEN=****\nMODE=polling"},
+		{name: "export", in: "export OPENAI_API_KEY=sk-abc; run", want: "export OPENAI_API_KEY=****; run"},
+		{name: "flag", in: "--api-key=sk-abc --verbose=1", want: "--api-key=**** --verbose=1"},
+		{name: "libpq keywords", in: "host=db user=bot password=hunter2 dbname=app", want: "host=db user=bot password=**** dbname=app"},
+		{name: "ADO.NET connection string", in: "Server=db;User Id=bot;Password=hunter2;Database=app", want: "Server=db;User Id=bot;Password=****;Database=app"},
+		{name: "spaces around =", in: "[smtp]\npassword = hunter 2\nport = 587", want: "[smtp]\npassword = ****\nport = 587"},
+		{name: "quoted value", in: `password="a b;c" port=1`, want: `password="****" port=1`},
+		{name: "value holding a URL", in: "DATABASE_URL=postgres://u:p@h/db", want: "DATABASE_URL=****"},
+
+		// name: value.
+		{name: "HTTP header", in: "Authorization: Bearer abc.def", want: "Authorization: ****"},
+		{name: "HTTP headers", in: "Accept: */*\r\nX-Api-Key: k-123\r\nCookie: sid=abc\r\n", want: "Accept: */*\r\nX-Api-Key: ****\r\nCookie: ****\r\n"},
+		{name: "YAML", in: "telegram:\n  botToken: 123:abc\n  port: 8443", want: "telegram:\n  botToken: ****\n  port: 8443"},
+		{name: "JSON text", in: `{"port": 1, "token": "abc\"def", "mode": "x"}`, want: `{"port": 1, "token": "****", "mode": "x"}`},
+		{name: "JSON number: masked to the end of the line", in: `{"pin": 1, "apiKey": 12345}`, want: `{"pin": 1, "apiKey": ****`},
+
+		// PEM.
+		{name: "PEM private key", in: pemKey, want: "-----BEGIN PRIVATE KEY-----\n****\n-----END PRIVATE KEY-----\n"},
+		{name: "PEM RSA key in text", in: "key: x\n-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n-----END RSA PRIVATE KEY-----", want: "key: ****\n-----BEGIN RSA PRIVATE KEY-----\n****\n-----END RSA PRIVATE KEY-----"},
+		{name: "PEM key without its end", in: "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA", want: "-----BEGIN OPENSSH PRIVATE KEY-----\n****"},
+		{name: "PEM key with escaped newlines", in: `-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIOq\n-----END EC PRIVATE KEY-----`, want: `-----BEGIN EC PRIVATE KEY-----****-----END EC PRIVATE KEY-----`},
+
+		// Kept.
+		{name: "PEM certificate", in: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", want: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"},
+		{name: "counts", in: "maxTokens=4096 tokenizer: cl100k", want: "maxTokens=4096 tokenizer: cl100k"},
+		{name: "Matrix user", in: "@bot:matrix.org", want: "@bot:matrix.org"},
+		{name: "time", in: "12:30", want: "12:30"},
+		{name: "base64 padding", in: "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE==", want: "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE=="},
+		{name: "prose", in: "Note: set the mode=polling", want: "Note: set the mode=polling"},
+		{name: "environment reference", in: "BOT_TOKEN=${BOT_TOKEN}", want: "BOT_TOKEN=${BOT_TOKEN}"},
+		{name: "empty value", in: "password=\nport=1", want: "password=\nport=1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := Config{"note": tt.in, "list": []any{tt.in}}
+			want := Config{"note": tt.want, "list": []any{tt.want}}
+			if diff := cmp.Diff(want, Redact(in)); diff != "" {
+				t.Errorf("Redact (-want +got):\n%s", diff)
+			}
+			got, err := Restore(Redact(in), in)
+			if err != nil {
+				t.Fatalf("Restore(Redact(c), c): %v", err)
+			}
+			if diff := cmp.Diff(in, got); diff != "" {
+				t.Errorf("Restore(Redact(c), c) (-want +got):\n%s", diff)
 			}
 		})
 	}
