@@ -36,13 +36,18 @@ const Mask = "****"
 //     "cookie", "authorization", "connectionstring", "apikey",
 //     "privatekey", "privkey", "seedphrase", "mnemonic", "accesskey",
 //     "authkey", "sessionkey", "signingkey", "encryptkey",
-//     "encryptionkey", "aeskey", "masterkey", "hmackey" or "consumerkey";
+//     "encryptionkey", "aeskey", "masterkey", "hmackey", "consumerkey",
+//     "recoverykey", "securitykey" or "picklekey" (Matrix's);
 //   - ends with "token", "pass" (but not "bypass"), "pwd", "dsn", "jwt",
 //     "webhookurl" or "webhookurls" (a Discord or Slack webhook URL carries
 //     its token) or "databaseurl";
 //   - is one of "key", "nsec", "streamkey", "rtmpkey", "serviceaccount",
 //     "serviceaccountkey", "serviceaccountjson", "sessionstring",
-//     "signeruuid" and "apihash" (a Telegram app's MTProto secret);
+//     "signeruuid", "apihash" (a Telegram app's MTProto secret),
+//     "session" and "stringsession" (a Telegram user's session), "creds"
+//     (a WhatsApp Web session), "auth" (Node's "user:password"), "code"
+//     (an access or login code), "authheader", "bearer", "totp",
+//     "backupcodes", "recoverycodes", "pfx", "p12" and "pkcs12";
 //   - is one of "tokens", "apitokens", "bottokens", "apptokens",
 //     "usertokens", "accesstokens", "authtokens", "refreshtokens",
 //     "sessiontokens", "idtokens", "oauthtokens", "devicetokens" and
@@ -78,12 +83,17 @@ var (
 	keyWords = []string{
 		"api", "private", "priv", "access", "auth", "session", "signing",
 		"encrypt", "encryption", "aes", "master", "hmac", "consumer",
+		"recovery", "security", "pickle",
 	}
 	defaultSuffixes = []string{"token", "pass", "pwd", "dsn", "jwt", "webhookurl", "webhookurls", "databaseurl"}
 	defaultKeys     = map[string]bool{
 		"key": true, "nsec": true, "streamkey": true, "rtmpkey": true,
 		"serviceaccount": true, "serviceaccountkey": true, "serviceaccountjson": true,
 		"sessionstring": true, "signeruuid": true, "apihash": true,
+		"session": true, "stringsession": true, "creds": true, "auth": true,
+		"code": true, "authheader": true, "bearer": true, "totp": true,
+		"backupcodes": true, "recoverycodes": true, "pfx": true, "p12": true,
+		"pkcs12": true,
 		// Lists of tokens; other keys ending in "tokens" are counts.
 		"tokens": true, "apitokens": true, "bottokens": true, "apptokens": true,
 		"usertokens": true, "accesstokens": true, "authtokens": true,
@@ -150,7 +160,7 @@ func (p *Policy) sensitiveFolded(f []byte) bool {
 	// A number at the end names one of several (botToken2, password1):
 	// the rules on the whole key and its end read the key without it.
 	end := bytes.TrimRight(f, "0123456789")
-	if defaultKeys[string(end)] { // no allocation for a map lookup
+	if defaultKeys[string(end)] || defaultKeys[string(f)] { // no allocation for a map lookup
 		return true
 	}
 	for _, s := range defaultContains {
@@ -225,7 +235,7 @@ func Redact(cfg Config) Config {
 //     as in "https://h:8443/users/a@b.example", mask what lies between);
 //   - in a string that holds a "?" (or, after a URL's authority, a "#" or
 //     a ";"), the value of each parameter after it whose name is
-//     sensitive under p or is "sig", "auth" or ends with "signature":
+//     sensitive under p or is "sig" or ends with "signature":
 //     "?token=****&page=2", "?api_key=****", "?X-Amz-Signature=****",
 //     "/x;token=****". Parameters are separated by "&", ";", "?" and "#",
 //     and their names are URL-decoded; a name with a space is prose, not
@@ -785,8 +795,7 @@ func (p *Policy) secretParam(name string) bool {
 	}
 	var buf [64]byte
 	f := fold(name, buf[:0])
-	return string(f) == "sig" || string(f) == "auth" ||
-		bytes.HasSuffix(f, []byte("signature")) || p.sensitiveFolded(f)
+	return string(f) == "sig" || bytes.HasSuffix(f, []byte("signature")) || p.sensitiveFolded(f)
 }
 
 // Restore returns a copy of cfg, a config a client sent back after reading

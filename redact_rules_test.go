@@ -170,7 +170,29 @@ func TestDefaultRules(t *testing.T) {
 		{"refresh tokens", "refreshTokens", true},
 		{"session tokens", "sessionTokens", true},
 
+		// Secrets that the rules on fragments miss.
+		{"telegram userbot", "session", true},
+		{"telegram userbot", "stringSession", true},
+		{"whatsapp baileys", "creds", true},
+		{"node http proxy", "auth", true}, // "user:password"
+		{"tlon ship", "code", true},
+		{"http", "authHeader", true},
+		{"http", "bearer", true},
+		{"matrix", "recoveryKey", true},
+		{"matrix", "securityKey", true},
+		{"matrix", "pickleKey", true},
+		{"two-factor", "totp", true},
+		{"two-factor", "backupCodes", true},
+		{"two-factor", "recoveryCodes", true},
+		{"tls bundle", "pfx", true},
+		{"tls bundle", "p12", true},
+		{"tls bundle", "pkcs12", true},
+
 		// Not secrets, though they look close.
+		{"session settings", "sessionTimeout", false},
+		{"auth mode", "authMode", false},
+		{"country code", "countryCode", false},
+		{"recovery e-mail", "recoveryEmail", false},
 		{"key as a prefix", "keyboard", false},
 		{"key as a prefix", "keyword", false},
 		{"key as a prefix", "keyId", false},
