@@ -115,6 +115,7 @@ func FuzzRedact(f *testing.F) {
 	f.Add(`{"url":"https://u:p/s#s?s@h.example:8443/x@y","list":["://u:p@h","https://h:1/a@b"]}`)
 	f.Add(`{"env":["BOT_TOKEN=1:a","host=h password='x y' port=1"],"headers":"Authorization: Bearer t\r\nX-Api-Key: k"}`)
 	f.Add(`{"note":"{\"token\": \"a\\\"b\", \"n\": 1}","pem":"-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----"}`)
+	f.Add(`{"bots":["123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw","xoxb-****","eyJhbGciOiJIUzI1NiJ9.****","MTA5ODc2NTQzMjEwOTg3NjU0Mw.GaBcDe.abcdefghijklmnopqrstuvwxyz0"]}`)
 	f.Fuzz(func(t *testing.T, text string) {
 		_, cfg, msg := parsePost([]byte(`{"name":"x","config":` + text + `}`))
 		if msg != "" {

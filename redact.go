@@ -257,7 +257,13 @@ func Redact(cfg Config) Config {
 //     white space that another "name=" follows; a value after ":" runs
 //     to the end of its line;
 //   - the body of a PEM private key: "-----BEGIN PRIVATE
-//     KEY-----\n****\n-----END PRIVATE KEY-----".
+//     KEY-----\n****\n-----END PRIVATE KEY-----";
+//   - in a string that is, whole, a token of a well-known form, as in a
+//     list of bots, the token but its public prefix: Slack ("xoxb-****"),
+//     GitHub ("ghp_****"), GitLab, OpenAI and Anthropic ("sk-****"),
+//     Stripe, Hugging Face and Google API keys, Telegram bot tokens
+//     ("123456:****"), and JWTs and Discord bot tokens, of which the
+//     first "."-separated part is kept ("eyJhbGciOiJIUzI1NiJ9.****").
 //
 // An empty credential, or one that is a whole environment reference, is
 // kept. The rest of the string is kept byte for byte.
@@ -368,14 +374,15 @@ func isEnvRef(s string) bool {
 // string that was redacted. found, if not nil, is called with each
 // secret that is masked.
 func (p *Policy) maskInline(s string, found func(string)) (out string, masked bool) {
+	token := knownToken(s)
 	// Most strings hold none of what begins an inline secret: they cost
 	// a few scans and no allocation.
-	if strings.IndexAny(s, "?=:") < 0 && !strings.Contains(s, "//") && !strings.Contains(s, pemBegin) {
+	if token < 0 && strings.IndexAny(s, "?=:") < 0 && !strings.Contains(s, "//") && !strings.Contains(s, pemBegin) {
 		return s, false
 	}
 	var b strings.Builder
 	done := 0 // s[:done] is in b, or needs no change if b is empty
-	p.scanInline(s, 0, func(start, end int, v string) {
+	mask := func(start, end int, v string) {
 		switch {
 		case v == "" || isEnvRef(v):
 		case v == Mask:
@@ -391,12 +398,80 @@ func (p *Policy) maskInline(s string, found func(string)) (out string, masked bo
 			b.WriteString(Mask)
 			done = end
 		}
-	})
+	}
+	if token >= 0 {
+		mask(token, len(s), s[token:])
+	} else {
+		p.scanInline(s, 0, mask)
+	}
 	if b.Len() == 0 {
 		return s, masked
 	}
 	b.WriteString(s[done:])
 	return b.String(), masked
+}
+
+// tokenPrefixes begin tokens of well-known forms, and are not secret.
+var tokenPrefixes = []string{
+	"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xapp-", // Slack
+	"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", // GitHub, GitLab
+	"sk-", "sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_", // OpenAI, Anthropic, Stripe
+	"hf_", "AIza", // Hugging Face, Google
+}
+
+// knownToken returns the length of the public part of s, if s is, whole,
+// a token of a well-known form or such a token redacted (its secret part
+// Mask), or -1. The forms: a prefix of tokenPrefixes and 20 or more
+// token characters (letters, digits, "_" and "-"); a Telegram bot token,
+// "123456:" and 30 or more; a JWT, "eyJ...", and a Discord bot token,
+// three parts joined by "." whose first is public.
+func knownToken(s string) int {
+	if len(s) < 24 && !strings.HasSuffix(s, Mask) {
+		return -1 // shorter than any token, and not a redacted one
+	}
+	secret := func(n, least int) int { // s[n:] is the secret part of a token
+		if s[n:] == Mask || len(s)-n >= least && isTokenText(s[n:]) {
+			return n
+		}
+		return -1
+	}
+	for _, prefix := range tokenPrefixes {
+		if strings.HasPrefix(s, prefix) {
+			return secret(len(prefix), 20)
+		}
+	}
+	digits := 0
+	for digits < len(s) && '0' <= s[digits] && s[digits] <= '9' {
+		digits++
+	}
+	if 5 <= digits && digits <= 12 && digits < len(s) && s[digits] == ':' {
+		return secret(digits+1, 30)
+	}
+	first, rest, ok := strings.Cut(s, ".")
+	if !ok || !isTokenText(first) {
+		return -1
+	}
+	if rest != Mask {
+		second, third, ok := strings.Cut(rest, ".")
+		jwt := strings.HasPrefix(first, "eyJ") && len(first) >= 10 && len(second) >= 10
+		discord := len(first) >= 23 && len(second) >= 6 && len(second) <= 7 && len(third) >= 27
+		if !ok || !(jwt || discord) || !isTokenText(second) || !isTokenText(third) && third != "" {
+			return -1
+		}
+	} else if !(strings.HasPrefix(first, "eyJ") && len(first) >= 10 || len(first) >= 23) {
+		return -1
+	}
+	return len(first) + 1
+}
+
+// isTokenText reports whether s is made of letters, digits, "_" and "-".
+func isTokenText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // maxEscapes is how many times over a URL in a parameter value may be

@@ -2106,3 +2106,60 @@ func TestRedactInlineSecrets(t *testing.T) {
 		})
 	}
 }
+
+// TestRedactKnownTokens checks that a string that is, whole, a token of a
+// well-known form is masked under any key, as in a list of bots, with
+// its public prefix kept so that a write-back finds it; and that strings
+// that only look close are kept.
+func TestRedactKnownTokens(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{name: "telegram bot token", in: "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", want: "123456789:****"},
+		{name: "slack bot token", in: "xoxb-1234-5678-abcdefghijklmnop", want: "xoxb-****"},
+		{name: "slack app token", in: "xapp-1-A0-123-abcdef0123456789", want: "xapp-****"},
+		{name: "github token", in: "ghp_abcdefghijklmnopqrstuvwxyz0123456789", want: "ghp_****"},
+		{name: "github fine-grained token", in: "github_pat_11ABCDEFG0abcdefghijklmnop", want: "github_pat_****"},
+		{name: "gitlab token", in: "glpat-abcdefghijklmnopqrst", want: "glpat-****"},
+		{name: "openai key", in: "sk-proj-abcdefghijklmnopqrstuvwxyz", want: "sk-****"},
+		{name: "anthropic key", in: "sk-ant-api03-abcdefghijklmnopqrst", want: "sk-****"},
+		{name: "stripe key", in: "sk_live_abcdefghijklmnopqrstuvwx", want: "sk_live_****"},
+		{name: "stripe webhook secret", in: "whsec_abcdefghijklmnopqrstuvwxyz", want: "whsec_****"},
+		{name: "hugging face token", in: "hf_abcdefghijklmnopqrstuvwxyzABCD", want: "hf_****"},
+		{name: "google api key", in: "AIzaSyA-abcdefghijklmnopqrstuvwxyz01234", want: "AIza****"},
+		{name: "jwt", in: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcdefghijklmnopqrstuvwxyz0123456789012", want: "eyJhbGciOiJIUzI1NiJ9.****"},
+		{name: "discord bot token", in: "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789", want: "MTA5ODc2NTQzMjEwOTg3NjU0Mw.****"},
+
+		{name: "short after a prefix", in: "sk-learn", want: "sk-learn"},
+		{name: "prefix alone", in: "xoxb-", want: "xoxb-"},
+		{name: "token inside prose", in: "use the xoxb-1234-5678-abcdefghijklmnop token", want: "use the xoxb-1234-5678-abcdefghijklmnop token"},
+		{name: "time", in: "2024-01-01T00:00:00Z", want: "2024-01-01T00:00:00Z"},
+		{name: "version", in: "1.2.3", want: "1.2.3"},
+		{name: "dotted name", in: "agent.connectors.telegram.enabled", want: "agent.connectors.telegram.enabled"},
+		{name: "telegram chat and message", in: "123456789:987654321", want: "123456789:987654321"},
+		{name: "word that begins like a prefix", in: "skeleton-key-abcdefghijklmnopqrst", want: "skeleton-key-abcdefghijklmnopqrst"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := Config{"bots": []any{tt.in}, "note": tt.in}
+			want := Config{"bots": []any{tt.want}, "note": tt.want}
+			if diff := cmp.Diff(want, Redact(in)); diff != "" {
+				t.Errorf("Redact (-want +got):\n%s", diff)
+			}
+			got, err := Restore(Redact(in), in)
+			if err != nil {
+				t.Fatalf("Restore(Redact(c), c): %v", err)
+			}
+			if diff := cmp.Diff(in, got); diff != "" {
+				t.Errorf("Restore(Redact(c), c) (-want +got):\n%s", diff)
+			}
+			if tt.want != tt.in {
+				if _, err := Restore(Config{"note": tt.want}, Config{"note": "other"}); err == nil {
+					t.Errorf("Restore kept %q for another stored value", tt.want)
+				}
+			}
+		})
+	}
+}
