@@ -550,6 +550,9 @@ func (p *Policy) scanInline(s string, escapes int, mask func(start, end int, v s
 // the line, a ";" or "&", or white space followed by another name and
 // "="; a value after ":" runs to the end of the line.
 func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
+	if s[i] == ':' && strings.HasPrefix(s[i+1:], "//") {
+		return 0, 0, false // a URL's scheme
+	}
 	j := i
 	for j > from && (s[j-1] == ' ' || s[j-1] == '\t') {
 		j--
