@@ -116,6 +116,7 @@ func FuzzRedact(f *testing.F) {
 	f.Add(`{"env":["BOT_TOKEN=1:a","host=h password='x y' port=1"],"headers":"Authorization: Bearer t\r\nX-Api-Key: k"}`)
 	f.Add(`{"note":"{\"token\": \"a\\\"b\", \"n\": 1}","pem":"-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----"}`)
 	f.Add(`{"bots":["123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw","xoxb-****","eyJhbGciOiJIUzI1NiJ9.****","MTA5ODc2NTQzMjEwOTg3NjU0Mw.GaBcDe.abcdefghijklmnopqrstuvwxyz0"]}`)
+	f.Add(`{"args":["-u","+1555","--password","pw",["--token",{"x":1}],"--api-key"],"a":[{"args":["--key",1.5]}]}`)
 	f.Fuzz(func(t *testing.T, text string) {
 		_, cfg, msg := parsePost([]byte(`{"name":"x","config":` + text + `}`))
 		if msg != "" {

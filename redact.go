@@ -258,6 +258,9 @@ func Redact(cfg Config) Config {
 //     to the end of its line;
 //   - the body of a PEM private key: "-----BEGIN PRIVATE
 //     KEY-----\n****\n-----END PRIVATE KEY-----";
+//   - in an array, the element after a command-line flag that names a
+//     secret under p ("--api-key", "-token") is masked as under a
+//     sensitive key: "args": ["--api-key", "****"];
 //   - in a string that is, whole, a token of a well-known form, as in a
 //     list of bots, the token but its public prefix: Slack ("xoxb-****"),
 //     GitHub ("ghp_****"), GitLab, OpenAI and Anthropic ("sk-****"),
@@ -301,7 +304,7 @@ func (p *Policy) redactValue(v any, secret bool) any {
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = p.redactValue(e, secret)
+			out[i] = p.redactValue(e, secret || p.flagValue(x, i))
 		}
 		return out
 	case string:
@@ -328,6 +331,21 @@ func (p *Policy) redactValue(v any, secret bool) any {
 		}
 		return p.redactValue(n, secret)
 	}
+}
+
+// flagValue reports whether arr[i] is the value of a command-line flag
+// that names a secret: arr[i-1] is a string such as "--api-key" or
+// "-token", a name sensitive under p after its dashes.
+func (p *Policy) flagValue(arr []any, i int) bool {
+	if i == 0 {
+		return false
+	}
+	f, ok := arr[i-1].(string)
+	if !ok || len(f) < 2 || f[0] != '-' {
+		return false
+	}
+	name := strings.TrimLeft(f, "-")
+	return name != "" && !strings.ContainsAny(name, "= ") && p.IsSensitive(name)
 }
 
 // maskAny is Mask as an interface value, boxed once.
@@ -907,7 +925,10 @@ func (p *Policy) secretParam(name string) bool {
 //     is ambiguous and matches nothing.
 //
 // Any other element has no stored counterpart: after a reorder, an insert
-// or a removal, an object without an identity field keeps no secret.
+// or a removal, an object without an identity field keeps no secret. The
+// element after a command-line flag that names a secret ("--api-key",
+// see [Policy.Redact]) is the stored one only if both arrays have the
+// same length and the stored element before it is the same flag.
 //
 // If a mask has no stored value to keep, Restore returns an error wrapping
 // [ErrInvalidConfig] that names its path, such as
@@ -965,7 +986,7 @@ func (p *Policy) restore(v, old any, has, secret bool) (any, *pathError) {
 		out := make([]any, len(v))
 		for i, e := range v {
 			o, ok := m.match(i)
-			r, err := p.restore(e, o, ok, secret)
+			r, err := p.restore(e, o, ok, secret || p.flagValue(v, i))
 			if err != nil {
 				return nil, err.atIndex(i)
 			}
@@ -1037,6 +1058,17 @@ type idCount struct{ n, last int }
 
 // match returns the stored element that sent[i] stands for, if any.
 func (m *elementMatcher) match(i int) (any, bool) {
+	if !m.secret && m.p.flagValue(m.sent, i) {
+		// The value of a flag that names a secret stands for the value
+		// stored after the same flag, at the same place, only.
+		if len(m.sent) != len(m.stored) {
+			return nil, false
+		}
+		if flag, _ := m.stored[i-1].(string); flag != m.sent[i-1].(string) {
+			return nil, false
+		}
+		return m.stored[i], true
+	}
 	if len(m.sent) == len(m.stored) && m.p.sameButSecrets(m.sent[i], m.stored[i], m.secret) {
 		return m.stored[i], true
 	}
@@ -1155,7 +1187,7 @@ func (p *Policy) sameButSecrets(sent, stored any, secret bool) bool {
 			return false
 		}
 		for i := range s {
-			if !p.sameButSecrets(s[i], o[i], false) {
+			if !p.sameButSecrets(s[i], o[i], p.flagValue(s, i)) {
 				return false
 			}
 		}
@@ -1218,8 +1250,8 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 				walk(e, secret || p.IsSensitive(k))
 			}
 		case []any:
-			for _, e := range x {
-				walk(e, secret)
+			for i, e := range x {
+				walk(e, secret || p.flagValue(x, i))
 			}
 		case string:
 			// A URL's credentials are secrets under any key; under a

@@ -2163,3 +2163,58 @@ func TestRedactKnownTokens(t *testing.T) {
 		})
 	}
 }
+
+// TestRedactFlagValues checks that in an array, the element after a
+// command-line flag that names a secret ("--api-key") is masked as under a
+// sensitive key, and that a write-back keeps it only after the same flag
+// at the same place.
+func TestRedactFlagValues(t *testing.T) {
+	stored := Config{
+		"command": "signal-cli",
+		"args":    []any{"-u", "+15550100", "--password", "hunter2!", "--port", int64(8080)},
+		"servers": []any{map[string]any{"name": "gh", "args": []any{"--api-key", "abc:123456", "-v"}}},
+		"extra":   []any{"--token", int64(123456), "--pin"},
+	}
+	want := Config{
+		"command": "signal-cli",
+		"args":    []any{"-u", "+15550100", "--password", "****", "--port", int64(8080)},
+		"servers": []any{map[string]any{"name": "gh", "args": []any{"--api-key", "****:****", "-v"}}},
+		"extra":   []any{"--token", "****", "--pin"},
+	}
+	red := Redact(stored)
+	if diff := cmp.Diff(want, red); diff != "" {
+		t.Fatalf("Redact (-want +got):\n%s", diff)
+	}
+	got := RedactText("signal-cli failed: bad password hunter2! for +15550100", stored)
+	if want := "signal-cli failed: bad password **** for +15550100"; got != want {
+		t.Errorf("RedactText = %q, want %q", got, want)
+	}
+
+	runRestoreCases(t, []restoreCase{
+		{name: "sent back as read", stored: stored, sent: red, want: stored},
+		{
+			name:   "another element changed",
+			stored: stored,
+			sent:   Config{"args": []any{"-u", "+15550199", "--password", "****", "--port", int64(8080)}},
+			want:   Config{"args": []any{"-u", "+15550199", "--password", "hunter2!", "--port", int64(8080)}},
+		},
+		{
+			name:   "a new value",
+			stored: stored,
+			sent:   Config{"args": []any{"--password", "new"}},
+			want:   Config{"args": []any{"--password", "new"}},
+		},
+		{
+			name:    "after another flag",
+			stored:  stored,
+			sent:    Config{"args": []any{"-u", "+15550100", "--api-key", "****", "--port", int64(8080)}},
+			wantErr: errMask("config.args[3]"),
+		},
+		{
+			name:    "moved",
+			stored:  stored,
+			sent:    Config{"args": []any{"--password", "****", "-u", "+15550100", "--port", int64(8080)}},
+			wantErr: errMask("config.args[1]"),
+		},
+	})
+}
