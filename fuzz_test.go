@@ -117,6 +117,7 @@ func FuzzRedact(f *testing.F) {
 	f.Add(`{"note":"{\"token\": \"a\\\"b\", \"n\": 1}","pem":"-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----"}`)
 	f.Add(`{"bots":["123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw","xoxb-****","eyJhbGciOiJIUzI1NiJ9.****","MTA5ODc2NTQzMjEwOTg3NjU0Mw.GaBcDe.abcdefghijklmnopqrstuvwxyz0"]}`)
 	f.Add(`{"args":["-u","+1555","--password","pw",["--token",{"x":1}],"--api-key"],"a":[{"args":["--key",1.5]}]}`)
+	f.Add(`{"bots":{"123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw":{"n":1},"sk-****":2,"sk-proj-aaaaaaaaaaaaaaaaaaaaaaaa":[{"https://u:p@h":3}]}}`)
 	f.Fuzz(func(t *testing.T, text string) {
 		_, cfg, msg := parsePost([]byte(`{"name":"x","config":` + text + `}`))
 		if msg != "" {

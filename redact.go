@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"reflect"
 	"slices"
@@ -271,6 +272,12 @@ func Redact(cfg Config) Config {
 // An empty credential, or one that is a whole environment reference, is
 // kept. The rest of the string is kept byte for byte.
 //
+// A key that holds such a secret itself, under any key (bots by token,
+// webhooks by URL), is shown as such a string is: "123456:****". Keys
+// that would then read alike, as each other or as a key shown as it is,
+// are numbered in byte order of the keys they stand for: "sk-****",
+// "sk-**** (2)".
+//
 // Redact never changes cfg. p.Redact(nil) is nil.
 func (p *Policy) Redact(cfg Config) Config {
 	if cfg == nil {
@@ -297,8 +304,13 @@ func (p *Policy) redactValue(v any, secret bool) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
+		shown := p.shownKeys(x)
 		for k, e := range x {
-			out[k] = p.redactValue(e, secret || p.IsSensitive(k))
+			r := p.redactValue(e, secret || p.IsSensitive(k))
+			if sk, ok := shown[k]; ok {
+				k = sk
+			}
+			out[k] = r
 		}
 		return out
 	case []any:
@@ -331,6 +343,55 @@ func (p *Policy) redactValue(v any, secret bool) any {
 		}
 		return p.redactValue(n, secret)
 	}
+}
+
+// shownKeys returns, for each key of obj that holds a secret of the kinds
+// masked inside strings (a token, a URL's credentials; see
+// [Policy.Redact]), the key as Redact shows it, or nil if there is none.
+// Keys that would show alike, as each other or as a key shown as it is,
+// are numbered in the order of the keys: "sk-****", "sk-**** (2)".
+func (p *Policy) shownKeys(obj map[string]any) map[string]string {
+	var shown map[string]string
+	for k := range obj {
+		if sk, _ := p.maskInline(k, nil); sk != k {
+			if shown == nil {
+				shown = make(map[string]string)
+			}
+			shown[k] = sk
+		}
+	}
+	if shown == nil {
+		return nil
+	}
+	taken := make(map[string]bool, len(obj))
+	for k := range obj {
+		if _, ok := shown[k]; !ok {
+			taken[k] = true
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(shown)) {
+		sk := shown[k]
+		for n := 2; taken[sk]; n++ {
+			sk = shown[k] + " (" + strconv.Itoa(n) + ")"
+		}
+		taken[sk] = true
+		shown[k] = sk
+	}
+	return shown
+}
+
+// storedKeys returns the inverse of shownKeys(obj): the stored key of
+// each key shown redacted.
+func (p *Policy) storedKeys(obj map[string]any) map[string]string {
+	shown := p.shownKeys(obj)
+	if shown == nil {
+		return nil
+	}
+	stored := make(map[string]string, len(shown))
+	for k, sk := range shown {
+		stored[sk] = k
+	}
+	return stored
 }
 
 // flagValue reports whether arr[i] is the value of a command-line flag
@@ -930,6 +991,11 @@ func (p *Policy) secretParam(name string) bool {
 // see [Policy.Redact]) is the stored one only if both arrays have the
 // same length and the stored element before it is the same flag.
 //
+// A key shown redacted (see [Policy.Redact]) stands for the stored key it
+// is shown for, in the stored object at the same place; its value is
+// restored against that key's. A key with a mask in it that stands for
+// no stored key is refused as a mask with nothing to keep.
+//
 // If a mask has no stored value to keep, Restore returns an error wrapping
 // [ErrInvalidConfig] that names its path, such as
 // "config.accounts[0].botToken: redaction mask with no stored secret to
@@ -960,21 +1026,35 @@ func (p *Policy) restore(v, old any, has, secret bool) (any, *pathError) {
 			return nil, nil
 		}
 		oldMap, _ := old.(map[string]any)
+		storedKey := p.storedKeys(oldMap)
 		out := make(map[string]any, len(v))
 		// Of several problems, the one under the first key is reported,
 		// so that the error does not depend on the order of the map.
 		var first *pathError
 		var firstKey string
 		for k, e := range v {
+			// A key shown redacted stands for its stored key; a key
+			// with a mask in it that stands for none is refused.
+			key := k
 			o, ok := oldMap[k]
-			r, err := p.restore(e, o, ok, secret || p.IsSensitive(k))
+			if sk, found := storedKey[k]; found {
+				key, o, ok = sk, oldMap[sk], true
+			}
+			var err *pathError
+			if _, masked := p.maskInline(k, nil); masked && !ok {
+				err = problem(noStoredSecret)
+			}
+			var r any
+			if err == nil {
+				r, err = p.restore(e, o, ok, secret || p.IsSensitive(key))
+			}
 			if err != nil {
 				if first == nil || k < firstKey {
 					first, firstKey = err, k
 				}
 				continue
 			}
-			out[k] = r
+			out[key] = r
 		}
 		if first != nil {
 			return nil, first.at("." + firstKey)
@@ -1165,8 +1245,12 @@ func (p *Policy) sameButSecrets(sent, stored any, secret bool) bool {
 		if !ok {
 			return false
 		}
+		storedKey := p.storedKeys(o)
 		n := 0
 		for k, e := range s {
+			if sk, ok := storedKey[k]; ok {
+				k = sk
+			}
 			if p.IsSensitive(k) {
 				continue
 			}
@@ -1247,6 +1331,7 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 		switch x := v.(type) {
 		case map[string]any:
 			for k, e := range x {
+				p.maskInline(k, add)
 				walk(e, secret || p.IsSensitive(k))
 			}
 		case []any:

@@ -2218,3 +2218,50 @@ func TestRedactFlagValues(t *testing.T) {
 		},
 	})
 }
+
+// TestRedactSecretKeys checks that a key that is itself a secret (a map
+// of bots by token, of webhooks by URL) is shown redacted like a string,
+// that keys which would then show alike are numbered, and that a
+// write-back puts each entry back under its stored key.
+func TestRedactSecretKeys(t *testing.T) {
+	const (
+		tg  = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+		skA = "sk-proj-aaaaaaaaaaaaaaaaaaaaaaaa"
+		skB = "sk-proj-bbbbbbbbbbbbbbbbbbbbbbbb"
+	)
+	stored := Config{
+		"bots":  map[string]any{tg: map[string]any{"name": "main", "token": "x:y"}},
+		"hooks": map[string]any{"https://u:pw@h.example/": int64(1), "plain": int64(2)},
+		"keys":  map[string]any{skA: "a", skB: "b", "sk-****": "literal"},
+	}
+	want := Config{
+		"bots":  map[string]any{"123456789:****": map[string]any{"name": "main", "token": "****:****"}},
+		"hooks": map[string]any{"https://u:****@h.example/": int64(1), "plain": int64(2)},
+		"keys":  map[string]any{"sk-**** (2)": "a", "sk-**** (3)": "b", "sk-****": "literal"},
+	}
+	red := Redact(stored)
+	if diff := cmp.Diff(want, red); diff != "" {
+		t.Fatalf("Redact (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(red, Redact(red)); diff != "" {
+		t.Errorf("Redact(Redact(c)) != Redact(c) (-want +got):\n%s", diff)
+	}
+	if got := RedactText("bot "+tg+" refused", stored); got != "bot 123456789:**** refused" {
+		t.Errorf("RedactText = %q", got)
+	}
+	runRestoreCases(t, []restoreCase{
+		{name: "sent back as read", stored: stored, sent: red, want: stored},
+		{
+			name:   "a value under a redacted key changed",
+			stored: stored,
+			sent:   Config{"bots": map[string]any{"123456789:****": map[string]any{"name": "renamed", "token": "****:****"}}},
+			want:   Config{"bots": map[string]any{tg: map[string]any{"name": "renamed", "token": "x:y"}}},
+		},
+		{
+			name:    "a redacted key with nothing stored",
+			stored:  stored,
+			sent:    Config{"bots": map[string]any{"987654321:****": map[string]any{"name": "other"}}},
+			wantErr: errMask("config.bots.987654321:****"),
+		},
+	})
+}
