@@ -118,6 +118,7 @@ func FuzzRedact(f *testing.F) {
 	f.Add(`{"bots":["123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw","xoxb-****","eyJhbGciOiJIUzI1NiJ9.****","MTA5ODc2NTQzMjEwOTg3NjU0Mw.GaBcDe.abcdefghijklmnopqrstuvwxyz0"]}`)
 	f.Add(`{"args":["-u","+1555","--password","pw",["--token",{"x":1}],"--api-key"],"a":[{"args":["--key",1.5]}]}`)
 	f.Add(`{"bots":{"123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw":{"n":1},"sk-****":2,"sk-proj-aaaaaaaaaaaaaaaaaaaaaaaa":[{"https://u:p@h":3}]}}`)
+	f.Add(`{"u":["https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe","https://discord.com/api/webhooks/1/abc","https://hooks.slack.com/services/T/B/x"]}`)
 	f.Fuzz(func(t *testing.T, text string) {
 		_, cfg, msg := parsePost([]byte(`{"name":"x","config":` + text + `}`))
 		if msg != "" {

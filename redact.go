@@ -38,7 +38,10 @@ const Mask = "****"
 //     "privatekey", "privkey", "seedphrase", "mnemonic", "accesskey",
 //     "authkey", "sessionkey", "signingkey", "encryptkey",
 //     "encryptionkey", "aeskey", "masterkey", "hmackey", "consumerkey",
-//     "recoverykey", "securitykey" or "picklekey" (Matrix's);
+//     "recoverykey", "securitykey", "picklekey" (Matrix's),
+//     "subscriptionkey", "licensekey", "applicationkey", "routingkey",
+//     "integrationkey", "serverkey", "writekey", "adminkey",
+//     "webhookkey", "ingestkey", "deploykey" or "sshkey";
 //   - ends with "token", "pass" (but not "bypass"), "pwd", "dsn", "jwt",
 //     "webhookurl" or "webhookurls" (a Discord or Slack webhook URL carries
 //     its token) or "databaseurl";
@@ -84,7 +87,9 @@ var (
 	keyWords = []string{
 		"api", "private", "priv", "access", "auth", "session", "signing",
 		"encrypt", "encryption", "aes", "master", "hmac", "consumer",
-		"recovery", "security", "pickle",
+		"recovery", "security", "pickle", "subscription", "license",
+		"application", "routing", "integration", "server", "write", "admin",
+		"webhook", "ingest", "deploy", "ssh",
 	}
 	defaultSuffixes = []string{"token", "pass", "pwd", "dsn", "jwt", "webhookurl", "webhookurls", "databaseurl"}
 	defaultKeys     = map[string]bool{
@@ -259,6 +264,11 @@ func Redact(cfg Config) Config {
 //     to the end of its line;
 //   - the body of a PEM private key: "-----BEGIN PRIVATE
 //     KEY-----\n****\n-----END PRIVATE KEY-----";
+//   - the secret part of a Telegram bot token written in a string, as in
+//     the Bot API's URLs ("https://api.telegram.org/bot123456:****/getMe"),
+//     and the token of a Discord or Slack webhook URL
+//     ("https://discord.com/api/webhooks/123/****",
+//     "https://hooks.slack.com/services/T0/B0/****");
 //   - in an array, the element after a command-line flag that names a
 //     secret under p ("--api-key", "-token") is masked as under a
 //     sensitive key: "args": ["--api-key", "****"];
@@ -592,12 +602,21 @@ func (p *Policy) scanInline(s string, escapes int, mask func(start, end int, v s
 				inURL = true
 				i = at + 1 + hostLen(s[at+1:])
 			}
+			if start, end, ok := pathToken(s, i); ok {
+				mask(start, end, s[start:end])
+				i = end
+			}
 			from = i
 		case c == '?' || params && c == '&' || (params || inURL) && (c == '#' || c == ';'):
 			params = true
 			i = p.scanParam(s, i+1, escapes, mask)
 			from = i
 		case c == '=' || c == ':':
+			if end := telegramToken(s, from, i); end > 0 {
+				mask(i+1, end, s[i+1:end])
+				i, from = end, end
+				break
+			}
 			start, end, ok := p.assignment(s, from, i)
 			if !ok {
 				i++
@@ -617,6 +636,85 @@ func (p *Policy) scanInline(s string, escapes int, mask func(start, end int, v s
 			i++
 		}
 	}
+}
+
+// telegramToken returns the end of the secret part of a Telegram bot
+// token whose ":" is s[i], or 0: 5 to 12 digits before it, alone or after
+// "bot" as in the Bot API's paths ("/bot123456:AAH.../getMe"), and 30 or
+// more token characters after it, or Mask.
+func telegramToken(s string, from, i int) int {
+	if s[i] != ':' {
+		return 0
+	}
+	j := i
+	for j > from && i-j <= 12 && '0' <= s[j-1] && s[j-1] <= '9' {
+		j--
+	}
+	if i-j < 5 || i-j > 12 {
+		return 0
+	}
+	if j-from >= 3 && strings.EqualFold(s[j-3:j], "bot") {
+		j -= 3
+	}
+	if j > from && (isTokenText(s[j-1:j]) || s[j-1] == '.') {
+		return 0 // part of a longer word
+	}
+	end := i + 1
+	for end < len(s) && isTokenText(s[end:end+1]) {
+		end++
+	}
+	if end-(i+1) >= 30 {
+		return end
+	}
+	if strings.HasPrefix(s[i+1:], Mask) && (i+1+len(Mask) == len(s) || !isTokenText(s[i+1+len(Mask):i+2+len(Mask)])) {
+		return i + 1 + len(Mask)
+	}
+	return 0
+}
+
+// pathToken returns where the secret of a webhook URL is when s[i:] is
+// the path that follows its host: the token after the id in Discord's
+// "/api/webhooks/<id>/<token>", or the last part of the path of Slack's
+// "hooks.slack.com/services/T.../B.../<secret>" (and "/triggers/...").
+func pathToken(s string, i int) (start, end int, ok bool) {
+	if i >= len(s) || s[i] != '/' {
+		return 0, 0, false
+	}
+	h := i
+	for h > 0 && (isHostByte(s[h-1]) || s[h-1] == ':') {
+		h--
+	}
+	host := strings.ToLower(strings.TrimRight(s[h:i], ":0123456789"))
+	path := s[i:]
+	if n := strings.IndexFunc(path, func(r rune) bool { return r == '?' || r == '#' || unicode.IsSpace(r) }); n >= 0 {
+		path = path[:n]
+	}
+	switch {
+	case host == "discord.com" || host == "discordapp.com" ||
+		strings.HasSuffix(host, ".discord.com") || strings.HasSuffix(host, ".discordapp.com"):
+		w := strings.Index(path, "/webhooks/")
+		if w < 0 {
+			return 0, 0, false
+		}
+		rest := path[w+len("/webhooks/"):]
+		slash := strings.IndexByte(rest, '/')
+		if slash < 0 {
+			return 0, 0, false
+		}
+		start = i + w + len("/webhooks/") + slash + 1
+	case host == "hooks.slack.com":
+		if strings.Count(path, "/") < 4 {
+			return 0, 0, false
+		}
+		start = i + strings.LastIndexByte(path, '/') + 1
+	default:
+		return 0, 0, false
+	}
+	end = start
+	for end < i+len(path) && s[end] != '/' {
+		end++
+	}
+	return start, end, end > start
 }
 
 // assignment reads the "=" or ":" at s[i] as the end of the name of a

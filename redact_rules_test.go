@@ -188,7 +188,22 @@ func TestDefaultRules(t *testing.T) {
 		{"tls bundle", "p12", true},
 		{"tls bundle", "pkcs12", true},
 
+		{"azure api management", "Ocp-Apim-Subscription-Key", true},
+		{"new relic", "licenseKey", true},
+		{"datadog", "DD-APPLICATION-KEY", true},
+		{"pagerduty", "routingKey", true},
+		{"pagerduty", "integrationKey", true},
+		{"firebase cloud messaging", "serverKey", true},
+		{"segment", "writeKey", true},
+		{"admin", "adminKey", true},
+		{"webhook", "webhookKey", true},
+		{"logs", "ingestKey", true},
+		{"git", "deployKey", true},
+		{"ssh", "sshKey", true},
+
 		// Not secrets, though they look close.
+		{"ssh public key", "sshPublicKey", false},
+		{"app key, a public id on many platforms", "appKey", false},
 		{"session settings", "sessionTimeout", false},
 		{"auth mode", "authMode", false},
 		{"country code", "countryCode", false},

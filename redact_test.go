@@ -956,6 +956,16 @@ func TestRedactURLCredentials(t *testing.T) {
 		{name: "query then fragment", in: "https://h/?token=a#sig=b", want: "https://h/?token=****#sig=****"},
 		{name: "relative reference", in: "/hook?secret=abc", want: "/hook?secret=****"},
 		{name: "both", in: "https://u:p@h/?token=t", want: "https://u:****@h/?token=****"},
+
+		// Tokens in paths.
+		{name: "telegram bot API", in: "https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe", want: "https://api.telegram.org/bot123456789:****/getMe"},
+		{name: "telegram file API", in: "https://api.telegram.org/file/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/photos/1.jpg", want: "https://api.telegram.org/file/bot123456789:****/photos/1.jpg"},
+		{name: "discord webhook", in: "https://discord.com/api/webhooks/1234567890/abcDEF-ghi_JKL?wait=true", want: "https://discord.com/api/webhooks/1234567890/****?wait=true"},
+		{name: "discord webhook, versioned", in: "https://ptb.discordapp.com/api/v10/webhooks/1234567890/abcDEF/slack", want: "https://ptb.discordapp.com/api/v10/webhooks/1234567890/****/slack"},
+		{name: "slack webhook", in: "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX", want: "https://hooks.slack.com/services/T000/B000/****"},
+		{name: "slack workflow trigger", in: "https://hooks.slack.com/triggers/T000/123/abcdef0123", want: "https://hooks.slack.com/triggers/T000/123/****"},
+		{name: "discord API, not a webhook", in: "https://discord.com/api/v10/channels/123/messages", want: "https://discord.com/api/v10/channels/123/messages"},
+		{name: "slack API", in: "https://slack.com/api/chat.postMessage", want: "https://slack.com/api/chat.postMessage"},
 		{name: "semicolon after a path", in: "https://h/x;token=abc", want: "https://h/x;token=****"},
 		{name: "semicolon in a query", in: "https://h/?a=1;token=abc", want: "https://h/?a=1;token=****"},
 		{name: "raw ? in a secret value", in: "https://h/?token=ab?cd&x=1", want: "https://h/?token=****&x=1"},
