@@ -1097,7 +1097,8 @@ func (p *Policy) secretParam(name string) bool {
 // If a mask has no stored value to keep, Restore returns an error wrapping
 // [ErrInvalidConfig] that names its path, such as
 // "config.accounts[0].botToken: redaction mask with no stored secret to
-// keep" (of several, the first in key and index order), so that a mask is
+// keep" (of several, the first in key and index order; a key that holds a
+// secret is shown there as Redact shows it), so that a mask is
 // never saved as a secret nor a secret moved to another element. Neither
 // cfg nor stored is changed, and the result shares nothing with them.
 func Restore(cfg, stored Config) (Config, error) {
@@ -1155,7 +1156,10 @@ func (p *Policy) restore(v, old any, has, secret bool) (any, *pathError) {
 			out[key] = r
 		}
 		if first != nil {
-			return nil, first.at("." + firstKey)
+			// The path is shown to the client and may be logged: a key
+			// that is a secret is shown redacted.
+			shownKey, _ := p.maskInline(firstKey, nil)
+			return nil, first.at("." + shownKey)
 		}
 		return out, nil
 	case []any:

@@ -2275,3 +2275,15 @@ func TestRedactSecretKeys(t *testing.T) {
 		},
 	})
 }
+
+// TestRestoreErrorHidesSecretKeys checks that the path in a Restore error,
+// which the Handler sends and may log, shows a key that is a secret as
+// Redact shows it, never in clear.
+func TestRestoreErrorHidesSecretKeys(t *testing.T) {
+	const tg = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+	sent := Config{"bots": map[string]any{tg: map[string]any{"token": "****"}}}
+	_, err := Restore(sent, nil)
+	if want := errMask("config.bots.123456789:****.token"); err == nil || err.Error() != want {
+		t.Errorf("Restore error = %v, want %s", err, want)
+	}
+}
