@@ -119,6 +119,7 @@ func FuzzRedact(f *testing.F) {
 	f.Add(`{"args":["-u","+1555","--password","pw",["--token",{"x":1}],"--api-key"],"a":[{"args":["--key",1.5]}]}`)
 	f.Add(`{"bots":{"123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw":{"n":1},"sk-****":2,"sk-proj-aaaaaaaaaaaaaaaaaaaaaaaa":[{"https://u:p@h":3}]}}`)
 	f.Add(`{"u":["https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe","https://discord.com/api/webhooks/1/abc","https://hooks.slack.com/services/T/B/x"]}`)
+	f.Add(`{"db":"bot:pw@tcp(h:3306)/a","proxy":"u:p@h:1 or mailto:a@b","h":"Bearer x.y","b":"Basic dXNlcjpwdw=="}`)
 	f.Fuzz(func(t *testing.T, text string) {
 		_, cfg, msg := parsePost([]byte(`{"name":"x","config":` + text + `}`))
 		if msg != "" {

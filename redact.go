@@ -264,6 +264,10 @@ func Redact(cfg Config) Config {
 //     to the end of its line;
 //   - the body of a PEM private key: "-----BEGIN PRIVATE
 //     KEY-----\n****\n-----END PRIVATE KEY-----";
+//   - a password written without a scheme, "user:****@host" (a proxy,
+//     Go's MySQL DSN "user:****@tcp(localhost:3306)/db");
+//   - the credentials of an HTTP authorization scheme: "Bearer ****",
+//     and "Basic ****" where it encodes "user:password";
 //   - the secret part of a Telegram bot token written in a string, as in
 //     the Bot API's URLs ("https://api.telegram.org/bot123456:****/getMe"),
 //     and the token of a Discord or Slack webhook URL
@@ -466,7 +470,8 @@ func (p *Policy) maskInline(s string, found func(string)) (out string, masked bo
 	token := knownToken(s)
 	// Most strings hold none of what begins an inline secret: they cost
 	// a few scans and no allocation.
-	if token < 0 && strings.IndexAny(s, "?=:") < 0 && !strings.Contains(s, "//") && !strings.Contains(s, pemBegin) {
+	if token < 0 && strings.IndexAny(s, "?=:") < 0 && !strings.Contains(s, "//") && !strings.Contains(s, pemBegin) &&
+		!strings.Contains(s, "earer ") && !strings.Contains(s, "asic ") {
 		return s, false
 	}
 	var b strings.Builder
@@ -589,7 +594,7 @@ func (p *Policy) scanInline(s string, escapes int, mask func(start, end int, v s
 			at := userInfoEnd(s, a, hasScheme(s[:i]))
 			if at < 0 {
 				inURL = inURL || a < len(s) && s[a] != '/' && !isSpace(s[a])
-				i = a + hostLen(s[a:])
+				i = authorityEnd(s, a)
 			} else {
 				// The password, or the whole user information if it has
 				// no password: a token is often sent as the user name.
@@ -600,7 +605,7 @@ func (p *Policy) scanInline(s string, escapes int, mask func(start, end int, v s
 					mask(a, at, user)
 				}
 				inURL = true
-				i = at + 1 + hostLen(s[at+1:])
+				i = authorityEnd(s, at+1)
 			}
 			if start, end, ok := pathToken(s, i); ok {
 				mask(start, end, s[start:end])
@@ -619,6 +624,17 @@ func (p *Policy) scanInline(s string, escapes int, mask func(start, end int, v s
 			}
 			start, end, ok := p.assignment(s, from, i)
 			if !ok {
+				start, end, ok = userPassword(s, from, i)
+			}
+			if !ok {
+				i++
+				break
+			}
+			mask(start, end, s[start:end])
+			i, from = end, end
+		case (c == 'B' || c == 'b') && (i == 0 || !isNameByte(s[i-1])):
+			start, end, ok := authCredentials(s, i)
+			if !ok {
 				i++
 				break
 			}
@@ -636,6 +652,82 @@ func (p *Policy) scanInline(s string, escapes int, mask func(start, end int, v s
 			i++
 		}
 	}
+}
+
+// userPassword reads the ":" at s[i] as the one between a user name and a
+// password written without a scheme, "user:password@host" (a proxy,
+// "user:pass@proxy:3128", or Go's MySQL DSN,
+// "user:pass@tcp(localhost:3306)/db"), and returns where the password is:
+// the name begins a word, the password runs to the last "@" before
+// white space, and a host or "tcp(", "tcp6(", "udp(" or "unix(" follows
+// it. Addresses after "mailto:", "sip:" and the like are not passwords.
+func userPassword(s string, from, i int) (start, end int, ok bool) {
+	if s[i] != ':' {
+		return 0, 0, false
+	}
+	j := i
+	for j > from && isNameByte(s[j-1]) {
+		j--
+	}
+	if j == i || j > 0 && strings.IndexByte("@#/:!+", s[j-1]) >= 0 {
+		return 0, 0, false
+	}
+	switch strings.ToLower(s[j:i]) {
+	case "mailto", "sip", "sips", "tel", "xmpp", "im", "pres", "matrix":
+		return 0, 0, false
+	}
+	word := s[i+1:]
+	if n := strings.IndexFunc(word, unicode.IsSpace); n >= 0 {
+		word = word[:n]
+	}
+	at := strings.LastIndexByte(word, '@')
+	if at <= 0 || strings.Contains(word[:at], "//") {
+		return 0, 0, false // a URL's, read as such
+	}
+	host := word[at+1:]
+	for _, proto := range []string{"tcp(", "tcp6(", "udp(", "unix("} {
+		if strings.HasPrefix(host, proto) {
+			return i + 1, i + 1 + at, true
+		}
+	}
+	return i + 1, i + 1 + at, looksLikeHost(host)
+}
+
+// authCredentials reads s[i:] as an HTTP authorization scheme and its
+// credentials, "Bearer <token>" or "Basic <base64 of user:password>"
+// (the first letter in either case), and returns where the credentials
+// are.
+func authCredentials(s string, i int) (start, end int, ok bool) {
+	var basic bool
+	switch {
+	case strings.HasPrefix(s[i+1:], "earer "):
+		start = i + 7
+	case strings.HasPrefix(s[i+1:], "asic "):
+		start, basic = i+6, true
+	default:
+		return 0, 0, false
+	}
+	for start < len(s) && s[start] == ' ' {
+		start++
+	}
+	end = start
+	for end < len(s) && !isSpace(s[end]) && strings.IndexByte("\"'<>,;", s[end]) < 0 {
+		end++
+	}
+	cred := s[start:end]
+	if cred == "" {
+		return 0, 0, false
+	}
+	if basic && cred != Mask {
+		b, err := base64.StdEncoding.DecodeString(cred)
+		if err != nil {
+			b, err = base64.RawStdEncoding.DecodeString(cred)
+		}
+		if err != nil || bytes.IndexByte(b, ':') < 0 {
+			return 0, 0, false
+		}
+	}
+	return start, end, true
 }
 
 // telegramToken returns the end of the secret part of a Telegram bot
@@ -850,6 +942,20 @@ func (p *Policy) scanParam(s string, start, escapes int, mask func(start, end in
 	return eq + 1 // the value may hold a URL of its own
 }
 
+// authorityEnd returns where the authority of a URL that goes on at s[i:]
+// ends: at the first "/", "?", "#" or white space. Nothing in it but
+// the user information is secret, and no other rule reads it, so that
+// masks elsewhere never change where it ends.
+func authorityEnd(s string, i int) int {
+	n := strings.IndexFunc(s[i:], func(r rune) bool {
+		return r == '/' || r == '?' || r == '#' || unicode.IsSpace(r)
+	})
+	if n < 0 {
+		return len(s)
+	}
+	return i + n
+}
+
 // valueEnd returns where the value of a URL parameter that starts at
 // s[i:] ends: at the next "&", or at the next ";", "?" or "#" that begins
 // another parameter ("name="). A secret that holds a raw ";", "?" or "#"
@@ -942,15 +1048,14 @@ func unhex(c byte) byte {
 // userInfoEnd returns the index of the "@" that ends the user information
 // of the URL whose authority starts at s[a:], just past "//", or -1 if it
 // has none. scheme tells whether "//" follows a scheme; without one, "//"
-// may begin prose ("// see bob@example.com"), and the authority also ends
-// at white space.
+// may begin prose ("// see bob@example.com").
 //
-// The authority runs to the first "/", "?" or "#", and its user
-// information to the last "@" in it. A password may hold a raw "/", "?"
-// or "#", which ends the authority early ("https://u:p/ss@h/"): when the
-// authority has a ":" and no "@", the user information runs to the last
-// "@" before the next "//" (and white space, without a scheme) if a host
-// follows it. Such a string is no valid URL, but its secret is one all
+// The authority runs to the first "/", "?", "#" or white space, and its
+// user information to the last "@" in it. A password may hold a raw "/",
+// "?", "#" or space, which ends the authority early ("https://u:p/ss@h/"):
+// when the authority has a ":" and no "@", the user information runs to
+// the last "@" before the next "//" (and white space, without a scheme)
+// if a host follows it. Such a string is no valid URL, but its secret is one all
 // the same; the price is that a port followed by an "@" further on
 // ("https://h:8443/users/a@b.example") masks what lies between. The
 // last "@" is the one taken, as in the authority, so that a redacted
@@ -960,10 +1065,8 @@ func userInfoEnd(s string, a int, scheme bool) int {
 	if i := strings.IndexAny(auth, "/?#"); i >= 0 {
 		auth = auth[:i]
 	}
-	if !scheme {
-		if i := strings.IndexFunc(auth, unicode.IsSpace); i >= 0 {
-			auth = auth[:i]
-		}
+	if i := strings.IndexFunc(auth, unicode.IsSpace); i >= 0 {
+		auth = auth[:i]
 	}
 	if at := strings.LastIndexByte(auth, '@'); at >= 0 {
 		return a + at

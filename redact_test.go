@@ -2083,6 +2083,21 @@ func TestRedactInlineSecrets(t *testing.T) {
 		{name: "JSON text", in: `{"port": 1, "token": "abc\"def", "mode": "x"}`, want: `{"port": 1, "token": "****", "mode": "x"}`},
 		{name: "JSON number: masked to the end of the line", in: `{"pin": 1, "apiKey": 12345}`, want: `{"pin": 1, "apiKey": ****`},
 
+		// user:password@ without a scheme.
+		{name: "Go MySQL DSN", in: "bot:hunter2@tcp(localhost:3306)/app?parseTime=true", want: "bot:****@tcp(localhost:3306)/app?parseTime=true"},
+		{name: "proxy", in: "user:pa55@proxy.example:3128", want: "user:****@proxy.example:3128"},
+		{name: "proxy in a list", in: "via alice:s3cr3t@10.0.0.1:8080 or none", want: "via alice:****@10.0.0.1:8080 or none"},
+		{name: "mailto", in: "mailto:alice@example.com", want: "mailto:alice@example.com"},
+		{name: "git address", in: "git@github.com:o/r.git", want: "git@github.com:o/r.git"},
+		{name: "matrix room", in: "#room:matrix.org and @bot:matrix.org", want: "#room:matrix.org and @bot:matrix.org"},
+
+		// Authorization schemes.
+		{name: "bearer token", in: "Bearer abc.def-123", want: "Bearer ****"},
+		{name: "bearer token in text", in: "send bearer abc.def-123 with it", want: "send bearer **** with it"},
+		{name: "basic credentials", in: "Basic dXNlcjpodW50ZXIy", want: "Basic ****"},
+		{name: "basic plan", in: "Basic plan", want: "Basic plan"},
+		{name: "bearer alone", in: "Bearer", want: "Bearer"},
+
 		// PEM.
 		{name: "PEM private key", in: pemKey, want: "-----BEGIN PRIVATE KEY-----\n****\n-----END PRIVATE KEY-----\n"},
 		{name: "PEM RSA key in text", in: "key: x\n-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n-----END RSA PRIVATE KEY-----", want: "key: ****\n-----BEGIN RSA PRIVATE KEY-----\n****\n-----END RSA PRIVATE KEY-----"},
