@@ -249,8 +249,9 @@ func Redact(cfg Config) Config {
 //     ";", "?" or "#" that begins another parameter ("name="), so that a
 //     raw ";", "?" or "#" in a secret, or a fragment after it, is masked
 //     with it; it also runs over white space;
-//   - a URL in the value of another parameter, as it is or URL-escaped
-//     (twice at most), has its credentials masked the same way:
+//   - the value of another parameter is read for secrets as it is and,
+//     if it holds URL escapes, unescaped too (twice over at most), so
+//     that a URL in it has its credentials masked the same way:
 //     "?next=https%3A%2F%2Fu%3A****%40h%2F";
 //   - the value given with "=" or ":" to a name that is sensitive under
 //     p: environment lines and flags ("BOT_TOKEN=****",
@@ -568,9 +569,9 @@ func isTokenText(s string) bool {
 	return true
 }
 
-// maxEscapes is how many times over a URL in a parameter value may be
-// escaped and still have its credentials found: twice covers a redirect
-// inside a redirect.
+// maxEscapes is how many times over a parameter value may be escaped and
+// still have its secrets found: twice covers a redirect inside a
+// redirect.
 const maxEscapes = 2
 
 // pemBegin begins the first line of a PEM block.
@@ -929,10 +930,10 @@ func (p *Policy) scanParam(s string, start, escapes int, mask func(start, end in
 		mask(eq+1, end, s[eq+1:end])
 		return end
 	}
-	if escapes < maxEscapes && escapedURL(s[eq+1:end]) {
+	if escapes < maxEscapes && hasEscape(s[eq+1:end]) {
 		// A URL in a query value is escaped ("next=https%3A%2F%2Fu%3Apw%40h"):
-		// its credentials are read in the unescaped value and masked in
-		// the escaped one.
+		// its credentials, and any other secret, are read in the
+		// unescaped value and masked in the escaped one.
 		v, at := unescapeWithOffsets(s[eq+1 : end])
 		p.scanInline(v, escapes+1, func(i, j int, cred string) {
 			mask(eq+1+at[i], eq+1+at[j], cred)
@@ -994,23 +995,15 @@ func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
 }
 
-// escapedURL reports whether v has an escape and, unescaped, a "//" or a
-// "?": only then is it read unescaped, which costs allocations.
-func escapedURL(v string) bool {
-	if strings.IndexByte(v, '%') < 0 {
-		return false
-	}
-	var prev byte
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c == '%' && i+2 < len(v) && isHex(v[i+1]) && isHex(v[i+2]) {
-			c = unhex(v[i+1])<<4 | unhex(v[i+2])
-			i += 2
-		}
-		if c == '?' || c == '/' && prev == '/' {
+// hasEscape reports whether v has a %XX escape. Such a value is read
+// unescaped, which costs allocations, whatever it holds: reading it so
+// only when its unescaped form looks like a URL would stop reading it
+// once a mask took away what made it look so.
+func hasEscape(v string) bool {
+	for i := 0; i+2 < len(v); i++ {
+		if v[i] == '%' && isHex(v[i+1]) && isHex(v[i+2]) {
 			return true
 		}
-		prev = c
 	}
 	return false
 }
