@@ -1,6 +1,7 @@
 // This file decides which config keys hold secrets, masks their values and
-// the credentials of URLs, and puts stored secrets back where a client
-// returned masks.
+// the secrets written inside other strings (URL credentials, "name=value"
+// text, tokens of known forms), and puts stored secrets back where a
+// client returned masks.
 
 package connectors
 
@@ -22,7 +23,8 @@ import (
 
 // Mask is what one ":"-separated part of a secret string reads as after
 // redaction: a Telegram token "123456:ABC-DEF" reads "****:****". It is
-// also what the credentials of a URL read as ("https://user:****@host/").
+// also what a secret written inside another string reads as, such as
+// the credentials of a URL ("https://user:****@host/").
 const Mask = "****"
 
 // A Policy decides which config keys hold secrets. The zero Policy (and a
@@ -1503,7 +1505,9 @@ func RedactText(msg string, cfg Config) string {
 // 123:AAE.../getMe"). The secrets are the parts of cfg that [Policy.Redact]
 // masks: the ":"-separated parts of strings under sensitive keys, numbers
 // under them (as fmt prints them and as JSON and plain decimals write
-// them), and URL credentials, each whole and in its parts, as written
+// them), and the secrets written inside other strings and keys (URL
+// credentials, "name=value" text, tokens of known forms, the values
+// after flags), each whole and in its parts, as written
 // and escaped (Go quoting, JSON, URL escaping; for a secret beyond ASCII
 // also Go's %+q and ASCII-only JSON, "\u00e4") or unescaped; and any
 // piece of 8 bytes or more of one of those, as a message that cuts a
