@@ -168,7 +168,7 @@ func (p *Policy) sensitiveFolded(f []byte) bool {
 	// A number at the end names one of several (botToken2, password1):
 	// the rules on the whole key and its end read the key without it.
 	end := bytes.TrimRight(f, "0123456789")
-	if defaultKeys[string(end)] || defaultKeys[string(f)] { // no allocation for a map lookup
+	if defaultKeys[string(end)] || len(end) < len(f) && defaultKeys[string(f)] { // no allocation for a map lookup
 		return true
 	}
 	for _, s := range defaultContains {
@@ -470,11 +470,9 @@ func isEnvRef(s string) bool {
 // string that was redacted. found, if not nil, is called with each
 // secret that is masked.
 func (p *Policy) maskInline(s string, found func(string)) (out string, masked bool) {
-	token := knownToken(s)
-	// Most strings hold none of what begins an inline secret: they cost
-	// a few scans and no allocation.
-	if token < 0 && strings.IndexAny(s, "?=:") < 0 && !strings.Contains(s, "//") && !strings.Contains(s, pemBegin) &&
-		!strings.Contains(s, "earer ") && !strings.Contains(s, "asic ") {
+	// Most strings are short, and hold none of the characters that begin
+	// a secret inside a string: they cost one scan and no allocation.
+	if len(s) < 24 && !strings.HasSuffix(s, Mask) && !hasInlineByte(s) {
 		return s, false
 	}
 	var b strings.Builder
@@ -496,7 +494,7 @@ func (p *Policy) maskInline(s string, found func(string)) (out string, masked bo
 			done = end
 		}
 	}
-	if token >= 0 {
+	if token := knownToken(s); token >= 0 {
 		mask(token, len(s), s[token:])
 	} else {
 		p.scanInline(s, 0, mask)
@@ -569,6 +567,34 @@ func isTokenText(s string) bool {
 		}
 	}
 	return true
+}
+
+// hasInlineByte reports whether s has a byte that may begin a secret
+// inside a string: "?", "=", ":", "/", "-" or a space.
+func hasInlineByte(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '?', '=', ':', '/', '-', ' ':
+			return true
+		}
+	}
+	return false
+}
+
+// indexSpace returns the index of the first white space in s, or -1.
+func indexSpace(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < utf8.RuneSelf {
+			if isSpace(c) {
+				return i
+			}
+		} else if r, n := utf8.DecodeRuneInString(s[i:]); unicode.IsSpace(r) {
+			return i
+		} else {
+			i += n - 1
+		}
+	}
+	return -1
 }
 
 // maxEscapes is how many times over a parameter value may be escaped and
@@ -680,7 +706,7 @@ func userPassword(s string, from, i int) (start, end int, ok bool) {
 		return 0, 0, false
 	}
 	word := s[i+1:]
-	if n := strings.IndexFunc(word, unicode.IsSpace); n >= 0 {
+	if n := indexSpace(word); n >= 0 {
 		word = word[:n]
 	}
 	at := strings.LastIndexByte(word, '@')
@@ -950,13 +976,14 @@ func (p *Policy) scanParam(s string, start, escapes int, mask func(start, end in
 // the user information is secret, and no other rule reads it, so that
 // masks elsewhere never change where it ends.
 func authorityEnd(s string, i int) int {
-	n := strings.IndexFunc(s[i:], func(r rune) bool {
-		return r == '/' || r == '?' || r == '#' || unicode.IsSpace(r)
-	})
-	if n < 0 {
-		return len(s)
+	end := len(s)
+	if n := strings.IndexAny(s[i:], "/?#"); n >= 0 {
+		end = i + n
 	}
-	return i + n
+	if n := indexSpace(s[i:end]); n >= 0 {
+		end = i + n
+	}
+	return end
 }
 
 // valueEnd returns where the value of a URL parameter that starts at
@@ -1060,7 +1087,7 @@ func userInfoEnd(s string, a int, scheme bool) int {
 	if i := strings.IndexAny(auth, "/?#"); i >= 0 {
 		auth = auth[:i]
 	}
-	if i := strings.IndexFunc(auth, unicode.IsSpace); i >= 0 {
+	if i := indexSpace(auth); i >= 0 {
 		auth = auth[:i]
 	}
 	if at := strings.LastIndexByte(auth, '@'); at >= 0 {
@@ -1074,7 +1101,7 @@ func userInfoEnd(s string, a int, scheme bool) int {
 		rest = rest[:i]
 	}
 	if !scheme {
-		if i := strings.IndexFunc(rest, unicode.IsSpace); i >= 0 {
+		if i := indexSpace(rest); i >= 0 {
 			rest = rest[:i]
 		}
 	}
