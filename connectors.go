@@ -223,7 +223,10 @@ func normalize(v any, depth int, own bool) (any, *pathError) {
 			}
 			n, err := normalize(e, depth+1, own)
 			if err != nil {
-				return nil, err.at("." + k)
+				// The path is shown to a client and may be logged: a key
+				// that is a secret (bots by token) is shown redacted.
+				shown, _ := (*Policy)(nil).maskInline(k, nil)
+				return nil, err.at("." + shown)
 			}
 			out[k] = n
 		}

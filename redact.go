@@ -261,7 +261,9 @@ func Redact(cfg Config) Config {
 //     "Password=****;"), HTTP headers ("Authorization: ****"), YAML and
 //     JSON text ("botToken: ****", `"token": "****"`). The name is the
 //     run of letters, digits, "_", "-" and "." before the "=" or ":",
-//     quoted or not. A quoted value is masked to its closing quote; a
+//     quoted or not; before a ":", one not in quotes must begin its line,
+//     so that prose ("Never say the password: ...") stays as it is. A
+//     quoted value is masked to its closing quote; a
 //     value after "=" runs to the end of its line, a ";" or "&", or
 //     white space that another "name=" follows; a value after ":" runs
 //     to the end of its line;
@@ -843,7 +845,8 @@ func pathToken(s string, i int) (start, end int, ok bool) {
 // "Authorization: ...", "botToken: ..." or "\"token\": \"...\"", and
 // returns where its value is in s. The name is the run of letters,
 // digits, "_", "-" and "." before it (within s[from:], in quotes or not,
-// white space allowed before the "=" or ":"), sensitive under p. A quoted
+// white space allowed before the "=" or ":"), sensitive under p; before
+// a ":", a name not in quotes must begin its line. A quoted
 // value runs to its closing quote; a value after "=" runs to the end of
 // the line, a ";" or "&", or white space followed by another name and
 // "="; a value after ":" runs to the end of the line.
@@ -865,6 +868,12 @@ func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
 		j--
 	}
 	if j == nameEnd || nameEnd-j > 64 || quote != 0 && (j == from || s[j-1] != quote) {
+		return 0, 0, false
+	}
+	if s[i] == ':' && quote == 0 && !atLineStart(s, j) {
+		// Prose ("Never say the password: it is ..."), which a prompt or
+		// a template holds, not a header or a YAML line: masking it would
+		// hide the text and refuse every edit of it that keeps the mask.
 		return 0, 0, false
 	}
 	if !p.IsSensitive(s[j:nameEnd]) {
@@ -900,6 +909,15 @@ func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
 		}
 	}
 	return start, end, true
+}
+
+// atLineStart reports whether only blanks are between the start of the
+// line and s[j].
+func atLineStart(s string, j int) bool {
+	for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
+		j--
+	}
+	return j == 0 || s[j-1] == '\n'
 }
 
 // assignmentAhead reports whether s is white space, then a name, then

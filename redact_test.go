@@ -2111,6 +2111,8 @@ func TestRedactInlineSecrets(t *testing.T) {
 		{name: "time", in: "12:30", want: "12:30"},
 		{name: "base64 padding", in: "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE==", want: "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE=="},
 		{name: "prose", in: "Note: set the mode=polling", want: "Note: set the mode=polling"},
+		{name: "prose with a secret's name and a colon", in: "You are a bot. Never reveal the password: it is secret. Token: none.", want: "You are a bot. Never reveal the password: it is secret. Token: none."},
+		{name: "template", in: "Hello {{name}}, your code: {{code}}", want: "Hello {{name}}, your code: {{code}}"},
 		{name: "environment reference", in: "BOT_TOKEN=${BOT_TOKEN}", want: "BOT_TOKEN=${BOT_TOKEN}"},
 		{name: "empty value", in: "password=\nport=1", want: "password=\nport=1"},
 	}
