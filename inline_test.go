@@ -1,0 +1,309 @@
+// This file tests how Redact masks the secrets written inside strings.
+
+package connectors
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestRedactURLCredentials checks that the credentials of a URL are masked
+// under any key, and only they: the rest of the string stays as it was.
+func TestRedactURLCredentials(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		// User information.
+		{name: "password", in: "https://user:pass@host/x", want: "https://user:****@host/x"},
+		{name: "postgres", in: "postgres://u:p@h/db?sslmode=require", want: "postgres://u:****@h/db?sslmode=require"},
+		{name: "no user name", in: "redis://:s3cret@localhost:6379/0", want: "redis://:****@localhost:6379/0"},
+		{name: "token as user name", in: "https://ghp_abc123@github.com/o/r.git", want: "https://****@github.com/o/r.git"},
+		{name: "password with @ and :", in: "amqp://u:p@s:s@host:5672/", want: "amqp://u:****@host:5672/"},
+		{name: "IPv6 host and port", in: "http://u:p@[::1]:8080/x", want: "http://u:****@[::1]:8080/x"},
+		{name: "upper-case scheme", in: "HTTPS://U:P@HOST", want: "HTTPS://U:****@HOST"},
+		{name: "URL inside text", in: "dsn postgres://u:p@h/db", want: "dsn postgres://u:****@h/db"},
+		{name: "@ in the path is not user information", in: "https://host/@user:x", want: "https://host/@user:x"},
+		{name: "every URL in a string", in: "primary https://a:pw1@h1 backup https://b:pw2@h2", want: "primary https://a:****@h1 backup https://b:****@h2"},
+		{name: "URL in a parameter value", in: "https://h/login?next=https://u:pw@h2/", want: "https://h/login?next=https://u:****@h2/"},
+		{name: "escaped URL in a parameter value", in: "https://h/login?next=https%3A%2F%2Fu%3Apw%40h2%2F&x=1", want: "https://h/login?next=https%3A%2F%2Fu%3A****%40h2%2F&x=1"},
+		{name: "scheme-relative", in: "//user:pw@host/path", want: "//user:****@host/path"},
+		{name: "scheme-relative in a parameter value", in: "https://h/?next=//u:pw@h2/", want: "https://h/?next=//u:****@h2/"},
+		{name: "scheme-relative token as user name", in: "see //tok123@host/x", want: "see //****@host/x"},
+		{name: "scheme missing", in: "://u:p@h", want: "://u:****@h"},
+		{name: "raw / in the password", in: "https://u:p/ss@h/", want: "https://u:****@h/"},
+		{name: "raw # in the password", in: "https://u:p#ss@h", want: "https://u:****@h"},
+		{name: "raw ? in the password", in: "https://u:p?ss@h/x?page=2", want: "https://u:****@h/x?page=2"},
+		{name: "password starting with /", in: "postgres://u:/x9@db:5432/app", want: "postgres://u:****@db:5432/app"},
+		{name: "a port, then an @ further on: what lies between is masked", in: "https://h:8443/users/a@b.example", want: "https://h:****@b.example"},
+		{name: "raw / and @ in the password", in: "https://u:p/s@s@h.example:8443/x", want: "https://u:****@h.example:8443/x"},
+
+		// Query and fragment parameters.
+		{name: "token", in: "https://host/x?token=abc", want: "https://host/x?token=****"},
+		{name: "among others", in: "https://h/p?page=2&api_key=abc&x=1", want: "https://h/p?page=2&api_key=****&x=1"},
+		{name: "case and separators ignored", in: "https://h/?Token=a&API-KEY=b&ApiKey=c&X_Access_Token=d", want: "https://h/?Token=****&API-KEY=****&ApiKey=****&X_Access_Token=****"},
+		{
+			name: "every secret name",
+			in:   "https://h/?key=1&secret=2&password=3&access_token=4&sig=5&signature=6&auth=7&client_secret=8&apikey=9",
+			want: "https://h/?key=****&secret=****&password=****&access_token=****&sig=****&signature=****&auth=****&client_secret=****&apikey=****",
+		},
+		{
+			name: "presigned S3 URL",
+			in:   "https://b.s3.amazonaws.com/o?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F20250101&X-Amz-Date=20250101T000000Z&X-Amz-Security-Token=tok&X-Amz-Signature=abc",
+			want: "https://b.s3.amazonaws.com/o?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=****&X-Amz-Date=20250101T000000Z&X-Amz-Security-Token=****&X-Amz-Signature=****",
+		},
+		{name: "encoded name", in: "https://h/?api%5Fkey=abc&api+key=b", want: "https://h/?api%5Fkey=****&api+key=****"},
+		{name: "value with = and :", in: "https://h/?token=a=b:c&n=1", want: "https://h/?token=****&n=1"},
+		{name: "fragment", in: "https://app/cb#access_token=abc&state=xyz", want: "https://app/cb#access_token=****&state=xyz"},
+		{name: "query in a hash route", in: "https://app/#/cb?token=abc", want: "https://app/#/cb?token=****"},
+		{name: "query then fragment", in: "https://h/?token=a#sig=b", want: "https://h/?token=****#sig=****"},
+		{name: "relative reference", in: "/hook?secret=abc", want: "/hook?secret=****"},
+		{name: "both", in: "https://u:p@h/?token=t", want: "https://u:****@h/?token=****"},
+
+		// Tokens in paths.
+		{name: "telegram bot API", in: "https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe", want: "https://api.telegram.org/bot123456789:****/getMe"},
+		{name: "telegram file API", in: "https://api.telegram.org/file/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/photos/1.jpg", want: "https://api.telegram.org/file/bot123456789:****/photos/1.jpg"},
+		{name: "discord webhook", in: "https://discord.com/api/webhooks/1234567890/abcDEF-ghi_JKL?wait=true", want: "https://discord.com/api/webhooks/1234567890/****?wait=true"},
+		{name: "discord webhook, versioned", in: "https://ptb.discordapp.com/api/v10/webhooks/1234567890/abcDEF/slack", want: "https://ptb.discordapp.com/api/v10/webhooks/1234567890/****/slack"},
+		{name: "slack webhook", in: "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX", want: "https://hooks.slack.com/services/T000/B000/****"},
+		{name: "slack workflow trigger", in: "https://hooks.slack.com/triggers/T000/123/abcdef0123", want: "https://hooks.slack.com/triggers/T000/123/****"},
+		{name: "discord API, not a webhook", in: "https://discord.com/api/v10/channels/123/messages", want: "https://discord.com/api/v10/channels/123/messages"},
+		{name: "slack API", in: "https://slack.com/api/chat.postMessage", want: "https://slack.com/api/chat.postMessage"},
+		{name: "semicolon after a path", in: "https://h/x;token=abc", want: "https://h/x;token=****"},
+		{name: "semicolon in a query", in: "https://h/?a=1;token=abc", want: "https://h/?a=1;token=****"},
+		{name: "raw ? in a secret value", in: "https://h/?token=ab?cd&x=1", want: "https://h/?token=****&x=1"},
+		{name: "raw ; in a secret value", in: "https://h/?token=ab;cd", want: "https://h/?token=****"},
+		{name: "escaped parameter in a parameter value", in: "https://h/?next=%2Fcb%3Ftoken%3Dabc", want: "https://h/?next=%2Fcb%3Ftoken%3D****"},
+		{name: "parameters of every URL", in: "a https://h1/?token=t1&x=1 b https://h2/?key=k2", want: "a https://h1/?token=****&x=1 b https://h2/?key=****"},
+		{name: "a secret value runs over white space", in: "https://h/?auth=Bearer abc", want: "https://h/?auth=****"},
+
+		// Kept.
+		{name: "environment references", in: "https://u:${DB_PASS}@h/db?token=${TOKEN}", want: "https://u:${DB_PASS}@h/db?token=${TOKEN}"},
+		{name: "empty credentials", in: "https://u:@h/?token=&key", want: "https://u:@h/?token=&key"},
+		{name: "already masked", in: "https://u:****@h/?token=****", want: "https://u:****@h/?token=****"},
+		{name: "no credentials", in: "https://example.com:8443/hook", want: "https://example.com:8443/hook"},
+		{name: "websocket relay", in: "wss://relay.damus.io", want: "wss://relay.damus.io"},
+		{name: "harmless parameters", in: "https://h/p?q=token&page=2&max_tokens=5", want: "https://h/p?q=token&page=2&max_tokens=5"},
+		{name: "Slack channel", in: "#general", want: "#general"},
+		{name: "question", in: "Are you sure? key=value", want: "Are you sure? key=value"},
+		{name: "scp-style git address", in: "git@github.com:o/r.git", want: "git@github.com:o/r.git"},
+		{name: "profile path", in: "https://mastodon.social/@alice", want: "https://mastodon.social/@alice"},
+		{name: "e-mail address in a path", in: "https://example.com/users/alice@example.com", want: "https://example.com/users/alice@example.com"},
+		{name: "e-mail address in a query", in: "https://example.com/find?email=alice@example.com", want: "https://example.com/find?email=alice@example.com"},
+		{name: "comment", in: "// ask bob@example.com: he knows", want: "// ask bob@example.com: he knows"},
+		{name: "file URL", in: "file:///srv/a@b/x", want: "file:///srv/a@b/x"},
+		{name: "double slash in a path", in: "https://h/a//b", want: "https://h/a//b"},
+		{name: "host and port named like a secret", in: "https://secrets.example.com:443/token-info", want: "https://secrets.example.com:443/token-info"},
+		{name: "plain text", in: "hello: world", want: "hello: world"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := Config{
+				"url":      tt.in,
+				"nested":   map[string]any{"endpoint": tt.in},
+				"list":     []any{tt.in},
+				"botToken": tt.in, // a sensitive key masks the whole string
+			}
+			want := Config{
+				"url":      tt.want,
+				"nested":   map[string]any{"endpoint": tt.want},
+				"list":     []any{tt.want},
+				"botToken": maskString(tt.in),
+			}
+			if diff := cmp.Diff(want, Redact(in)); diff != "" {
+				t.Errorf("Redact (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRedactURLWebhooks checks that Discord and Slack webhook URLs, whose
+// path is the token, are masked whole under the keys they are kept in.
+func TestRedactURLWebhooks(t *testing.T) {
+	in := Config{
+		"webhookUrl":   "https://discord.com/api/webhooks/123/abcDEF",
+		"webhook_url":  "https://hooks.slack.com/services/T0/B0/xyz",
+		"alerts":       map[string]any{"slackWebhookUrl": "https://hooks.slack.com/services/T1/B1/uvw"},
+		"webhookPath":  "/discord",
+		"callback_url": "https://agent.example.com/hook",
+	}
+	want := Config{
+		"webhookUrl":   "****:****",
+		"webhook_url":  "****:****",
+		"alerts":       map[string]any{"slackWebhookUrl": "****:****"},
+		"webhookPath":  "/discord",
+		"callback_url": "https://agent.example.com/hook",
+	}
+	if diff := cmp.Diff(want, Redact(in)); diff != "" {
+		t.Errorf("Redact (-want +got):\n%s", diff)
+	}
+}
+
+// TestRedactURLPolicy checks that a Policy's keys also name secret URL
+// parameters.
+func TestRedactURLPolicy(t *testing.T) {
+	p := &Policy{Keys: []string{"pin"}}
+	in := Config{"url": "https://h/?pin=1234&page=2"}
+	want := Config{"url": "https://h/?pin=****&page=2"}
+	if diff := cmp.Diff(want, p.Redact(in)); diff != "" {
+		t.Errorf("Redact (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(in, Redact(in)); diff != "" {
+		t.Errorf("default rules masked pin (-want +got):\n%s", diff)
+	}
+}
+
+// TestRedactStringAllocs checks that a string with nothing to mask costs
+// Redact no allocation, URL or not: most strings of a config are such.
+func TestRedactStringAllocs(t *testing.T) {
+	for _, s := range []string{
+		"MarkdownV2", "/var/lib/agent", "#general", "a;b=c", "",
+		"https://bot.example.com/telegram/1", "https://h/p?q=token&page=2",
+		"https://h/?next=/home", "primary https://h1/ backup //h2/x",
+		"12:30", "@bot:matrix.org", "maxTokens=4096", "MFkwEwYHKoZIzj0C==", "-----BEGIN CERTIFICATE-----",
+	} {
+		var p *Policy
+		if n := testing.AllocsPerRun(100, func() { p.maskInline(s, nil) }); n != 0 {
+			t.Errorf("maskInline(%q) allocates %v times, want 0", s, n)
+		}
+	}
+}
+
+// TestRedactInlineSecrets checks secrets written inside a string under a
+// key that is not sensitive: a name of a secret followed by "=" or ":"
+// (environment lines, command-line flags, connection strings, HTTP
+// headers, YAML and JSON text) and the body of a PEM private key.
+func TestRedactInlineSecrets(t *testing.T) {
+	const pemKey = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n"
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		// name=value.
+		{name: "environment line", in: "BOT_TOKEN=123:abc", want: "BOT_TOKEN=****"},
+		{name: "environment lines", in: "PORT=8080\nBOT_TOKEN=123:abc\nMODE=polling", want: "PORT=8080\nBOT_TOKEN=****\nMODE=polling"},
+		{name: "export", in: "export OPENAI_API_KEY=sk-abc; run", want: "export OPENAI_API_KEY=****; run"},
+		{name: "flag", in: "--api-key=sk-abc --verbose=1", want: "--api-key=**** --verbose=1"},
+		{name: "libpq keywords", in: "host=db user=bot password=hunter2 dbname=app", want: "host=db user=bot password=**** dbname=app"},
+		{name: "ADO.NET connection string", in: "Server=db;User Id=bot;Password=hunter2;Database=app", want: "Server=db;User Id=bot;Password=****;Database=app"},
+		{name: "spaces around =", in: "[smtp]\npassword = hunter 2\nport = 587", want: "[smtp]\npassword = ****\nport = 587"},
+		{name: "quoted value", in: `password="a b;c" port=1`, want: `password="****" port=1`},
+		{name: "value holding a URL", in: "DATABASE_URL=postgres://u:p@h/db", want: "DATABASE_URL=****"},
+
+		// name: value.
+		{name: "HTTP header", in: "Authorization: Bearer abc.def", want: "Authorization: ****"},
+		{name: "HTTP headers", in: "Accept: */*\r\nX-Api-Key: k-123\r\nCookie: sid=abc\r\n", want: "Accept: */*\r\nX-Api-Key: ****\r\nCookie: ****\r\n"},
+		{name: "YAML", in: "telegram:\n  botToken: 123:abc\n  port: 8443", want: "telegram:\n  botToken: ****\n  port: 8443"},
+		{name: "JSON text", in: `{"port": 1, "token": "abc\"def", "mode": "x"}`, want: `{"port": 1, "token": "****", "mode": "x"}`},
+		{name: "JSON number: masked to the end of the line", in: `{"pin": 1, "apiKey": 12345}`, want: `{"pin": 1, "apiKey": ****`},
+
+		// user:password@ without a scheme.
+		{name: "Go MySQL DSN", in: "bot:hunter2@tcp(localhost:3306)/app?parseTime=true", want: "bot:****@tcp(localhost:3306)/app?parseTime=true"},
+		{name: "proxy", in: "user:pa55@proxy.example:3128", want: "user:****@proxy.example:3128"},
+		{name: "proxy in a list", in: "via alice:s3cr3t@10.0.0.1:8080 or none", want: "via alice:****@10.0.0.1:8080 or none"},
+		{name: "mailto", in: "mailto:alice@example.com", want: "mailto:alice@example.com"},
+		{name: "git address", in: "git@github.com:o/r.git", want: "git@github.com:o/r.git"},
+		{name: "matrix room", in: "#room:matrix.org and @bot:matrix.org", want: "#room:matrix.org and @bot:matrix.org"},
+
+		// Authorization schemes.
+		{name: "bearer token", in: "Bearer abc.def-123", want: "Bearer ****"},
+		{name: "bearer token in text", in: "send bearer abc.def-123 with it", want: "send bearer **** with it"},
+		{name: "basic credentials", in: "Basic dXNlcjpodW50ZXIy", want: "Basic ****"},
+		{name: "basic plan", in: "Basic plan", want: "Basic plan"},
+		{name: "bearer alone", in: "Bearer", want: "Bearer"},
+
+		// PEM.
+		{name: "PEM private key", in: pemKey, want: "-----BEGIN PRIVATE KEY-----\n****\n-----END PRIVATE KEY-----\n"},
+		{name: "PEM RSA key in text", in: "key: x\n-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n-----END RSA PRIVATE KEY-----", want: "key: ****\n-----BEGIN RSA PRIVATE KEY-----\n****\n-----END RSA PRIVATE KEY-----"},
+		{name: "PEM key without its end", in: "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA", want: "-----BEGIN OPENSSH PRIVATE KEY-----\n****"},
+		{name: "PEM key with escaped newlines", in: `-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIOq\n-----END EC PRIVATE KEY-----`, want: `-----BEGIN EC PRIVATE KEY-----****-----END EC PRIVATE KEY-----`},
+
+		// Kept.
+		{name: "PEM certificate", in: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", want: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"},
+		{name: "counts", in: "maxTokens=4096 tokenizer: cl100k", want: "maxTokens=4096 tokenizer: cl100k"},
+		{name: "Matrix user", in: "@bot:matrix.org", want: "@bot:matrix.org"},
+		{name: "time", in: "12:30", want: "12:30"},
+		{name: "base64 padding", in: "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE==", want: "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE=="},
+		{name: "prose", in: "Note: set the mode=polling", want: "Note: set the mode=polling"},
+		{name: "prose with a secret's name and a colon", in: "You are a bot. Never reveal the password: it is secret. Token: none.", want: "You are a bot. Never reveal the password: it is secret. Token: none."},
+		{name: "template", in: "Hello {{name}}, your code: {{code}}", want: "Hello {{name}}, your code: {{code}}"},
+		{name: "environment reference", in: "BOT_TOKEN=${BOT_TOKEN}", want: "BOT_TOKEN=${BOT_TOKEN}"},
+		{name: "empty value", in: "password=\nport=1", want: "password=\nport=1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := Config{"note": tt.in, "list": []any{tt.in}}
+			want := Config{"note": tt.want, "list": []any{tt.want}}
+			if diff := cmp.Diff(want, Redact(in)); diff != "" {
+				t.Errorf("Redact (-want +got):\n%s", diff)
+			}
+			got, err := Restore(Redact(in), in)
+			if err != nil {
+				t.Fatalf("Restore(Redact(c), c): %v", err)
+			}
+			if diff := cmp.Diff(in, got); diff != "" {
+				t.Errorf("Restore(Redact(c), c) (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRedactKnownTokens checks that a string that is, whole, a token of a
+// well-known form is masked under any key, as in a list of bots, with
+// its public prefix kept so that a write-back finds it; and that strings
+// that only look close are kept.
+func TestRedactKnownTokens(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{name: "telegram bot token", in: "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", want: "123456789:****"},
+		{name: "slack bot token", in: "xoxb-1234-5678-abcdefghijklmnop", want: "xoxb-****"},
+		{name: "slack app token", in: "xapp-1-A0-123-abcdef0123456789", want: "xapp-****"},
+		{name: "github token", in: "ghp_abcdefghijklmnopqrstuvwxyz0123456789", want: "ghp_****"},
+		{name: "github fine-grained token", in: "github_pat_11ABCDEFG0abcdefghijklmnop", want: "github_pat_****"},
+		{name: "gitlab token", in: "glpat-abcdefghijklmnopqrst", want: "glpat-****"},
+		{name: "openai key", in: "sk-proj-abcdefghijklmnopqrstuvwxyz", want: "sk-****"},
+		{name: "anthropic key", in: "sk-ant-api03-abcdefghijklmnopqrst", want: "sk-****"},
+		{name: "stripe key", in: "sk_live_abcdefghijklmnopqrstuvwx", want: "sk_live_****"},
+		{name: "stripe webhook secret", in: "whsec_abcdefghijklmnopqrstuvwxyz", want: "whsec_****"},
+		{name: "hugging face token", in: "hf_abcdefghijklmnopqrstuvwxyzABCD", want: "hf_****"},
+		{name: "google api key", in: "AIzaSyA-abcdefghijklmnopqrstuvwxyz01234", want: "AIza****"},
+		{name: "jwt", in: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcdefghijklmnopqrstuvwxyz0123456789012", want: "eyJhbGciOiJIUzI1NiJ9.****"},
+		{name: "discord bot token", in: "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789", want: "MTA5ODc2NTQzMjEwOTg3NjU0Mw.****"},
+
+		{name: "short after a prefix", in: "sk-learn", want: "sk-learn"},
+		{name: "prefix alone", in: "xoxb-", want: "xoxb-"},
+		{name: "token inside prose", in: "use the xoxb-1234-5678-abcdefghijklmnop token", want: "use the xoxb-1234-5678-abcdefghijklmnop token"},
+		{name: "time", in: "2024-01-01T00:00:00Z", want: "2024-01-01T00:00:00Z"},
+		{name: "version", in: "1.2.3", want: "1.2.3"},
+		{name: "dotted name", in: "agent.connectors.telegram.enabled", want: "agent.connectors.telegram.enabled"},
+		{name: "telegram chat and message", in: "123456789:987654321", want: "123456789:987654321"},
+		{name: "word that begins like a prefix", in: "skeleton-key-abcdefghijklmnopqrst", want: "skeleton-key-abcdefghijklmnopqrst"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := Config{"bots": []any{tt.in}, "note": tt.in}
+			want := Config{"bots": []any{tt.want}, "note": tt.want}
+			if diff := cmp.Diff(want, Redact(in)); diff != "" {
+				t.Errorf("Redact (-want +got):\n%s", diff)
+			}
+			got, err := Restore(Redact(in), in)
+			if err != nil {
+				t.Fatalf("Restore(Redact(c), c): %v", err)
+			}
+			if diff := cmp.Diff(in, got); diff != "" {
+				t.Errorf("Restore(Redact(c), c) (-want +got):\n%s", diff)
+			}
+			if tt.want != tt.in {
+				if _, err := Restore(Config{"note": tt.want}, Config{"note": "other"}); err == nil {
+					t.Errorf("Restore kept %q for another stored value", tt.want)
+				}
+			}
+		})
+	}
+}
