@@ -232,6 +232,10 @@ func (p *Policy) scanInline(s string, escapes int, mask func(start, end int, v s
 	}
 }
 
+// maxUserPassword is how far after its ":" userPassword looks for the
+// "@" and the host that end a password.
+const maxUserPassword = 256
+
 // userPassword reads the ":" at s[i] as the one between a user name and a
 // password written without a scheme, "user:password@host" (a proxy,
 // "user:pass@proxy:3128", or Go's MySQL DSN,
@@ -254,7 +258,10 @@ func userPassword(s string, from, i int) (start, end int, ok bool) {
 	case "mailto", "sip", "sips", "tel", "xmpp", "im", "pres", "matrix":
 		return 0, 0, false
 	}
-	word := s[i+1:]
+	// The password and its host are short: reading no further than
+	// maxUserPassword keeps a long word of "name:" pairs from costing
+	// time in its square.
+	word := s[i+1 : min(len(s), i+1+maxUserPassword)]
 	if n := indexSpace(word); n >= 0 {
 		word = word[:n]
 	}
@@ -342,6 +349,10 @@ func telegramToken(s string, from, i int) int {
 	return 0
 }
 
+// maxWebhookPath is how much of the path of a Discord or Slack webhook
+// URL pathToken reads.
+const maxWebhookPath = 512
+
 // pathToken returns where the secret of a webhook URL is when s[i:] is
 // the path that follows its host: the token after the id in Discord's
 // "/api/webhooks/<id>/<token>", or the last part of the path of Slack's
@@ -355,13 +366,19 @@ func pathToken(s string, i int) (start, end int, ok bool) {
 		h--
 	}
 	host := strings.ToLower(strings.TrimRight(s[h:i], ":0123456789"))
-	path := s[i:]
+	discord := host == "discord.com" || host == "discordapp.com" ||
+		strings.HasSuffix(host, ".discord.com") || strings.HasSuffix(host, ".discordapp.com")
+	if !discord && host != "hooks.slack.com" {
+		return 0, 0, false
+	}
+	// A webhook's path is short: reading no further than maxWebhookPath
+	// keeps a long string of URLs from costing time in its square.
+	path := s[i:min(len(s), i+maxWebhookPath)]
 	if n := strings.IndexFunc(path, func(r rune) bool { return r == '?' || r == '#' || unicode.IsSpace(r) }); n >= 0 {
 		path = path[:n]
 	}
 	switch {
-	case host == "discord.com" || host == "discordapp.com" ||
-		strings.HasSuffix(host, ".discord.com") || strings.HasSuffix(host, ".discordapp.com"):
+	case discord:
 		w := strings.Index(path, "/webhooks/")
 		if w < 0 {
 			return 0, 0, false

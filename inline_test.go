@@ -3,7 +3,9 @@
 package connectors
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -305,5 +307,29 @@ func TestRedactKnownTokens(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRedactLongStringsTime checks that a long string of the characters
+// that begin secrets costs time in proportion to its length: a body of a
+// megabyte of "/" or of "a:b," once took minutes to read.
+func TestRedactLongStringsTime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads long strings")
+	}
+	units := []string{
+		"/", "//", "//a:", "//:", "//a:1/", "//a@", "//[", "//discord.com/", "//hooks.slack.com/",
+		"a:b,", "a:b;", "(a:b", "a:b@,", ":", "=", "@", "%", "a=b ", "?a=", "12345:",
+	}
+	for _, unit := range units {
+		s := strings.Repeat(unit, 200_000/len(unit))
+		start := time.Now()
+		in := Config{"note": s}
+		if _, err := Restore(Redact(in), in); err != nil {
+			t.Errorf("%q: Restore(Redact(c), c): %v", unit, err)
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("%q repeated to 200 kB: %v", unit, d)
+		}
 	}
 }
