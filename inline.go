@@ -659,11 +659,12 @@ func unhex(c byte) byte {
 // "?", "#" or space, which ends the authority early ("https://u:p/ss@h/"):
 // when the authority has a ":" and no "@", the user information runs to
 // the last "@" before the next "//" (and white space, without a scheme)
-// if a host follows it. Such a string is no valid URL, but its secret is one all
-// the same; the price is that a port followed by an "@" further on
-// ("https://h:8443/users/a@b.example") masks what lies between. The
-// last "@" is the one taken, as in the authority, so that a redacted
-// string reads the same.
+// if a host follows it. Such a string is no valid URL, but its secret is
+// one all the same. A ":" that is part of an IPv6 address or that a port
+// follows ("https://h:8443/users/a@b.example") begins no password: a
+// password of digits with a raw "/" after them is taken for a port and
+// left as it is. The last "@" is the one taken, as in the authority, so
+// that a redacted string reads the same.
 func userInfoEnd(s string, a int, scheme bool) int {
 	auth := s[a:]
 	if i := strings.IndexAny(auth, "/?#"); i >= 0 {
@@ -675,7 +676,11 @@ func userInfoEnd(s string, a int, scheme bool) int {
 	if at := strings.LastIndexByte(auth, '@'); at >= 0 {
 		return a + at
 	}
-	if strings.IndexByte(auth, ':') < 0 {
+	colon := strings.LastIndexByte(auth, ':')
+	if colon < 0 || strings.HasPrefix(auth, "[") || isPort(auth[colon+1:]) {
+		// No password, or the ":" of an IPv6 address or of a port:
+		// "https://h:8443/users/@alice" and "see http://h:80, mail
+		// bob@example.com" hold no user information.
 		return -1
 	}
 	rest := s[a:]
@@ -691,6 +696,20 @@ func userInfoEnd(s string, a int, scheme bool) int {
 		return a + at
 	}
 	return -1
+}
+
+// isPort reports whether s begins with a port number, one to five
+// digits that end s or are followed by punctuation, as in prose
+// ("https://h:8443, or ...").
+func isPort(s string) bool {
+	n := 0
+	for n < len(s) && '0' <= s[n] && s[n] <= '9' {
+		n++
+	}
+	if n == 0 || n > 5 {
+		return false
+	}
+	return n == len(s) || !isTokenText(s[n:n+1])
 }
 
 // looksLikeHost reports whether s begins with a host, with or without a

@@ -39,7 +39,11 @@ func TestRedactURLCredentials(t *testing.T) {
 		{name: "raw # in the password", in: "https://u:p#ss@h", want: "https://u:****@h"},
 		{name: "raw ? in the password", in: "https://u:p?ss@h/x?page=2", want: "https://u:****@h/x?page=2"},
 		{name: "password starting with /", in: "postgres://u:/x9@db:5432/app", want: "postgres://u:****@db:5432/app"},
-		{name: "a port, then an @ further on: what lies between is masked", in: "https://h:8443/users/a@b.example", want: "https://h:****@b.example"},
+		{name: "a port, then an @ further on", in: "https://h:8443/users/a@b.example", want: "https://h:8443/users/a@b.example"},
+		{name: "a port, then an e-mail address further on", in: "Docs at https://docs.example:8443, questions to bob@example.com", want: "Docs at https://docs.example:8443, questions to bob@example.com"},
+		{name: "a port, then a profile path", in: "https://social.example:8443/@alice", want: "https://social.example:8443/@alice"},
+		{name: "a port, then a parameter with an @", in: "postgres://db:5432/app?user=bot@corp", want: "postgres://db:5432/app?user=bot@corp"},
+		{name: "IPv6 host, then an @ in the path", in: "http://[::1]:8080/users/@alice", want: "http://[::1]:8080/users/@alice"},
 		{name: "raw / and @ in the password", in: "https://u:p/s@s@h.example:8443/x", want: "https://u:****@h.example:8443/x"},
 
 		// Query and fragment parameters.

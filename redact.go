@@ -231,8 +231,9 @@ func Redact(cfg Config) Config {
 //     sent as the user name ("https://****@github.com/..."). A password
 //     with a raw "/", "?" or "#", which ends a URL's authority early, is
 //     masked up to the last "@" that a host follows: "https://u:p/ss@h/"
-//     reads "https://u:****@h/" (so a port and then an "@" further on,
-//     as in "https://h:8443/users/a@b.example", mask what lies between);
+//     reads "https://u:****@h/" (a ":" before a port or in an IPv6
+//     address begins no password: "https://h:8443/users/a@b.example" is
+//     kept);
 //   - in a string that holds a "?" (or, after a URL's authority, a "#" or
 //     a ";"), the value of each parameter after it whose name is
 //     sensitive under p or is "sig" or ends with "signature":
