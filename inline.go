@@ -242,7 +242,8 @@ const maxUserPassword = 256
 // "user:pass@tcp(localhost:3306)/db"), and returns where the password is:
 // the name begins a word, the password runs to the last "@" before
 // white space, and a host or "tcp(", "tcp6(", "udp(" or "unix(" follows
-// it. Addresses after "mailto:", "sip:" and the like are not passwords.
+// it. Addresses after "mailto:", "sip:" and the like, and after the mail
+// search operators "from:", "to:", "cc:" and the like, are not passwords.
 func userPassword(s string, from, i int) (start, end int, ok bool) {
 	if s[i] != ':' {
 		return 0, 0, false
@@ -255,7 +256,10 @@ func userPassword(s string, from, i int) (start, end int, ok bool) {
 		return 0, 0, false
 	}
 	switch strings.ToLower(s[j:i]) {
-	case "mailto", "sip", "sips", "tel", "xmpp", "im", "pres", "matrix":
+	case "mailto", "sip", "sips", "tel", "xmpp", "im", "pres", "matrix",
+		// Mail search operators, as in an e-mail connector's filter
+		// ("from:boss@corp.example is:unread").
+		"from", "to", "cc", "bcc", "deliveredto", "list":
 		return 0, 0, false
 	}
 	// The password and its host are short: reading no further than

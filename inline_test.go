@@ -211,6 +211,8 @@ func TestRedactInlineSecrets(t *testing.T) {
 		{name: "proxy", in: "user:pa55@proxy.example:3128", want: "user:****@proxy.example:3128"},
 		{name: "proxy in a list", in: "via alice:s3cr3t@10.0.0.1:8080 or none", want: "via alice:****@10.0.0.1:8080 or none"},
 		{name: "mailto", in: "mailto:alice@example.com", want: "mailto:alice@example.com"},
+		{name: "mail search filter", in: "from:boss@corp.example to:me@corp.example is:unread", want: "from:boss@corp.example to:me@corp.example is:unread"},
+		{name: "mail search filter, cc", in: "cc:team@corp.example OR bcc:audit@corp.example", want: "cc:team@corp.example OR bcc:audit@corp.example"},
 		{name: "git address", in: "git@github.com:o/r.git", want: "git@github.com:o/r.git"},
 		{name: "matrix room", in: "#room:matrix.org and @bot:matrix.org", want: "#room:matrix.org and @bot:matrix.org"},
 
