@@ -285,7 +285,8 @@ func userPassword(s string, from, i int) (start, end int, ok bool) {
 // authCredentials reads s[i:] as an HTTP authorization scheme and its
 // credentials, "Bearer <token>" or "Basic <base64 of user:password>"
 // (the first letter in either case), and returns where the credentials
-// are.
+// are. A token that is a short word of letters only is prose ("the
+// bearer of bad news").
 func authCredentials(s string, i int) (start, end int, ok bool) {
 	var basic bool
 	switch {
@@ -304,8 +305,8 @@ func authCredentials(s string, i int) (start, end int, ok bool) {
 		end++
 	}
 	cred := s[start:end]
-	if cred == "" {
-		return 0, 0, false
+	if cred == "" || !basic && isWord(cred) {
+		return 0, 0, false // prose: "the bearer of bad news"
 	}
 	if basic && cred != Mask {
 		b, err := base64.StdEncoding.DecodeString(cred)
@@ -317,6 +318,20 @@ func authCredentials(s string, i int) (start, end int, ok bool) {
 		}
 	}
 	return start, end, true
+}
+
+// isWord reports whether s is a word of prose rather than a token: fewer
+// than 20 letters and nothing else.
+func isWord(s string) bool {
+	if len(s) >= 20 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !('a' <= s[i]|0x20 && s[i]|0x20 <= 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 // telegramToken returns the end of the secret part of a Telegram bot

@@ -222,6 +222,7 @@ func TestRedactInlineSecrets(t *testing.T) {
 		{name: "basic credentials", in: "Basic dXNlcjpodW50ZXIy", want: "Basic ****"},
 		{name: "basic plan", in: "Basic plan", want: "Basic plan"},
 		{name: "bearer alone", in: "Bearer", want: "Bearer"},
+		{name: "bearer in prose", in: "You are the bearer of good news. Bearer tokens are never shown.", want: "You are the bearer of good news. Bearer tokens are never shown."},
 
 		// PEM.
 		{name: "PEM private key", in: pemKey, want: "-----BEGIN PRIVATE KEY-----\n****\n-----END PRIVATE KEY-----\n"},

@@ -264,8 +264,9 @@ func Redact(cfg Config) Config {
 //     KEY-----\n****\n-----END PRIVATE KEY-----";
 //   - a password written without a scheme, "user:****@host" (a proxy,
 //     Go's MySQL DSN "user:****@tcp(localhost:3306)/db");
-//   - the credentials of an HTTP authorization scheme: "Bearer ****",
-//     and "Basic ****" where it encodes "user:password";
+//   - the credentials of an HTTP authorization scheme: "Bearer ****"
+//     (but not a short word of letters, which is prose: "the bearer of
+//     bad news"), and "Basic ****" where it encodes "user:password";
 //   - the secret part of a Telegram bot token written in a string, as in
 //     the Bot API's URLs ("https://api.telegram.org/bot123456:****/getMe"),
 //     and the token of a Discord or Slack webhook URL
