@@ -432,7 +432,8 @@ func pathToken(s string, i int) (start, end int, ok bool) {
 // a ":", a name not in quotes must begin its line. A quoted
 // value runs to its closing quote; a value after "=" runs to the end of
 // the line, a ";" or "&", or white space followed by another name and
-// "="; a value after ":" runs to the end of the line.
+// "=" (or any white space, if the name does not begin its line); a
+// value after ":" runs to the end of the line.
 func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
 	if s[i] == ':' && strings.HasPrefix(s[i+1:], "//") {
 		return 0, 0, false // a URL's scheme
@@ -462,6 +463,7 @@ func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
 	if !p.IsSensitive(s[j:nameEnd]) {
 		return 0, 0, false
 	}
+	lineOwn := quote == 0 && atLineStart(s, j)
 
 	start = i + 1
 	for start < len(s) && (s[start] == ' ' || s[start] == '\t') {
@@ -486,7 +488,10 @@ func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
 				return start, end, true
 			}
 		case ' ', '\t':
-			if s[i] == '=' && assignmentAhead(s[end:]) {
+			// In a line of text ("when the user says token=X, answer
+			// ..."), the value is one word; only a line of its own
+			// ("password = hunter 2") gives a value with spaces.
+			if s[i] == '=' && (!lineOwn || assignmentAhead(s[end:])) {
 				return start, end, true
 			}
 		}
