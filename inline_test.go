@@ -194,6 +194,7 @@ func TestRedactInlineSecrets(t *testing.T) {
 		{name: "export", in: "export OPENAI_API_KEY=sk-abc; run", want: "export OPENAI_API_KEY=****; run"},
 		{name: "flag", in: "--api-key=sk-abc --verbose=1", want: "--api-key=**** --verbose=1"},
 		{name: "libpq keywords", in: "host=db user=bot password=hunter2 dbname=app", want: "host=db user=bot password=**** dbname=app"},
+		{name: "Azure Storage connection string", in: "DefaultEndpointsProtocol=https;AccountName=bot;AccountKey=Zm9vYmFy+/==;EndpointSuffix=core.windows.net", want: "DefaultEndpointsProtocol=https;AccountName=bot;AccountKey=****;EndpointSuffix=core.windows.net"},
 		{name: "ADO.NET connection string", in: "Server=db;User Id=bot;Password=hunter2;Database=app", want: "Server=db;User Id=bot;Password=****;Database=app"},
 		{name: "spaces around =", in: "[smtp]\npassword = hunter 2\nport = 587", want: "[smtp]\npassword = ****\nport = 587"},
 		{name: "quoted value", in: `password="a b;c" port=1`, want: `password="****" port=1`},

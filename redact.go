@@ -35,7 +35,8 @@ const Mask = "****"
 //     "recoverykey", "securitykey", "picklekey" (Matrix's),
 //     "subscriptionkey", "licensekey", "applicationkey", "routingkey",
 //     "integrationkey", "serverkey", "writekey", "adminkey",
-//     "webhookkey", "ingestkey", "deploykey" or "sshkey";
+//     "webhookkey", "ingestkey", "deploykey", "sshkey" or "accountkey"
+//     (Azure Storage's);
 //   - ends with "token", "pass" (but not "bypass"), "pwd", "dsn", "jwt",
 //     "webhookurl" or "webhookurls" (a Discord or Slack webhook URL carries
 //     its token) or "databaseurl";
@@ -83,7 +84,7 @@ var (
 		"encrypt", "encryption", "aes", "master", "hmac", "consumer",
 		"recovery", "security", "pickle", "subscription", "license",
 		"application", "routing", "integration", "server", "write", "admin",
-		"webhook", "ingest", "deploy", "ssh",
+		"webhook", "ingest", "deploy", "ssh", "account",
 	}
 	defaultSuffixes = []string{"token", "pass", "pwd", "dsn", "jwt", "webhookurl", "webhookurls", "databaseurl"}
 	defaultKeys     = map[string]bool{

@@ -98,6 +98,8 @@ func TestIsSensitive(t *testing.T) {
 		{name: "api alone", key: "api", want: false},
 		{name: "empty key", key: "", want: false},
 		{name: "accountSid", key: "accountSid", want: false},
+		{name: "accountKey", key: "accountKey", want: true},
+		{name: "AZURE_STORAGE_ACCOUNT_KEY", key: "AZURE_STORAGE_ACCOUNT_KEY", want: true},
 
 		// Known secret fields the rules above miss, whole keys only.
 		{name: "nsec", key: "nsec", want: true},
