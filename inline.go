@@ -226,11 +226,31 @@ func (p *Policy) scanInline(s string, escapes int, mask func(start, end int, v s
 			}
 			mask(start, end, s[start:end])
 			i, from = end, end
+		case isTokenText(s[i:i+1]) && (i == 0 || !isWordByte(s[i-1])):
+			// A word that is a token of a well-known form, as in a
+			// command line ("bot --token xoxb-...") or prose.
+			end := i
+			for end < len(s) && isWordByte(s[end]) {
+				end++
+			}
+			for end > i && s[end-1] == '.' {
+				end-- // the end of a sentence
+			}
+			if n := knownToken(s[i:end]); n >= 0 {
+				mask(i+n, end, s[i+n:end])
+				i, from = end, end
+				break
+			}
+			i++
 		default:
 			i++
 		}
 	}
 }
+
+// isWordByte reports whether c may be part of a token of a well-known
+// form, or of one redacted: a name byte or "*".
+func isWordByte(c byte) bool { return isNameByte(c) || c == '*' }
 
 // maxUserPassword is how far after its ":" userPassword looks for the
 // "@" and the host that end a password.

@@ -290,7 +290,11 @@ func TestRedactKnownTokens(t *testing.T) {
 
 		{name: "short after a prefix", in: "sk-learn", want: "sk-learn"},
 		{name: "prefix alone", in: "xoxb-", want: "xoxb-"},
-		{name: "token inside prose", in: "use the xoxb-1234-5678-abcdefghijklmnop token", want: "use the xoxb-1234-5678-abcdefghijklmnop token"},
+		{name: "token inside prose", in: "use the xoxb-1234-5678-abcdefghijklmnop token", want: "use the xoxb-**** token"},
+		{name: "token in a command line", in: "node bot.js --app-token xapp-1-A0-123-abcdef0123456789 --verbose", want: "node bot.js --app-token xapp-**** --verbose"},
+		{name: "token at the end of a sentence", in: "Then use sk-proj-abcdefghijklmnopqrstuvwxyz.", want: "Then use sk-****."},
+		{name: "tokens in JSON text", in: `["ghp_abcdefghijklmnopqrstuvwxyz0123456789","eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcdefghijklmnopqrstuvwxyz0123456789012"]`, want: `["ghp_****","eyJhbGciOiJIUzI1NiJ9.****"]`},
+		{name: "a longer word is no token", in: "see my-sk-proj-abcdefghijklmnopqrstuvwxyz", want: "see my-sk-proj-abcdefghijklmnopqrstuvwxyz"},
 		{name: "time", in: "2024-01-01T00:00:00Z", want: "2024-01-01T00:00:00Z"},
 		{name: "version", in: "1.2.3", want: "1.2.3"},
 		{name: "dotted name", in: "agent.connectors.telegram.enabled", want: "agent.connectors.telegram.enabled"},

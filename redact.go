@@ -277,8 +277,9 @@ func Redact(cfg Config) Config {
 //   - in an array, the element after a command-line flag that names a
 //     secret under p ("--api-key", "-token") is masked as under a
 //     sensitive key: "args": ["--api-key", "****"];
-//   - in a string that is, whole, a token of a well-known form, as in a
-//     list of bots, the token but its public prefix: Slack ("xoxb-****"),
+//   - a token of a well-known form that is the whole string, as in a
+//     list of bots, or a word of it, as in a command line ("--token
+//     xoxb-****"), but its public prefix: Slack ("xoxb-****"),
 //     GitHub ("ghp_****"), GitLab, OpenAI and Anthropic ("sk-****"),
 //     Stripe, Hugging Face and Google API keys, Telegram bot tokens
 //     ("123456:****"), and JWTs and Discord bot tokens, of which the
