@@ -452,8 +452,8 @@ func pathToken(s string, i int) (start, end int, ok bool) {
 // a ":", a name not in quotes must begin its line. A quoted
 // value runs to its closing quote; a value after "=" runs to the end of
 // the line, a ";" or "&", or white space followed by another name and
-// "=" (or any white space, if the name does not begin its line); a
-// value after ":" runs to the end of the line.
+// "=" (or any white space, if white space that does not begin the line
+// comes before the name); a value after ":" runs to the end of the line.
 func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
 	if s[i] == ':' && strings.HasPrefix(s[i+1:], "//") {
 		return 0, 0, false // a URL's scheme
@@ -483,7 +483,9 @@ func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
 	if !p.IsSensitive(s[j:nameEnd]) {
 		return 0, 0, false
 	}
-	lineOwn := quote == 0 && atLineStart(s, j)
+	// A name after white space in a line of text is a word of prose or
+	// of a command line, whose value is a word too.
+	inText := quote == 0 && j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') && !atLineStart(s, j)
 
 	start = i + 1
 	for start < len(s) && (s[start] == ' ' || s[start] == '\t') {
@@ -509,9 +511,10 @@ func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
 			}
 		case ' ', '\t':
 			// In a line of text ("when the user says token=X, answer
-			// ..."), the value is one word; only a line of its own
-			// ("password = hunter 2") gives a value with spaces.
-			if s[i] == '=' && (!lineOwn || assignmentAhead(s[end:])) {
+			// ..."), the value is one word; a line of its own
+			// ("password = hunter 2") or a part of a connection string
+			// (";Password=hunter 2;") may hold spaces.
+			if s[i] == '=' && (inText || assignmentAhead(s[end:])) {
 				return start, end, true
 			}
 		}

@@ -199,6 +199,7 @@ func TestRedactInlineSecrets(t *testing.T) {
 		{name: "spaces around =", in: "[smtp]\npassword = hunter 2\nport = 587", want: "[smtp]\npassword = ****\nport = 587"},
 		{name: "quoted value", in: `password="a b;c" port=1`, want: `password="****" port=1`},
 		{name: "value holding a URL", in: "DATABASE_URL=postgres://u:p@h/db", want: "DATABASE_URL=****"},
+		{name: "connection string, password with a space", in: "Server=db;User Id=bot;Password=hunter 2;Database=app", want: "Server=db;User Id=bot;Password=****;Database=app"},
 		{name: "name=value in prose", in: "When the user says token=X, answer with the balance.", want: "When the user says token=**** answer with the balance."},
 		{name: "name=value in prose, then more prose", in: "Send key=value pairs only. Be brief.", want: "Send key=**** pairs only. Be brief."},
 

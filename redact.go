@@ -259,9 +259,10 @@ func Redact(cfg Config) Config {
 //     so that prose ("Never say the password: ...") stays as it is. A
 //     quoted value is masked to its closing quote; a
 //     value after "=" runs to the end of its line, a ";" or "&", or
-//     white space that another "name=" follows (or any white space, if
-//     the name does not begin its line: "say token=X to ..." masks one
-//     word); a value after ":" runs to the end of its line;
+//     white space that another "name=" follows (or any white space,
+//     after a name that is a word of a line of text: "say token=X to
+//     ..." masks one word); a value after ":" runs to the end of its
+//     line;
 //   - the body of a PEM private key: "-----BEGIN PRIVATE
 //     KEY-----\n****\n-----END PRIVATE KEY-----";
 //   - a password written without a scheme, "user:****@host" (a proxy,
