@@ -227,6 +227,11 @@ func (p *Policy) scanInline(s string, escapes int, mask func(start, end int, v s
 			mask(start, end, s[start:end])
 			i, from = end, end
 		case isTokenText(s[i:i+1]) && (i == 0 || !isWordByte(s[i-1])):
+			if start, end, ok := p.flagArgument(s, i); ok {
+				mask(start, end, s[start:end])
+				i, from = end, end
+				break
+			}
 			// A word that is a token of a well-known form, as in a
 			// command line ("bot --token xoxb-...") or prose.
 			end := i
@@ -246,6 +251,43 @@ func (p *Policy) scanInline(s string, escapes int, mask func(start, end int, v s
 			i++
 		}
 	}
+}
+
+// flagArgument reads s[i:] as a command-line flag that names a secret
+// under p and its value as the next argument, "--api-key sk-..." or
+// "-password 'a b'", and returns where the value is: to its closing
+// quote, or to white space.
+func (p *Policy) flagArgument(s string, i int) (start, end int, ok bool) {
+	if s[i] != '-' {
+		return 0, 0, false
+	}
+	n := i
+	for n < len(s) && s[n] == '-' {
+		n++
+	}
+	nameEnd := n
+	for nameEnd < len(s) && nameEnd-n <= 64 && isNameByte(s[nameEnd]) {
+		nameEnd++
+	}
+	if nameEnd == n || nameEnd-n > 64 || nameEnd+1 >= len(s) || s[nameEnd] != ' ' || !p.IsSensitive(s[n:nameEnd]) {
+		return 0, 0, false
+	}
+	start = nameEnd + 1
+	if q := s[start]; q == '"' || q == '\'' {
+		end = strings.IndexByte(s[start+1:], q)
+		if end < 0 {
+			return 0, 0, false
+		}
+		return start + 1, start + 1 + end, true
+	}
+	if s[start] == '-' {
+		return 0, 0, false // another flag
+	}
+	end = start
+	for end < len(s) && !isSpace(s[end]) {
+		end++
+	}
+	return start, end, end > start
 }
 
 // isWordByte reports whether c may be part of a token of a well-known

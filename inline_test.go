@@ -193,6 +193,9 @@ func TestRedactInlineSecrets(t *testing.T) {
 		{name: "environment lines", in: "PORT=8080\nBOT_TOKEN=123:abc\nMODE=polling", want: "PORT=8080\nBOT_TOKEN=****\nMODE=polling"},
 		{name: "export", in: "export OPENAI_API_KEY=sk-abc; run", want: "export OPENAI_API_KEY=****; run"},
 		{name: "flag", in: "--api-key=sk-abc --verbose=1", want: "--api-key=**** --verbose=1"},
+		{name: "flag and its argument", in: "signal-cli -a +15551234567 --password hunter2 daemon", want: "signal-cli -a +15551234567 --password **** daemon"},
+		{name: "flag and a quoted argument", in: `bot --api-key "k 1" -v`, want: `bot --api-key "****" -v`},
+		{name: "flag before another flag", in: "bot --token --verbose", want: "bot --token --verbose"},
 		{name: "libpq keywords", in: "host=db user=bot password=hunter2 dbname=app", want: "host=db user=bot password=**** dbname=app"},
 		{name: "Azure Storage connection string", in: "DefaultEndpointsProtocol=https;AccountName=bot;AccountKey=Zm9vYmFy+/==;EndpointSuffix=core.windows.net", want: "DefaultEndpointsProtocol=https;AccountName=bot;AccountKey=****;EndpointSuffix=core.windows.net"},
 		{name: "ADO.NET connection string", in: "Server=db;User Id=bot;Password=hunter2;Database=app", want: "Server=db;User Id=bot;Password=****;Database=app"},
@@ -292,7 +295,7 @@ func TestRedactKnownTokens(t *testing.T) {
 		{name: "short after a prefix", in: "sk-learn", want: "sk-learn"},
 		{name: "prefix alone", in: "xoxb-", want: "xoxb-"},
 		{name: "token inside prose", in: "use the xoxb-1234-5678-abcdefghijklmnop token", want: "use the xoxb-**** token"},
-		{name: "token in a command line", in: "node bot.js --app-token xapp-1-A0-123-abcdef0123456789 --verbose", want: "node bot.js --app-token xapp-**** --verbose"},
+		{name: "token in a command line", in: "node bot.js --slack xapp-1-A0-123-abcdef0123456789 --verbose", want: "node bot.js --slack xapp-**** --verbose"},
 		{name: "token at the end of a sentence", in: "Then use sk-proj-abcdefghijklmnopqrstuvwxyz.", want: "Then use sk-****."},
 		{name: "tokens in JSON text", in: `["ghp_abcdefghijklmnopqrstuvwxyz0123456789","eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcdefghijklmnopqrstuvwxyz0123456789012"]`, want: `["ghp_****","eyJhbGciOiJIUzI1NiJ9.****"]`},
 		{name: "a longer word is no token", in: "see my-sk-proj-abcdefghijklmnopqrstuvwxyz", want: "see my-sk-proj-abcdefghijklmnopqrstuvwxyz"},
@@ -335,6 +338,7 @@ func TestRedactLongStringsTime(t *testing.T) {
 	units := []string{
 		"/", "//", "//a:", "//:", "//a:1/", "//a@", "//[", "//discord.com/", "//hooks.slack.com/",
 		"a:b,", "a:b;", "(a:b", "a:b@,", ":", "=", "@", "%", "a=b ", "?a=", "12345:",
+		"--token '", "--token \"", "-", "- ", "sk-", "a.",
 	}
 	for _, unit := range units {
 		s := strings.Repeat(unit, 200_000/len(unit))

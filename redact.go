@@ -277,7 +277,9 @@ func Redact(cfg Config) Config {
 //     "https://hooks.slack.com/services/T0/B0/****");
 //   - in an array, the element after a command-line flag that names a
 //     secret under p ("--api-key", "-token") is masked as under a
-//     sensitive key: "args": ["--api-key", "****"];
+//     sensitive key: "args": ["--api-key", "****"]; in a string, the
+//     argument after such a flag and a space, to white space or to its
+//     closing quote: "bot --password **** daemon";
 //   - a token of a well-known form that is the whole string, as in a
 //     list of bots, or a word of it, as in a command line ("--token
 //     xoxb-****"), but its public prefix: Slack ("xoxb-****"),
