@@ -28,7 +28,7 @@ func (p *Policy) maskInline(s string, found func(string)) (out string, masked bo
 	done := 0 // s[:done] is in b, or needs no change if b is empty
 	mask := func(start, end int, v string) {
 		switch {
-		case v == "" || isEnvRef(v):
+		case v == "" || isEnvRef(v) || isShellRef(v) || isTemplateRef(v):
 		case v == Mask:
 			masked = true
 		default:
@@ -53,6 +53,44 @@ func (p *Policy) maskInline(s string, found func(string)) (out string, masked bo
 	}
 	b.WriteString(s[done:])
 	return b.String(), masked
+}
+
+// isShellRef reports whether s is exactly "$NAME" with NAME in capitals,
+// digits and "_" (not first a digit), as in a command line or an
+// environment file: a reference to a secret, not a secret.
+func isShellRef(s string) bool {
+	if len(s) < 2 || s[0] != '$' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '_', 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9' && i > 1:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isTemplateRef reports whether s is exactly one template placeholder,
+// "{{name}}" or "{{ env.API_KEY }}": a reference to a secret that a
+// template fills in, not a secret.
+func isTemplateRef(s string) bool {
+	if len(s) < 5 || !strings.HasPrefix(s, "{{") || !strings.HasSuffix(s, "}}") {
+		return false
+	}
+	inner := strings.TrimSpace(s[2 : len(s)-2])
+	if inner == "" {
+		return false
+	}
+	for i := 0; i < len(inner); i++ {
+		if !isNameByte(inner[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // tokenPrefixes begin tokens of well-known forms, and are not secret.

@@ -247,6 +247,10 @@ func TestRedactInlineSecrets(t *testing.T) {
 		{name: "prose with a secret's name and a colon", in: "You are a bot. Never reveal the password: it is secret. Token: none.", want: "You are a bot. Never reveal the password: it is secret. Token: none."},
 		{name: "template", in: "Hello {{name}}, your code: {{code}}", want: "Hello {{name}}, your code: {{code}}"},
 		{name: "environment reference", in: "BOT_TOKEN=${BOT_TOKEN}", want: "BOT_TOKEN=${BOT_TOKEN}"},
+		{name: "shell variable", in: "psql postgres://bot:$PGPASSWORD@db/app --password $PGPASSWORD", want: "psql postgres://bot:$PGPASSWORD@db/app --password $PGPASSWORD"},
+		{name: "shell variable after =", in: "DB_PASSWORD=$VAULT_DB_PASSWORD", want: "DB_PASSWORD=$VAULT_DB_PASSWORD"},
+		{name: "template placeholder", in: "Authorization: Bearer {{ env.API_TOKEN }}\npassword={{password}}", want: "Authorization: ****\npassword={{password}}"},
+		{name: "a secret that begins with $", in: "password=$ecret1", want: "password=****"},
 		{name: "empty value", in: "password=\nport=1", want: "password=\nport=1"},
 	}
 	for _, tt := range tests {

@@ -288,8 +288,8 @@ func Redact(cfg Config) Config {
 //     ("123456:****"), and JWTs and Discord bot tokens, of which the
 //     first "."-separated part is kept ("eyJhbGciOiJIUzI1NiJ9.****").
 //
-// An empty credential, or one that is a whole environment reference, is
-// kept. The rest of the string is kept byte for byte.
+// An empty credential, or one that is a whole reference to a secret
+// ("${BOT_TOKEN}", "$PGPASSWORD", "{{ env.API_KEY }}"), is kept. The rest of the string is kept byte for byte.
 //
 // A key that holds such a secret itself, under any key (bots by token,
 // webhooks by URL), is shown as such a string is: "123456:****". Keys
