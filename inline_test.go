@@ -356,3 +356,21 @@ func TestRedactLongStringsTime(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactPromptLabels holds prompts whose lines begin with a word that
+// is also the whole name of a secret ("Code:", "Key:", "Session:") and a
+// colon: such a line is prose, not YAML, and masking it hides the prompt
+// and refuses each edit of it that keeps the mask.
+func TestRedactPromptLabels(t *testing.T) {
+	t.Skip("a line of a prompt that begins with \"Code:\", \"Key:\" or \"Session:\" is masked to its end as a YAML secret")
+	for _, s := range []string{
+		"Answer format:\nName: <the user's name>\nCode: <a code block>\n",
+		"Rules:\nCode: always in fenced blocks.\nSession: keep it short.",
+		"Key: value pairs, one per line",
+	} {
+		in := Config{"prompt": s}
+		if got := Redact(in); got["prompt"] != s {
+			t.Errorf("Redact(%q) = %q, want it kept", s, got["prompt"])
+		}
+	}
+}
