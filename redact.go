@@ -388,15 +388,28 @@ func (p *Policy) shownKeys(obj map[string]any) map[string]string {
 			taken[k] = true
 		}
 	}
+	// next is, for each form, the first number not yet tried, so that
+	// many keys of one form cost time in proportion to their count.
+	next := make(map[string]int)
 	for _, k := range slices.Sorted(maps.Keys(shown)) {
-		sk := shown[k]
-		for n := 2; taken[sk]; n++ {
-			sk = shown[k] + " (" + strconv.Itoa(n) + ")"
+		base, sk := shown[k], shown[k]
+		if taken[sk] {
+			n := max(next[base], 2)
+			for sk = numbered(base, n); taken[sk]; sk = numbered(base, n) {
+				n++
+			}
+			next[base] = n + 1
 		}
 		taken[sk] = true
 		shown[k] = sk
 	}
 	return shown
+}
+
+// numbered returns the form of a key shown redacted with the number n:
+// "sk-**** (2)".
+func numbered(form string, n int) string {
+	return form + " (" + strconv.Itoa(n) + ")"
 }
 
 // storedKeys returns the inverse of shownKeys(obj): the stored key of
