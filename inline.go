@@ -534,6 +534,8 @@ func pathToken(s string, i int) (start, end int, ok bool) {
 // the line, a ";" or "&", or white space followed by another name and
 // "=" (or any white space, if white space that does not begin the line
 // comes before the name); a value after ":" runs to the end of the line.
+// A name that begins a quoted argument ("curl -H 'X-Api-Key: k'") may
+// be followed by a ":" too, and its value ends at the closing quote.
 func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
 	if s[i] == ':' && strings.HasPrefix(s[i+1:], "//") {
 		return 0, 0, false // a URL's scheme
@@ -554,7 +556,14 @@ func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
 	if j == nameEnd || nameEnd-j > 64 || quote != 0 && (j == from || s[j-1] != quote) {
 		return 0, 0, false
 	}
-	if s[i] == ':' && quote == 0 && !atLineStart(s, j) {
+	// A name that begins a quoted argument, as in a command line
+	// ("curl -H 'X-Api-Key: k' ..."), begins a header or a line of its
+	// own, and its value ends at the closing quote.
+	open := byte(0)
+	if quote == 0 && j > from && (s[j-1] == '"' || s[j-1] == '\'') {
+		open = s[j-1]
+	}
+	if s[i] == ':' && quote == 0 && open == 0 && !atLineStart(s, j) {
 		// Prose ("Never say the password: it is ..."), which a prompt or
 		// a template holds, not a header or a YAML line: masking it would
 		// hide the text and refuse every edit of it that keeps the mask.
@@ -582,6 +591,9 @@ func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
 		return start, min(end, len(s)), true
 	}
 	for end = start; end < len(s); end++ {
+		if open != 0 && s[end] == open {
+			return start, end, true
+		}
 		switch s[end] {
 		case '\n', '\r':
 			return start, end, true

@@ -207,6 +207,8 @@ func TestRedactInlineSecrets(t *testing.T) {
 		{name: "name=value in prose, then more prose", in: "Send key=value pairs only. Be brief.", want: "Send key=**** pairs only. Be brief."},
 
 		// name: value.
+		{name: "header in a command line", in: "curl -H 'X-Api-Key: abc123' -H \"Cookie: sid=1\" https://api.example/v1", want: "curl -H 'X-Api-Key: ****' -H \"Cookie: ****\" https://api.example/v1"},
+		{name: "quoted argument in a command line", in: "curl -d 'password=abc' https://x.example/login", want: "curl -d 'password=****' https://x.example/login"},
 		{name: "HTTP header", in: "Authorization: Bearer abc.def", want: "Authorization: ****"},
 		{name: "HTTP headers", in: "Accept: */*\r\nX-Api-Key: k-123\r\nCookie: sid=abc\r\n", want: "Accept: */*\r\nX-Api-Key: ****\r\nCookie: ****\r\n"},
 		{name: "YAML", in: "telegram:\n  botToken: 123:abc\n  port: 8443", want: "telegram:\n  botToken: ****\n  port: 8443"},

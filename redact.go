@@ -255,8 +255,10 @@ func Redact(cfg Config) Config {
 //     "Password=****;"), HTTP headers ("Authorization: ****"), YAML and
 //     JSON text ("botToken: ****", `"token": "****"`). The name is the
 //     run of letters, digits, "_", "-" and "." before the "=" or ":",
-//     quoted or not; before a ":", one not in quotes must begin its line,
-//     so that prose ("Never say the password: ...") stays as it is. A
+//     quoted or not; before a ":", one not in quotes must begin its line
+//     or a quoted argument ("curl -H 'X-Api-Key: ****' ..."), so that
+//     prose ("Never say the password: ...") stays as it is. A value in
+//     a quoted argument ends at its closing quote. A
 //     quoted value is masked to its closing quote; a
 //     value after "=" runs to the end of its line, a ";" or "&", or
 //     white space that another "name=" follows (or any white space,
