@@ -294,7 +294,8 @@ func (p *Policy) scanInline(s string, escapes int, mask func(start, end int, v s
 // flagArgument reads s[i:] as a command-line flag that names a secret
 // under p and its value as the next argument, "--api-key sk-..." or
 // "-password 'a b'", and returns where the value is: to its closing
-// quote, or to white space.
+// quote, or to white space. A word of up to three letters after the
+// flag is prose ("pass --token to the bot"), not a value.
 func (p *Policy) flagArgument(s string, i int) (start, end int, ok bool) {
 	if s[i] != '-' {
 		return 0, 0, false
@@ -324,6 +325,9 @@ func (p *Policy) flagArgument(s string, i int) (start, end int, ok bool) {
 	end = start
 	for end < len(s) && !isSpace(s[end]) {
 		end++
+	}
+	if end-start <= 3 && isWord(s[start:end]) {
+		return 0, 0, false // prose about the flag: "use --token to ..."
 	}
 	return start, end, end > start
 }

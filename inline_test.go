@@ -195,6 +195,7 @@ func TestRedactInlineSecrets(t *testing.T) {
 		{name: "flag", in: "--api-key=sk-abc --verbose=1", want: "--api-key=**** --verbose=1"},
 		{name: "flag and its argument", in: "signal-cli -a +15551234567 --password hunter2 daemon", want: "signal-cli -a +15551234567 --password **** daemon"},
 		{name: "flag and a quoted argument", in: `bot --api-key "k 1" -v`, want: `bot --api-key "****" -v`},
+		{name: "flag in prose", in: "Pass --token to the bot, or --password if it asks.", want: "Pass --token to the bot, or --password if it asks."},
 		{name: "flag before another flag", in: "bot --token --verbose", want: "bot --token --verbose"},
 		{name: "libpq keywords", in: "host=db user=bot password=hunter2 dbname=app", want: "host=db user=bot password=**** dbname=app"},
 		{name: "Azure Storage connection string", in: "DefaultEndpointsProtocol=https;AccountName=bot;AccountKey=Zm9vYmFy+/==;EndpointSuffix=core.windows.net", want: "DefaultEndpointsProtocol=https;AccountName=bot;AccountKey=****;EndpointSuffix=core.windows.net"},
