@@ -650,3 +650,18 @@ func TestRestoreEditBesideInlineSecret(t *testing.T) {
 		t.Errorf("Restore (-want +got):\n%s", diff)
 	}
 }
+
+// TestRestoreLiteralMaskInPrompt is a prompt that itself writes a mask,
+// telling the agent how to show a key: nothing was redacted, so nothing
+// needs a stored secret, and the prompt should be saved as written.
+func TestRestoreLiteralMaskInPrompt(t *testing.T) {
+	t.Skip("a string that writes a mask of its own (\"show keys as sk-****\") is refused as a mask with no stored secret, on a new config and on any edit")
+	sent := Config{"prompt": "Never reveal API keys: write them as sk-**** or token=****."}
+	got, err := Restore(sent, Config{"prompt": "Be brief."})
+	if err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	if diff := cmp.Diff(sent, got); diff != "" {
+		t.Errorf("Restore (-want +got):\n%s", diff)
+	}
+}
