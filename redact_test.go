@@ -900,8 +900,8 @@ func TestRedactRandomConfigs(t *testing.T) {
 
 // TestRedactFlagValues checks that in an array, the element after a
 // command-line flag that names a secret ("--api-key") is masked as under a
-// sensitive key, and that a write-back keeps it only after the same flag
-// at the same place.
+// sensitive key, and that a write-back keeps it only after the same flag,
+// at the same place or given once in each array.
 func TestRedactFlagValues(t *testing.T) {
 	stored := Config{
 		"command": "signal-cli",
@@ -945,9 +945,21 @@ func TestRedactFlagValues(t *testing.T) {
 			wantErr: errMask("config.args[3]"),
 		},
 		{
-			name:    "moved",
+			name:   "moved",
+			stored: stored,
+			sent:   Config{"args": []any{"--password", "****", "-u", "+15550100", "--port", int64(8080)}},
+			want:   Config{"args": []any{"--password", "hunter2!", "-u", "+15550100", "--port", int64(8080)}},
+		},
+		{
+			name:   "another argument added",
+			stored: stored,
+			sent:   Config{"args": []any{"-u", "+15550100", "--password", "****", "--port", int64(8080), "--verbose"}},
+			want:   Config{"args": []any{"-u", "+15550100", "--password", "hunter2!", "--port", int64(8080), "--verbose"}},
+		},
+		{
+			name:    "the flag given twice",
 			stored:  stored,
-			sent:    Config{"args": []any{"--password", "****", "-u", "+15550100", "--port", int64(8080)}},
+			sent:    Config{"args": []any{"--password", "****", "-u", "+15550100", "--password", "****"}},
 			wantErr: errMask("config.args[1]"),
 		},
 	})

@@ -41,8 +41,10 @@ import (
 // Any other element has no stored counterpart: after a reorder, an insert
 // or a removal, an object without an identity field keeps no secret. The
 // element after a command-line flag that names a secret ("--api-key",
-// see [Policy.Redact]) is the stored one only if both arrays have the
-// same length and the stored element before it is the same flag.
+// see [Policy.Redact]) is the stored one at the same index if both arrays
+// have the same length and the stored element before it is the same
+// flag; otherwise the stored element after the same flag, if that flag
+// is given once in each array.
 //
 // A key shown redacted (see [Policy.Redact]) stands for the stored key it
 // is shown for, in the stored object at the same place; its value is
@@ -189,6 +191,21 @@ type elementMatcher struct {
 	// How often each identity occurs in sent and in stored, and where in
 	// stored; built on first use.
 	sentIDs, storedIDs map[elementID]idCount
+	// How often each string that is followed by another element occurs
+	// in sent and in stored, and where in stored; built on first use.
+	sentFlags, storedFlags map[string]idCount
+}
+
+// flagCounts counts the strings of arr that another element follows: the
+// flags that may take a value.
+func flagCounts(arr []any) map[string]idCount {
+	flags := make(map[string]idCount)
+	for i := 0; i+1 < len(arr); i++ {
+		if f, ok := arr[i].(string); ok {
+			flags[f] = idCount{n: flags[f].n + 1, last: i}
+		}
+	}
+	return flags
 }
 
 type idCount struct{ n, last int }
@@ -197,14 +214,23 @@ type idCount struct{ n, last int }
 func (m *elementMatcher) match(i int) (any, bool) {
 	if !m.secret && m.p.flagValue(m.sent, i) {
 		// The value of a flag that names a secret stands for the value
-		// stored after the same flag, at the same place, only.
-		if len(m.sent) != len(m.stored) {
+		// stored after the same flag: at the same place, or anywhere if
+		// the flag is given once in each array, so that adding or
+		// moving another argument keeps it.
+		flag := m.sent[i-1].(string)
+		if len(m.sent) == len(m.stored) {
+			if f, _ := m.stored[i-1].(string); f == flag {
+				return m.stored[i], true
+			}
+		}
+		if m.sentFlags == nil {
+			m.sentFlags, m.storedFlags = flagCounts(m.sent), flagCounts(m.stored)
+		}
+		s, o := m.sentFlags[flag], m.storedFlags[flag]
+		if s.n != 1 || o.n != 1 {
 			return nil, false
 		}
-		if flag, _ := m.stored[i-1].(string); flag != m.sent[i-1].(string) {
-			return nil, false
-		}
-		return m.stored[i], true
+		return m.stored[o.last+1], true
 	}
 	if len(m.sent) == len(m.stored) && m.p.sameButSecrets(m.sent[i], m.stored[i], m.secret) {
 		return m.stored[i], true
