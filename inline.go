@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -576,6 +577,9 @@ func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
 	if !p.IsSensitive(s[j:nameEnd]) {
 		return 0, 0, false
 	}
+	if s[i] == ':' && quote == 0 && open == 0 && proseLabel(s[j:nameEnd], s[i+1:]) {
+		return 0, 0, false
+	}
 	// A name after white space in a line of text is a word of prose or
 	// of a command line, whose value is a word too.
 	inText := quote == 0 && j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') && !atLineStart(s, j)
@@ -616,6 +620,23 @@ func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
 		}
 	}
 	return start, end, true
+}
+
+// proseLabels are whole names of secrets that are also words a prompt
+// begins a line with ("Code: always in fenced blocks.").
+var proseLabels = []string{"Code", "Key", "Session", "Auth", "Pass", "Token", "Tokens"}
+
+// proseLabel reports whether name, a capitalized word of proseLabels, and
+// the rest of its line after the ":" read as prose: words with spaces
+// between them, as no YAML secret is written.
+func proseLabel(name, rest string) bool {
+	if !slices.Contains(proseLabels, name) {
+		return false
+	}
+	if n := strings.IndexAny(rest, "\r\n"); n >= 0 {
+		rest = rest[:n]
+	}
+	return strings.ContainsAny(strings.TrimSpace(rest), " \t")
 }
 
 // atLineStart reports whether only blanks are between the start of the

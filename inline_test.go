@@ -360,20 +360,32 @@ func TestRedactLongStringsTime(t *testing.T) {
 	}
 }
 
-// TestRedactPromptLabels holds prompts whose lines begin with a word that
-// is also the whole name of a secret ("Code:", "Key:", "Session:") and a
-// colon: such a line is prose, not YAML, and masking it hides the prompt
-// and refuses each edit of it that keeps the mask.
+// TestRedactPromptLabels checks prompts whose lines begin with a word
+// that is also the whole name of a secret ("Code:", "Key:", "Session:")
+// and a colon, then prose: such a line is no YAML, and masking it would
+// hide the prompt and refuse each edit of it that keeps the mask.
 func TestRedactPromptLabels(t *testing.T) {
-	t.Skip("a line of a prompt that begins with \"Code:\", \"Key:\" or \"Session:\" is masked to its end as a YAML secret")
 	for _, s := range []string{
 		"Answer format:\nName: <the user's name>\nCode: <a code block>\n",
 		"Rules:\nCode: always in fenced blocks.\nSession: keep it short.",
 		"Key: value pairs, one per line",
+		"Token: the user's session, never shown",
 	} {
 		in := Config{"prompt": s}
 		if got := Redact(in); got["prompt"] != s {
 			t.Errorf("Redact(%q) = %q, want it kept", s, got["prompt"])
+		}
+	}
+	// A label of one word, or in lower case as YAML writes it, is a
+	// secret still.
+	for s, want := range map[string]string{
+		"Key: k-123abc\nMode: x":    "Key: ****\nMode: x",
+		"code: 4711 0815\nMode: x":  "code: ****\nMode: x",
+		"Password: correct horse":   "Password: ****",
+		"Token: 123456:ABC-DEF1234": "Token: ****",
+	} {
+		if got := Redact(Config{"prompt": s}); got["prompt"] != want {
+			t.Errorf("Redact(%q) = %q, want %q", s, got["prompt"], want)
 		}
 	}
 }

@@ -257,8 +257,11 @@ func Redact(cfg Config) Config {
 //     run of letters, digits, "_", "-" and "." before the "=" or ":",
 //     quoted or not; before a ":", one not in quotes must begin its line
 //     or a quoted argument ("curl -H 'X-Api-Key: ****' ..."), so that
-//     prose ("Never say the password: ...") stays as it is. A value in
-//     a quoted argument ends at its closing quote. A
+//     prose ("Never say the password: ...") stays as it is, and so does
+//     a line of a prompt that a capitalized "Code", "Key", "Session",
+//     "Auth", "Pass", "Token" or "Tokens" labels, followed by several
+//     words ("Code: always in fenced blocks."). A value in a quoted
+//     argument ends at its closing quote. A
 //     quoted value is masked to its closing quote; a
 //     value after "=" runs to the end of its line, a ";" or "&", or
 //     white space that another "name=" follows (or any white space,
