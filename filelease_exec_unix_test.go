@@ -56,16 +56,8 @@ func testFileLeaseHolderRunsAnother(t *testing.T, how string) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestFileLeaseHolderProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), leaseExecEnv+"="+how, supervisorPathEnv+"="+path, "CONNECTORS_TEST_SLEEP="+sleep)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stdout := startTestProcess(t, "TestFileLeaseHolderProcess",
+		leaseExecEnv+"="+how, supervisorPathEnv+"="+path, "CONNECTORS_TEST_SLEEP="+sleep)
 	defer cmd.Wait()
 	defer cmd.Process.Kill()
 	lines := bufio.NewScanner(stdout)

@@ -249,7 +249,7 @@ func (s *FileStore) Delete(ctx context.Context, name string) error {
 // Update implements [Updater]. fn is called as [FileStore.Edit] calls
 // its function.
 func (s *FileStore) Update(ctx context.Context, fn func(map[string]Config) error) error {
-	return update(ctx, s, fn)
+	return UpdateByEdit(ctx, s, fn)
 }
 
 // State implements [Versioned].

@@ -263,13 +263,7 @@ func TestRedactInlineSecrets(t *testing.T) {
 			if diff := cmp.Diff(want, Redact(in)); diff != "" {
 				t.Errorf("Redact (-want +got):\n%s", diff)
 			}
-			got, err := Restore(Redact(in), in)
-			if err != nil {
-				t.Fatalf("Restore(Redact(c), c): %v", err)
-			}
-			if diff := cmp.Diff(in, got); diff != "" {
-				t.Errorf("Restore(Redact(c), c) (-want +got):\n%s", diff)
-			}
+			checkRoundTrip(t, Redact(in), in)
 		})
 	}
 }
@@ -319,13 +313,7 @@ func TestRedactKnownTokens(t *testing.T) {
 			if diff := cmp.Diff(want, Redact(in)); diff != "" {
 				t.Errorf("Redact (-want +got):\n%s", diff)
 			}
-			got, err := Restore(Redact(in), in)
-			if err != nil {
-				t.Fatalf("Restore(Redact(c), c): %v", err)
-			}
-			if diff := cmp.Diff(in, got); diff != "" {
-				t.Errorf("Restore(Redact(c), c) (-want +got):\n%s", diff)
-			}
+			checkRoundTrip(t, Redact(in), in)
 			if tt.want != tt.in {
 				if _, err := Restore(Config{"note": tt.want}, Config{"note": "other"}); err == nil {
 					t.Errorf("Restore kept %q for another stored value", tt.want)

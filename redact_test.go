@@ -1030,13 +1030,7 @@ func TestRedactManySecretKeys(t *testing.T) {
 	if n := len(red["bots"].(map[string]any)); n != len(bots) {
 		t.Fatalf("Redact shows %d keys, want %d", n, len(bots))
 	}
-	got, err := Restore(red, in)
-	if err != nil {
-		t.Fatalf("Restore(Redact(c), c): %v", err)
-	}
-	if diff := cmp.Diff(in, got); diff != "" {
-		t.Errorf("Restore(Redact(c), c) (-want +got):\n%s", diff)
-	}
+	checkRoundTrip(t, red, in)
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("Redact and Restore of 20000 keys: %v", d)
 	}

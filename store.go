@@ -217,7 +217,7 @@ func (s *MemoryStore) Delete(ctx context.Context, name string) error {
 
 // Update implements [Updater]. fn is called exactly once.
 func (s *MemoryStore) Update(ctx context.Context, fn func(map[string]Config) error) error {
-	return update(ctx, s, fn)
+	return UpdateByEdit(ctx, s, fn)
 }
 
 // Watch implements [Watcher].
@@ -282,9 +282,15 @@ func del(ctx context.Context, s Versioned, name string) error {
 	return err
 }
 
-// update is Updater.Update over a Versioned store: fn works on a deep
-// copy, and what it changed becomes the edit.
-func update(ctx context.Context, s Versioned, fn func(map[string]Config) error) error {
+// UpdateByEdit is [Updater.Update] made of one call to s.Edit, for any
+// [Versioned] store: fn is called once, on a deep copy of the state under
+// the store's write, and what it changed becomes the edit, so that a
+// config set to what it was costs nothing. A name fn adds in another
+// spelling ("café" decomposed, " x ") is the connector of its canonical
+// one, as in Put; two spellings of one name are an error wrapping
+// [ErrInvalidName]. MemoryStore, FileStore and pgstore implement Update
+// with it.
+func UpdateByEdit(ctx context.Context, s Versioned, fn func(map[string]Config) error) error {
 	_, err := s.Edit(ctx, func(cur State) (map[string]Config, error) {
 		work := cloneAll(cur.Connectors)
 		if err := fn(work); err != nil {

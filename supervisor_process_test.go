@@ -99,11 +99,13 @@ type childReplica struct {
 	done   chan struct{} // closed when its output ends
 }
 
-// startChild starts replica name in a child process on the store at path.
-func startChild(t *testing.T, name, path, marks string) *childReplica {
+// startTestProcess starts this test binary again, running only the test
+// named, with env added to its environment, and returns it with its
+// standard output. Its standard error is the test's.
+func startTestProcess(t *testing.T, test string, env ...string) (*exec.Cmd, io.ReadCloser) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestSupervisorChildProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), supervisorChildEnv+"="+name, supervisorPathEnv+"="+path, supervisorMarksEnv+"="+marks)
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -112,6 +114,14 @@ func startChild(t *testing.T, name, path, marks string) *childReplica {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	return cmd, stdout
+}
+
+// startChild starts replica name in a child process on the store at path.
+func startChild(t *testing.T, name, path, marks string) *childReplica {
+	t.Helper()
+	cmd, stdout := startTestProcess(t, "TestSupervisorChildProcess",
+		supervisorChildEnv+"="+name, supervisorPathEnv+"="+path, supervisorMarksEnv+"="+marks)
 	c := &childReplica{name: name, cmd: cmd, starts: make(chan string, 1000), done: make(chan struct{})}
 	go func() {
 		defer close(c.done)

@@ -510,48 +510,9 @@ func (s *Store) Delete(ctx context.Context, name string) error {
 	return err
 }
 
-// Update implements connectors.Updater. fn is called exactly once, with
-// a deep copy of the state, inside Edit's transaction. A name fn adds in
-// another spelling is stored under its canonical one (see
-// connectors.CheckName), as Put does; two spellings of one name fail with
-// an error wrapping connectors.ErrInvalidName.
+// Update implements connectors.Updater with connectors.UpdateByEdit: fn
+// is called exactly once, with a deep copy of the state, inside Edit's
+// transaction.
 func (s *Store) Update(ctx context.Context, fn func(map[string]connectors.Config) error) error {
-	_, err := s.Edit(ctx, func(cur connectors.State) (map[string]connectors.Config, error) {
-		work := make(map[string]connectors.Config, len(cur.Connectors))
-		for name, cfg := range cur.Connectors {
-			work[name] = connectors.CloneConfig(cfg)
-		}
-		if err := fn(work); err != nil {
-			return nil, err
-		}
-		// The edit is what fn changed: ApplyChanges normalizes and
-		// compares each config again, so a name fn set to the same
-		// value costs a comparison, not a write. A name fn added in
-		// another spelling (" x", "café" decomposed) is the connector
-		// of its canonical spelling, as with Put; two spellings of one
-		// name are an error.
-		changes := make(map[string]connectors.Config, len(work))
-		for name, cfg := range work {
-			n := name
-			if _, stored := cur.Connectors[name]; !stored {
-				var err error
-				if n, err = connectors.CheckName(name); err != nil {
-					return nil, err
-				}
-			}
-			if _, dup := changes[n]; dup || n != name && work[n] != nil {
-				return nil, fmt.Errorf("%w: two spellings of one name", connectors.ErrInvalidName)
-			}
-			changes[n] = cfg
-		}
-		for name := range cur.Connectors {
-			if _, ok := work[name]; !ok {
-				if _, respelled := changes[name]; !respelled {
-					changes[name] = nil
-				}
-			}
-		}
-		return changes, nil
-	})
-	return err
+	return connectors.UpdateByEdit(ctx, s, fn)
 }

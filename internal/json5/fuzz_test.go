@@ -29,11 +29,19 @@ func fuzzValue(kind uint8, s string, n int64) any {
 	return nil
 }
 
-func addSeeds(f *testing.F) {
+// editedDocs returns the documents the edit tests start from: Milady's
+// file, a strict JSON file with LF and CRLF line breaks, and those of
+// setMemberTests.
+func editedDocs() []string {
 	docs := []string{milady, strictFile, strings.ReplaceAll(strictFile, "\n", "\r\n")}
 	for _, tt := range setMemberTests {
 		docs = append(docs, tt.src)
 	}
+	return docs
+}
+
+func addSeeds(f *testing.F) {
+	docs := editedDocs()
 	for _, tt := range decodeTests {
 		docs = append(docs, tt.src)
 	}

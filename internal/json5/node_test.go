@@ -108,12 +108,7 @@ func TestAgainstNode(t *testing.T) {
 		docs = append(docs, tt.src)
 	}
 	docs = append(docs, strictDocs...)
-	r := rand.New(rand.NewPCG(3, 4))
-	for range 2000 {
-		var b strings.Builder
-		genJSON5Object(&b, r, 0)
-		docs = append(docs, b.String())
-	}
+	docs = append(docs, generatedJSON5(rand.New(rand.NewPCG(3, 4)), 2000)...)
 
 	for i, node := range parseWithNode(t, docs) {
 		doc := docs[i]
@@ -155,17 +150,9 @@ func TestAgainstNode(t *testing.T) {
 // edits should leave, and one that was strict JSON is still read by
 // JSON.parse.
 func TestEditsAgainstNode(t *testing.T) {
-	srcs := []string{milady, strictFile, strings.ReplaceAll(strictFile, "\n", "\r\n")}
-	for _, tt := range setMemberTests {
-		srcs = append(srcs, tt.src)
-	}
-	srcs = append(srcs, strictDocs...)
 	r := rand.New(rand.NewPCG(5, 6))
-	for range 300 {
-		var b strings.Builder
-		genJSON5Object(&b, r, 0)
-		srcs = append(srcs, b.String())
-	}
+	srcs := append(editedDocs(), strictDocs...)
+	srcs = append(srcs, generatedJSON5(r, 300)...)
 
 	type edited struct {
 		src, out string
@@ -298,6 +285,17 @@ func stripComments(doc string) []byte {
 		}
 	}
 	return out
+}
+
+// generatedJSON5 returns n JSON5 documents made by genJSON5Object.
+func generatedJSON5(r *rand.Rand, n int) []string {
+	docs := make([]string, n)
+	for i := range docs {
+		var b strings.Builder
+		genJSON5Object(&b, r, 0)
+		docs[i] = b.String()
+	}
+	return docs
 }
 
 // genJSON5Object writes a JSON5 object using the syntax JSON does not
