@@ -5,7 +5,6 @@ package pgstore
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -160,16 +159,9 @@ func (s *Store) Leases(ctx context.Context) (map[string]connectors.LeaseInfo, er
 		var (
 			key  string
 			info connectors.LeaseInfo
-			data *string // nil: no data
 		)
-		if err := rows.Scan(&key, &info.Holder, &data); err != nil {
+		if err := rows.Scan(&key, &info.Holder, (*base64Bytes)(&info.Data)); err != nil {
 			return nil, dbError(ctx, "read leases", err)
-		}
-		if data != nil {
-			var err error
-			if info.Data, err = base64.StdEncoding.DecodeString(*data); err != nil { // PostgreSQL breaks its lines, which this skips
-				return nil, fmt.Errorf("pgstore: read leases: the data of lease %q was read in a form that is not base64", key)
-			}
 		}
 		out[key] = info
 	}

@@ -6,7 +6,9 @@ package pgstore
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -129,18 +131,13 @@ func newTables(opts Options) tables {
 	t.lockRevision = "SELECT revision FROM " + t.revision + " FOR UPDATE"
 	t.setRevision = "UPDATE " + t.revision + " SET revision = $1"
 	// One statement, so the revision and the rows come from one snapshot;
-	// the outer join keeps the revision when there are no rows. The
-	// sealed bytes are read in base64 (see readSealed).
+	// the outer join keeps the revision when there are no rows. Bytes
+	// are read in base64 (see base64Bytes).
 	t.load = "SELECT r.revision, c.name, c.key_id, encode(c.sealed, 'base64'), c.updated_revision FROM " +
 		t.revision + " r LEFT JOIN " + t.connectors + " c ON true"
 	t.upsert = "INSERT INTO " + t.connectors + " (name, key_id, sealed, updated_revision) VALUES ($1, $2, $3, $4) " +
 		"ON CONFLICT (name) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed, updated_revision = excluded.updated_revision"
 	t.delete = "DELETE FROM " + t.connectors + " WHERE name = $1"
-	// Sealed bytes are read as base64 text, which every query mode reads
-	// alike: a bytea sent as text (the simple protocol, and pgx's exec
-	// modes, used with PgBouncer) is in the format of the server's
-	// bytea_output, and pgx reads only its hex format, not the escape
-	// format that some databases keep for older clients.
 	t.readSealed = "SELECT name, key_id, encode(sealed, 'base64') FROM " + t.connectors + " WHERE key_id <> $1"
 	t.reseal = "UPDATE " + t.connectors + " SET key_id = $2, sealed = $3 WHERE name = $1"
 
@@ -165,7 +162,7 @@ func newTables(opts Options) tables {
 	t.setLeaseData = "UPDATE " + t.leases + " SET data = $3 WHERE key = $1 AND token = $2 AND expires_at > now()"
 	t.dropLeases = "DELETE FROM " + t.leases + " AS l USING unnest($1::text[], $2::bigint[]) AS h(key, token) " +
 		"WHERE l.key = h.key AND l.token = h.token"
-	t.readLeases = "SELECT key, holder, encode(data, 'base64') FROM " + t.leases + " WHERE expires_at > now()" // see t.load
+	t.readLeases = "SELECT key, holder, encode(data, 'base64') FROM " + t.leases + " WHERE expires_at > now()"
 	t.sweepLeases = "DELETE FROM " + t.leases + " WHERE expires_at < now()"
 	return t
 }
@@ -185,4 +182,29 @@ func channelName(schema, table string) string {
 // listenSQL is the statement that listens on channel.
 func listenSQL(channel string) string {
 	return fmt.Sprintf("LISTEN %s", pgx.Identifier{channel}.Sanitize())
+}
+
+// base64Bytes is a bytea column read as encode(column, 'base64'), as the
+// queries read them all: as text, which every query mode reads alike. A
+// bytea sent as text (the simple protocol, and pgx's exec modes, used
+// with PgBouncer) is in the format of the server's bytea_output, and pgx
+// reads only its hex format, not the escape format that some databases
+// keep for older clients. NULL reads as nil.
+type base64Bytes []byte
+
+// Scan implements sql.Scanner.
+func (b *base64Bytes) Scan(src any) error {
+	switch src := src.(type) {
+	case nil:
+		*b = nil
+	case string:
+		data, err := base64.StdEncoding.DecodeString(src) // PostgreSQL breaks its lines, which this skips
+		if err != nil {
+			return errors.New("pgstore: bytes read in a form that is not base64")
+		}
+		*b = data
+	default:
+		return fmt.Errorf("pgstore: cannot read %T as base64 text", src)
+	}
+	return nil
 }

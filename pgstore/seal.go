@@ -8,7 +8,6 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,16 +98,6 @@ func (s *sealer) open(name, keyID string, data []byte) (connectors.Config, error
 		}
 	}
 	return decode(name, plain)
-}
-
-// openText is open for sealed bytes read in base64, as the store's
-// queries read them.
-func (s *sealer) openText(name, keyID, text string) (connectors.Config, error) {
-	data, err := base64.StdEncoding.DecodeString(text) // PostgreSQL breaks its lines, which this skips
-	if err != nil {
-		return nil, fmt.Errorf("%w: connector %q: its stored bytes were read in a form that is not base64", ErrUnreadable, name)
-	}
-	return s.open(name, keyID, data)
 }
 
 // decode parses a stored config into the value model.

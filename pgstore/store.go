@@ -256,8 +256,9 @@ func (s *Store) load(ctx context.Context, q interface {
 	m := make(map[string]connectors.Config)
 	for rows.Next() {
 		var (
-			name, keyID, sealed *string // nil: the table has no rows
-			updated             *int64
+			name, keyID *string // nil: the table has no rows
+			sealed      base64Bytes
+			updated     *int64
 		)
 		if err := rows.Scan(&rev, &name, &keyID, &sealed, &updated); err != nil {
 			return nil, dbError(ctx, "load connectors", err)
@@ -271,7 +272,7 @@ func (s *Store) load(ctx context.Context, q interface {
 				continue
 			}
 		}
-		cfg, err := s.sealer.openText(*name, *keyID, *sealed)
+		cfg, err := s.sealer.open(*name, *keyID, sealed)
 		if err != nil {
 			return nil, err
 		}
@@ -420,7 +421,8 @@ func (s *Store) Rewrap(ctx context.Context) (int, error) {
 			return err
 		}
 		type row struct {
-			name, keyID, sealed string
+			name, keyID string
+			sealed      base64Bytes
 		}
 		old, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
 			var x row
@@ -431,7 +433,7 @@ func (s *Store) Rewrap(ctx context.Context) (int, error) {
 		}
 		var b pgx.Batch
 		for _, r := range old {
-			cfg, err := s.sealer.openText(r.name, r.keyID, r.sealed)
+			cfg, err := s.sealer.open(r.name, r.keyID, r.sealed)
 			if err != nil {
 				return err
 			}
