@@ -125,7 +125,7 @@ func normalizeConfig(cfg map[string]any, where string) (Config, error) {
 	}
 	v, perr := normalize(cfg, 1, false)
 	if perr != nil {
-		return nil, perr.errorAt(where)
+		return nil, perr.errorAt(where, nil)
 	}
 	return v.(map[string]any), nil
 }
@@ -141,21 +141,31 @@ type pathError struct {
 
 func problem(msg string) *pathError { return &pathError{msg: msg} }
 
-// at adds the step by which the caller reached the problem.
-func (e *pathError) at(step string) *pathError {
-	e.rev = append(e.rev, step)
+// atKey adds the object key by which the caller reached the problem.
+func (e *pathError) atKey(k string) *pathError {
+	e.rev = append(e.rev, "."+k)
 	return e
 }
 
-func (e *pathError) atIndex(i int) *pathError { return e.at("[" + strconv.Itoa(i) + "]") }
+func (e *pathError) atIndex(i int) *pathError {
+	e.rev = append(e.rev, "["+strconv.Itoa(i)+"]")
+	return e
+}
 
 // errorAt returns the error, wrapping ErrInvalidConfig, with the path from
-// root, such as "config.accounts[2]: null in an array".
-func (e *pathError) errorAt(root string) error {
+// root, such as "config.accounts[2]: null in an array". The path is shown
+// to clients and may be logged: a key on it that is a secret under p (bots
+// keyed by token) is shown as p.Redact shows it.
+func (e *pathError) errorAt(root string, p *Policy) error {
 	var b strings.Builder
 	b.WriteString(root)
 	for i := len(e.rev) - 1; i >= 0; i-- {
-		b.WriteString(e.rev[i])
+		step := e.rev[i]
+		if k, ok := strings.CutPrefix(step, "."); ok {
+			step, _ = p.maskInline(k, nil)
+			b.WriteByte('.')
+		}
+		b.WriteString(step)
 	}
 	return fmt.Errorf("%w: %s: %s", ErrInvalidConfig, b.String(), e.msg)
 }
@@ -223,10 +233,7 @@ func normalize(v any, depth int, own bool) (any, *pathError) {
 			}
 			n, err := normalize(e, depth+1, own)
 			if err != nil {
-				// The path is shown to a client and may be logged: a key
-				// that is a secret (bots by token) is shown redacted.
-				shown, _ := (*Policy)(nil).maskInline(k, nil)
-				return nil, err.at("." + shown)
+				return nil, err.atKey(k)
 			}
 			out[k] = n
 		}

@@ -121,11 +121,11 @@ func FuzzRedact(f *testing.F) {
 	f.Add(`{"u":["https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe","https://discord.com/api/webhooks/1/abc","https://hooks.slack.com/services/T/B/x"]}`)
 	f.Add(`{"db":"bot:pw@tcp(h:3306)/a","proxy":"u:p@h:1 or mailto:a@b","h":"Bearer x.y","b":"Basic dXNlcjpwdw=="}`)
 	f.Fuzz(func(t *testing.T, text string) {
-		_, cfg, msg := parsePost([]byte(`{"name":"x","config":` + text + `}`))
+		p := &Policy{Keys: []string{"pin"}, Contains: []string{"hash"}}
+		_, cfg, msg := parsePost([]byte(`{"name":"x","config":`+text+`}`), p)
 		if msg != "" {
 			return
 		}
-		p := &Policy{Keys: []string{"pin"}, Contains: []string{"hash"}}
 		orig := cloneConfig(cfg)
 		red := p.Redact(cfg)
 		if diff := cmp.Diff(orig, cfg); diff != "" {

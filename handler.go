@@ -396,7 +396,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadRequest, "could not read request body", err)
 		return
 	}
-	name, sent, msg := parsePost(body)
+	name, sent, msg := parsePost(body, h.policy)
 	if msg != "" {
 		h.fail(w, r, http.StatusBadRequest, msg, nil)
 		return
@@ -460,8 +460,9 @@ func (h *Handler) change(w http.ResponseWriter, r *http.Request, op, name string
 }
 
 // parsePost decodes a POST body. On bad input it returns a message for the
-// client that names what is wrong and where, never a value.
-func parsePost(body []byte) (name string, cfg Config, msg string) {
+// client that names what is wrong and where, never a value nor a key that
+// is a secret under policy.
+func parsePost(body []byte, policy *Policy) (name string, cfg Config, msg string) {
 	if !utf8.Valid(body) {
 		return "", nil, "request body is not valid UTF-8"
 	}
@@ -496,7 +497,7 @@ func parsePost(body []byte) (name string, cfg Config, msg string) {
 		// c is the request's own: converted in place, not copied.
 		v, err := normalize(c, 1, true)
 		if err != nil {
-			return "", nil, err.errorAt("config").Error()
+			return "", nil, err.errorAt("config", policy).Error()
 		}
 		cfg = v.(map[string]any)
 	default:

@@ -44,11 +44,7 @@ func (p *Policy) maskInline(s string, found func(string)) (out string, masked bo
 			done = end
 		}
 	}
-	if token := knownToken(s); token >= 0 {
-		mask(token, len(s), s[token:])
-	} else {
-		p.scanInline(s, 0, mask)
-	}
+	p.scanInline(s, 0, mask)
 	if b.Len() == 0 {
 		return s, masked
 	}
@@ -105,9 +101,10 @@ var tokenPrefixes = []string{
 // knownToken returns the length of the public part of s, if s is, whole,
 // a token of a well-known form or such a token redacted (its secret part
 // Mask), or -1. The forms: a prefix of tokenPrefixes and 20 or more
-// token characters (letters, digits, "_" and "-"); a Telegram bot token,
-// "123456:" and 30 or more; a JWT, "eyJ...", and a Discord bot token,
-// three parts joined by "." whose first is public.
+// token characters (letters, digits, "_" and "-"); a JWT, "eyJ...", and a
+// Discord bot token, three parts joined by "." whose first is public. (A
+// Telegram bot token, "123456:" and 30 or more, is found at its ":": see
+// telegramToken.)
 func knownToken(s string) int {
 	if len(s) < 24 && !strings.HasSuffix(s, Mask) {
 		return -1 // shorter than any token, and not a redacted one
@@ -122,13 +119,6 @@ func knownToken(s string) int {
 		if strings.HasPrefix(s, prefix) {
 			return secret(len(prefix), 20)
 		}
-	}
-	digits := 0
-	for digits < len(s) && '0' <= s[digits] && s[digits] <= '9' {
-		digits++
-	}
-	if 5 <= digits && digits <= 12 && digits < len(s) && s[digits] == ':' {
-		return secret(digits+1, 30)
 	}
 	first, rest, ok := strings.Cut(s, ".")
 	if !ok || !isTokenText(first) {

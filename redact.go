@@ -261,13 +261,12 @@ func Redact(cfg Config) Config {
 //     a line of a prompt that a capitalized "Code", "Key", "Session",
 //     "Auth", "Pass", "Token" or "Tokens" labels, followed by several
 //     words ("Code: always in fenced blocks."). A value in a quoted
-//     argument ends at its closing quote. A
-//     quoted value is masked to its closing quote; a
-//     value after "=" runs to the end of its line, a ";" or "&", or
-//     white space that another "name=" follows (or any white space,
-//     after a name that is a word of a line of text: "say token=X to
-//     ..." masks one word); a value after ":" runs to the end of its
-//     line;
+//     argument ends at its closing quote, and a quoted value is masked
+//     to its closing quote; a value after "=" runs to the end of its
+//     line, a ";" or "&", or white space that another "name=" follows
+//     (or any white space, after a name that is a word of a line of
+//     text: "say token=X to ..." masks one word); a value after ":" runs
+//     to the end of its line;
 //   - the body of a PEM private key: "-----BEGIN PRIVATE
 //     KEY-----\n****\n-----END PRIVATE KEY-----";
 //   - a password written without a scheme, "user:****@host" (a proxy,

@@ -66,7 +66,7 @@ func Restore(cfg, stored Config) (Config, error) {
 func (p *Policy) Restore(cfg, stored Config) (Config, error) {
 	v, perr := p.restore(cfg, stored, true, false)
 	if perr != nil {
-		return nil, perr.errorAt("config")
+		return nil, perr.errorAt("config", p)
 	}
 	out, _ := v.(map[string]any)
 	return out, nil
@@ -97,8 +97,10 @@ func (p *Policy) restore(v, old any, has, secret bool) (any, *pathError) {
 				key, o, ok = sk, oldMap[sk], true
 			}
 			var err *pathError
-			if _, masked := p.maskInline(k, nil); masked && !ok {
-				err = problem(noStoredSecret)
+			if !ok {
+				if _, masked := p.maskInline(k, nil); masked {
+					err = problem(noStoredSecret)
+				}
 			}
 			var r any
 			if err == nil {
@@ -113,10 +115,7 @@ func (p *Policy) restore(v, old any, has, secret bool) (any, *pathError) {
 			out[key] = r
 		}
 		if first != nil {
-			// The path is shown to the client and may be logged: a key
-			// that is a secret is shown redacted.
-			shownKey, _ := p.maskInline(firstKey, nil)
-			return nil, first.at("." + shownKey)
+			return nil, first.atKey(firstKey)
 		}
 		return out, nil
 	case []any:

@@ -575,3 +575,21 @@ func TestInvalidConfigErrorHidesSecretKeys(t *testing.T) {
 		t.Errorf("debug log quotes the token: %s", log.String())
 	}
 }
+
+// TestInvalidConfigErrorHidesKeysByHostPolicy: the path in a refused
+// config's error hides a key that is a secret by the handler's Policy,
+// not only by the default rules.
+func TestInvalidConfigErrorHidesKeysByHostPolicy(t *testing.T) {
+	h := NewHandler(new(MemoryStore), HandlerOptions{Policy: &Policy{Keys: []string{"pin"}}})
+	body := `{"name": "telegram", "config": {"bots": {"pin=48213": [null]}}}`
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400; body %s", rec.Code, rec.Body)
+	}
+	if strings.Contains(rec.Body.String(), "48213") {
+		t.Errorf("400 body quotes the pin: %s", rec.Body)
+	}
+}
