@@ -75,18 +75,22 @@ func (s *FileStore) TryLease(ctx context.Context, key, holder string) (Lease, er
 		return nil, err
 	}
 	dir := s.leases
-	// Made where the path leads: through a symlink not made yet as
-	// well (see atomicfile.RealDir), as a write would.
-	made := dir
-	if real, err := atomicfile.RealDir(dir); err == nil {
-		made = real
-	}
-	if err := mkdirAll(made); err != nil {
-		return nil, fmt.Errorf("connectors: lease %q: %w", key, err)
-	}
 	base := leaseBase(dir, key)
 	fl := leaseLock(base + ".lock")
 	ok, err := fl.TryLock()
+	if errors.Is(err, fs.ErrNotExist) {
+		// No directory yet. Made where the path leads: through a
+		// symlink not made yet as well (see atomicfile.RealDir), as a
+		// write would.
+		made := dir
+		if real, rerr := atomicfile.RealDir(dir); rerr == nil {
+			made = real
+		}
+		if err := mkdirAll(made); err != nil {
+			return nil, fmt.Errorf("connectors: lease %q: %w", key, err)
+		}
+		ok, err = fl.TryLock()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("connectors: lease %q: %w", key, err)
 	}

@@ -76,12 +76,22 @@ func (db *testDB) ident() string { return pgx.Identifier{db.schema}.Sanitize() }
 // appName, closed when the test ends.
 func (db *testDB) pool(t testing.TB, appName string) *pgxpool.Pool {
 	t.Helper()
+	return db.poolWith(t, appName, nil)
+}
+
+// poolWith is pool with its settings changed by adjust, if not nil, as a
+// host's may be.
+func (db *testDB) poolWith(t testing.TB, appName string, adjust func(*pgxpool.Config)) *pgxpool.Pool {
+	t.Helper()
 	cfg, err := pgxpool.ParseConfig(db.url)
 	if err != nil {
 		t.Fatalf("parse %s: %v", testDatabaseEnv, err)
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = appName
 	cfg.MaxConns = 10
+	if adjust != nil {
+		adjust(cfg)
+	}
 	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("pool: %v", err)
@@ -103,6 +113,12 @@ func (db *testDB) store(t testing.TB, appName string, opts Options) *Store {
 	if err := Migrate(t.Context(), pool, opts); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
+	return open(t, pool, opts)
+}
+
+// open returns a store on pool, closed when the test ends.
+func open(t testing.TB, pool *pgxpool.Pool, opts Options) *Store {
+	t.Helper()
 	s, err := New(t.Context(), pool, opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)

@@ -662,23 +662,11 @@ func TestLeaseUnderSessionSettings(t *testing.T) {
 			}
 			var stores []*Store
 			for range 2 {
-				cfg, err := pgxpool.ParseConfig(db.url)
-				if err != nil {
-					t.Fatal(err)
-				}
-				maps.Copy(cfg.ConnConfig.RuntimeParams, tt.params)
-				cfg.ConnConfig.DefaultQueryExecMode = tt.mode
-				pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(pool.Close)
-				s, err := New(t.Context(), pool, opts)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { s.Close() })
-				stores = append(stores, s)
+				pool := db.poolWith(t, "lease", func(cfg *pgxpool.Config) {
+					maps.Copy(cfg.ConnConfig.RuntimeParams, tt.params)
+					cfg.ConnConfig.DefaultQueryExecMode = tt.mode
+				})
+				stores = append(stores, open(t, pool, opts))
 			}
 
 			for round := range 10 {

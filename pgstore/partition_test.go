@@ -68,15 +68,7 @@ func TestSupervisorPartitions(t *testing.T) {
 		sup := connectors.NewSupervisor(s, x.run(replica), connectors.SupervisorOptions{Replica: replica, Interval: 30 * time.Millisecond, MinBackoff: 10 * time.Millisecond})
 		wg.Go(func() { sup.Run(ctx) })
 	}
-	until := func(what string, within time.Duration, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(within); !cond(); time.Sleep(10 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out after %v waiting for %s", within, what)
-			}
-		}
-	}
-	until("every connector running", 5*time.Second, func() bool { return x.count() == n })
+	until(t, "every connector running", 5*time.Second, func() bool { return x.count() == n })
 
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("random seed %d", seed) // shown on failure
@@ -100,5 +92,5 @@ func TestSupervisorPartitions(t *testing.T) {
 			p.heal()
 		}
 	}
-	until("every connector running once every connection is back", 10*time.Second, func() bool { return x.count() == n })
+	until(t, "every connector running once every connection is back", 10*time.Second, func() bool { return x.count() == n })
 }

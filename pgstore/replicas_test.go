@@ -213,26 +213,14 @@ func TestListenerBeforeConnect(t *testing.T) {
 	opts := db.options()
 	opts.PollInterval = time.Hour
 	a := db.store(t, "a", opts)
-	cfg, err := pgxpool.ParseConfig(db.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	host, port := cfg.ConnConfig.Host, cfg.ConnConfig.Port
-	cfg.ConnConfig.Host, cfg.ConnConfig.Port = "127.0.0.1", 1 // nothing listens there
-	cfg.BeforeConnect = func(_ context.Context, cc *pgx.ConnConfig) error {
-		cc.Host, cc.Port = host, port
-		return nil
-	}
-	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	b, err := New(t.Context(), pool, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	b := open(t, db.poolWith(t, "b", func(cfg *pgxpool.Config) {
+		host, port := cfg.ConnConfig.Host, cfg.ConnConfig.Port
+		cfg.ConnConfig.Host, cfg.ConnConfig.Port = "127.0.0.1", 1 // nothing listens there
+		cfg.BeforeConnect = func(_ context.Context, cc *pgx.ConnConfig) error {
+			cc.Host, cc.Port = host, port
+			return nil
+		}
+	}), opts)
 	next := watch(t, b)
 	put(t, a, "first", connectors.Config{})
 	if got := next(1); got[0].Name != "first" {
@@ -248,21 +236,9 @@ func TestListenerOnNotification(t *testing.T) {
 	opts := db.options()
 	opts.PollInterval = time.Hour
 	a := db.store(t, "a", opts)
-	cfg, err := pgxpool.ParseConfig(db.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ConnConfig.OnNotification = func(*pgconn.PgConn, *pgconn.Notification) {}
-	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	b, err := New(t.Context(), pool, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	b := open(t, db.poolWith(t, "b", func(cfg *pgxpool.Config) {
+		cfg.ConnConfig.OnNotification = func(*pgconn.PgConn, *pgconn.Notification) {}
+	}), opts)
 	next := watch(t, b)
 	put(t, a, "first", connectors.Config{})
 	next(1) // b listens now

@@ -372,21 +372,9 @@ func TestWritersUnderStricterIsolation(t *testing.T) {
 			if err := Migrate(t.Context(), db.admin, opts); err != nil {
 				t.Fatal(err)
 			}
-			cfg, err := pgxpool.ParseConfig(db.url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = level
-			strict, err := pgxpool.NewWithConfig(t.Context(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(strict.Close)
-			s, err := New(t.Context(), strict, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
+			s := open(t, db.poolWith(t, "strict", func(cfg *pgxpool.Config) {
+				cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = level
+			}), opts)
 			put(t, s, "counter", connectors.Config{"n": int64(0)})
 			const writers = 8
 			var wg sync.WaitGroup
@@ -423,39 +411,27 @@ func TestTextResultsEscapedBytea(t *testing.T) {
 	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeExec} {
 		t.Run(mode.String(), func(t *testing.T) {
 			db := newTestDB(t)
-			cfg, err := pgxpool.ParseConfig(db.url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg.ConnConfig.DefaultQueryExecMode = mode
-			cfg.ConnConfig.RuntimeParams["bytea_output"] = "escape"
-			pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(pool.Close)
+			pool := db.poolWith(t, "escape", func(cfg *pgxpool.Config) {
+				cfg.ConnConfig.DefaultQueryExecMode = mode
+				cfg.ConnConfig.RuntimeParams["bytea_output"] = "escape"
+			})
 			opts := db.options()
 			if err := Migrate(t.Context(), pool, opts); err != nil {
 				t.Fatal(err)
 			}
-			open := func(keys ...Key) *Store {
+			openWith := func(keys ...Key) *Store {
 				t.Helper()
-				s, err := New(t.Context(), pool, Options{Schema: db.schema, Keys: keys})
-				if err != nil {
-					t.Fatalf("New: %v", err)
-				}
-				t.Cleanup(func() { s.Close() })
-				return s
+				return open(t, pool, Options{Schema: db.schema, Keys: keys})
 			}
 			want := connectors.Config{"botToken": "1:x", "n": int64(7)}
-			put(t, open(keyA), "telegram", want)
-			if diff := cmp.Diff(want, state(t, open(keyA)).Connectors["telegram"]); diff != "" {
+			put(t, openWith(keyA), "telegram", want)
+			if diff := cmp.Diff(want, state(t, openWith(keyA)).Connectors["telegram"]); diff != "" {
 				t.Errorf("read back (-want +got):\n%s", diff)
 			}
-			if n, err := open(keyB, keyA).Rewrap(t.Context()); err != nil || n != 1 {
+			if n, err := openWith(keyB, keyA).Rewrap(t.Context()); err != nil || n != 1 {
 				t.Errorf("Rewrap = %d, %v; want 1, nil", n, err)
 			}
-			if diff := cmp.Diff(want, state(t, open(keyB)).Connectors["telegram"]); diff != "" {
+			if diff := cmp.Diff(want, state(t, openWith(keyB)).Connectors["telegram"]); diff != "" {
 				t.Errorf("read back after Rewrap (-want +got):\n%s", diff)
 			}
 		})

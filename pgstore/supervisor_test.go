@@ -54,25 +54,17 @@ func TestSupervisorConnectionLost(t *testing.T) {
 	defer cancel()
 	supA := connectors.NewSupervisor(a, run("a"), connectors.SupervisorOptions{Replica: "a"})
 	wg.Go(func() { supA.Run(ctx) })
-	until := func(what string, within time.Duration, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(within); !cond(); time.Sleep(10 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out after %v waiting for %s", within, what)
-			}
-		}
-	}
-	until("a running telegram", 5*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return running["a"] })
+	until(t, "a running telegram", 5*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return running["a"] })
 	supB := connectors.NewSupervisor(b, run("b"), connectors.SupervisorOptions{Replica: "b"})
 	wg.Go(func() { supB.Run(ctx) })
-	until("b's status showing a", 5*time.Second, func() bool {
+	until(t, "b's status showing a", 5*time.Second, func() bool {
 		st, err := supB.Status(ctx)
 		return err == nil && st["telegram"].Replica == "a" && st["telegram"].State != connectors.Stopped
 	})
 
 	cut := time.Now()
 	p.silence()
-	until("b running telegram", 5*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return running["b"] })
+	until(t, "b running telegram", 5*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return running["b"] })
 	mu.Lock()
 	defer mu.Unlock()
 	if stoppedA.IsZero() || !stoppedA.Before(startedB) {
@@ -144,15 +136,7 @@ func TestSupervisorBackendsTerminated(t *testing.T) {
 		sup := connectors.NewSupervisor(s, x.run(replica), connectors.SupervisorOptions{Replica: replica, Interval: 50 * time.Millisecond, MinBackoff: 10 * time.Millisecond})
 		wg.Go(func() { sup.Run(ctx) })
 	}
-	until := func(what string, within time.Duration, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(within); !cond(); time.Sleep(10 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out after %v waiting for %s", within, what)
-			}
-		}
-	}
-	until("every connector running", 5*time.Second, func() bool { return x.count() == n })
+	until(t, "every connector running", 5*time.Second, func() bool { return x.count() == n })
 	terminated := 0
 	for i := range 20 {
 		var killed int
@@ -166,7 +150,7 @@ func TestSupervisorBackendsTerminated(t *testing.T) {
 	if terminated == 0 {
 		t.Fatal("no connection was terminated")
 	}
-	until("every connector running after the terminations", 5*time.Second, func() bool { return x.count() == n })
+	until(t, "every connector running after the terminations", 5*time.Second, func() bool { return x.count() == n })
 	t.Logf("%d connections terminated", terminated)
 }
 
@@ -294,5 +278,16 @@ func TestSupervisorChurn(t *testing.T) {
 			t.Fatalf("10s after the churn, running %s; want %v", got, want)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// until polls cond every 10 ms until it holds, failing t if it does not
+// within the time given; what names what it waits for.
+func until(t *testing.T, what string, within time.Duration, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(within); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", within, what)
+		}
 	}
 }

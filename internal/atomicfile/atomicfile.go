@@ -165,19 +165,9 @@ func Resolve(path string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		path = filepath.Join(real, file)
-		fi, err := os.Lstat(path)
-		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-			return path, nil
-		}
-		link, err := os.Readlink(path)
-		if err != nil {
-			return "", err
-		}
-		if !filepath.IsAbs(link) {
-			// Not filepath.Join, which would clean ".." in the link away
-			// by the letter.
-			link = real + string(filepath.Separator) + link
+		link, isLink, err := follow(real, file)
+		if err != nil || !isLink {
+			return link, err
 		}
 		path = link
 	}
@@ -215,21 +205,34 @@ func realDir(dir string, links int) (string, error) {
 	if real, err = realDir(parent, links); err != nil {
 		return "", err
 	}
-	path := filepath.Join(real, name)
-	if fi, err := os.Lstat(path); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-		return path, nil
+	link, isLink, err := follow(real, name)
+	if err != nil || !isLink {
+		return link, err
 	}
 	if links++; links > maxLinks {
 		return "", fmt.Errorf("%s: too many links", dir)
 	}
+	return realDir(link, links)
+}
+
+// follow returns where name in the directory real leads: if it is a
+// symlink, the path its target names (isLink), else real/name itself,
+// whether it exists or not.
+func follow(real, name string) (next string, isLink bool, err error) {
+	path := filepath.Join(real, name)
+	if fi, err := os.Lstat(path); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return path, false, nil
+	}
 	link, err := os.Readlink(path)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if !filepath.IsAbs(link) {
-		link = real + string(filepath.Separator) + link // as in Resolve
+		// Not filepath.Join, which would clean ".." in the link away by
+		// the letter.
+		link = real + string(filepath.Separator) + link
 	}
-	return realDir(link, links)
+	return link, true, nil
 }
 
 // syncDir makes a rename in dir durable. It is best effort: some platforms
