@@ -140,7 +140,7 @@ func knownToken(s string) int {
 // isTokenText reports whether s is made of letters, digits, "_" and "-".
 func isTokenText(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+		if !isTokenByte(s[i]) {
 			return false
 		}
 	}
@@ -198,10 +198,12 @@ func (p *Policy) scanInline(s string, escapes int, mask func(start, end int, v s
 		switch {
 		case c == '/' && i+1 < len(s) && s[i+1] == '/':
 			a := i + 2
-			at := userInfoEnd(s, a, hasScheme(s[:i]))
+			authEnd := authorityEnd(s, a)
+			at := userInfoEnd(s, a, authEnd, hasScheme(s[:i]))
+			host := a
 			if at < 0 {
 				inURL = inURL || a < len(s) && s[a] != '/' && !isSpace(s[a])
-				i = authorityEnd(s, a)
+				i = authEnd
 			} else {
 				// The password, or the whole user information if it has
 				// no password: a token is often sent as the user name.
@@ -212,9 +214,10 @@ func (p *Policy) scanInline(s string, escapes int, mask func(start, end int, v s
 					mask(a, at, user)
 				}
 				inURL = true
-				i = authorityEnd(s, at+1)
+				host = at + 1
+				i = authorityEnd(s, host)
 			}
-			if start, end, ok := pathToken(s, i); ok {
+			if start, end, ok := pathToken(s, host, i); ok {
 				mask(start, end, s[start:end])
 				i = end
 			}
@@ -255,7 +258,7 @@ func (p *Policy) scanInline(s string, escapes int, mask func(start, end int, v s
 			}
 			mask(start, end, s[start:end])
 			i, from = end, end
-		case isTokenText(s[i:i+1]) && (i == 0 || !isWordByte(s[i-1])):
+		case isTokenByte(s[i]) && (i == 0 || !isWordByte(s[i-1])):
 			if start, end, ok := p.flagArgument(s, i); ok {
 				mask(start, end, s[start:end])
 				i, from = end, end
@@ -447,17 +450,17 @@ func telegramToken(s string, from, i int) int {
 	if j-from >= 3 && strings.EqualFold(s[j-3:j], "bot") {
 		j -= 3
 	}
-	if j > from && (isTokenText(s[j-1:j]) || s[j-1] == '.') {
+	if j > from && isNameByte(s[j-1]) {
 		return 0 // part of a longer word
 	}
 	end := i + 1
-	for end < len(s) && isTokenText(s[end:end+1]) {
+	for end < len(s) && isTokenByte(s[end]) {
 		end++
 	}
 	if end-(i+1) >= 30 {
 		return end
 	}
-	if strings.HasPrefix(s[i+1:], Mask) && (i+1+len(Mask) == len(s) || !isTokenText(s[i+1+len(Mask):i+2+len(Mask)])) {
+	if strings.HasPrefix(s[i+1:], Mask) && (i+1+len(Mask) == len(s) || !isTokenByte(s[i+1+len(Mask)])) {
 		return i + 1 + len(Mask)
 	}
 	return 0
@@ -471,13 +474,10 @@ const maxWebhookPath = 512
 // the path that follows its host: the token after the id in Discord's
 // "/api/webhooks/<id>/<token>", or the last part of the path of Slack's
 // "hooks.slack.com/services/T.../B.../<secret>" (and "/triggers/...").
-func pathToken(s string, i int) (start, end int, ok bool) {
+// The host, with its port, is s[h:i].
+func pathToken(s string, h, i int) (start, end int, ok bool) {
 	if i >= len(s) || s[i] != '/' {
 		return 0, 0, false
-	}
-	h := i
-	for h > 0 && (isHostByte(s[h-1]) || s[h-1] == ':') {
-		h--
 	}
 	host := strings.ToLower(strings.TrimRight(s[h:i], ":0123456789"))
 	discord := host == "discord.com" || host == "discordapp.com" ||
@@ -488,11 +488,13 @@ func pathToken(s string, i int) (start, end int, ok bool) {
 	// A webhook's path is short: reading no further than maxWebhookPath
 	// keeps a long string of URLs from costing time in its square.
 	path := s[i:min(len(s), i+maxWebhookPath)]
-	if n := strings.IndexFunc(path, func(r rune) bool { return r == '?' || r == '#' || unicode.IsSpace(r) }); n >= 0 {
+	if n := strings.IndexAny(path, "?#"); n >= 0 {
 		path = path[:n]
 	}
-	switch {
-	case discord:
+	if n := indexSpace(path); n >= 0 {
+		path = path[:n]
+	}
+	if discord {
 		w := strings.Index(path, "/webhooks/")
 		if w < 0 {
 			return 0, 0, false
@@ -503,13 +505,11 @@ func pathToken(s string, i int) (start, end int, ok bool) {
 			return 0, 0, false
 		}
 		start = i + w + len("/webhooks/") + slash + 1
-	case host == "hooks.slack.com":
+	} else { // hooks.slack.com
 		if strings.Count(path, "/") < 4 {
 			return 0, 0, false
 		}
 		start = i + strings.LastIndexByte(path, '/') + 1
-	default:
-		return 0, 0, false
 	}
 	end = start
 	for end < i+len(path) && s[end] != '/' {
@@ -649,9 +649,14 @@ func assignmentAhead(s string) bool {
 	return n > 0 && n <= 64 && strings.HasPrefix(strings.TrimLeft(s[n:], " \t"), "=")
 }
 
-func isNameByte(c byte) bool {
-	return 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.'
-}
+func isNameByte(c byte) bool { return isTokenByte(c) || c == '.' }
+
+// isTokenByte reports whether c is a letter, a digit, "_" or "-", of
+// which tokens are made.
+func isTokenByte(c byte) bool { return isLetter(c) || '0' <= c && c <= '9' || c == '_' || c == '-' }
+
+// isLetter reports whether c is an ASCII letter.
+func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
 
 // pemPrivateKey reads the PEM block that begins at s[i:], and returns
 // where its body is if it holds a private key ("-----BEGIN PRIVATE
@@ -809,7 +814,8 @@ func unhex(c byte) byte {
 // may begin prose ("// see bob@example.com").
 //
 // The authority runs to the first "/", "?", "#" or white space, and its
-// user information to the last "@" in it. A password may hold a raw "/",
+// user information to the last "@" in it; authEnd is where it ends (see
+// authorityEnd). A password may hold a raw "/",
 // "?", "#" or space, which ends the authority early ("https://u:p/ss@h/"):
 // when the authority has a ":" and no "@", the user information runs to
 // the last "@" before the next "//" (and white space, without a scheme)
@@ -819,14 +825,8 @@ func unhex(c byte) byte {
 // password of digits with a raw "/" after them is taken for a port and
 // left as it is. The last "@" is the one taken, as in the authority, so
 // that a redacted string reads the same.
-func userInfoEnd(s string, a int, scheme bool) int {
-	auth := s[a:]
-	if i := strings.IndexAny(auth, "/?#"); i >= 0 {
-		auth = auth[:i]
-	}
-	if i := indexSpace(auth); i >= 0 {
-		auth = auth[:i]
-	}
+func userInfoEnd(s string, a, authEnd int, scheme bool) int {
+	auth := s[a:authEnd]
 	if at := strings.LastIndexByte(auth, '@'); at >= 0 {
 		return a + at
 	}
@@ -863,7 +863,7 @@ func isPort(s string) bool {
 	if n == 0 || n > 5 {
 		return false
 	}
-	return n == len(s) || !isTokenText(s[n:n+1])
+	return n == len(s) || !isTokenByte(s[n])
 }
 
 // looksLikeHost reports whether s begins with a host, with or without a
@@ -892,8 +892,7 @@ func hostLen(s string) int {
 }
 
 func isHostByte(c byte) bool {
-	return 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~' || c == '%' || c >= utf8.RuneSelf
+	return isNameByte(c) || c == '~' || c == '%' || c >= utf8.RuneSelf
 }
 
 // hasScheme reports whether s ends with a URL scheme and ":": a letter,
@@ -907,14 +906,14 @@ func hasScheme(s string) bool {
 	for start > 0 && isSchemeByte(s[start-1]) {
 		start--
 	}
-	for start < i && !('a' <= s[start]|0x20 && s[start]|0x20 <= 'z') {
+	for start < i && !isLetter(s[start]) {
 		start++ // a scheme starts with a letter
 	}
 	return start < i
 }
 
 func isSchemeByte(c byte) bool {
-	return 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'
+	return isLetter(c) || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'
 }
 
 // secretParam reports whether the value of the URL parameter name, as
