@@ -36,55 +36,24 @@ import (
 // lines, from the decoder the document is read with. FuzzSet and the
 // model test hold this check to a decode of the whole result.
 func (j *job) checkLocal(ed *editor, out []byte) *Doc {
-	for _, p := range j.ps {
-		if !p.header || len(p.table) == 1 && len(p.body) > 0 {
-			return nil // dotted keys, an inline table or entries under [table]
-		}
+	if !j.local {
+		return nil // dotted keys, an inline table, entries under [table], or not one run
 	}
-	// The entry's run of expressions is exprs[i:k]; lo and hi are the
+	// The entry's run of expressions is segs[i:k]; lo and hi are the
 	// bytes the edit may touch: those of the run, and around it, up to
 	// the expressions before and after.
 	q := []string{j.table, j.name}
-	exprs := j.exprs
-	i := 0
-	for i < len(exprs) && !(exprs[i].header && hasPrefix(exprs[i].table, q)) {
-		i++
+	segs, i, k := j.segs, j.i, j.k
+	if i == k && (len(ed.changes) != 1 || ed.changes[0].start != j.appendAt) {
+		return nil // a new entry: one section, where it goes
 	}
-	k := i
-	if i == len(exprs) {
-		// A new entry: no run, and i is where its section goes.
-		if len(ed.changes) != 1 {
-			return nil
-		}
-		pos := ed.changes[0].start
-		i = 0
-		for i < len(exprs) && exprs[i].start < pos {
-			i++
-		}
-		k = i
-	} else {
-		for k < len(exprs) && (!exprs[k].header || hasPrefix(exprs[k].table, q)) {
-			k++
-		}
-		for _, e := range exprs[k:] {
-			if e.header && hasPrefix(e.table, q) {
-				return nil // the entry's sections are not one run
-			}
-		}
-	}
-	minLo, maxHi := 0, len(j.body)
-	if i > 0 {
-		minLo = exprs[i-1].end
-	}
-	if k < len(exprs) {
-		if !exprs[k].header {
-			return nil
-		}
-		maxHi = exprs[k].start
+	minLo, maxHi := segs[i-1].end(), len(j.body)
+	if k < len(segs) {
+		maxHi = segs[k].start()
 	}
 	lo, hi := maxHi, minLo
 	if i < k {
-		lo, hi = exprs[i].start, exprs[k-1].end
+		lo, hi = segs[i].start(), segs[k-1].end()
 	}
 	for _, c := range ed.changes {
 		lo, hi = min(lo, c.start), max(hi, c.end)
@@ -123,7 +92,7 @@ func (j *job) checkLocal(ed *editor, out []byte) *Doc {
 		if len(got) != 0 {
 			return nil
 		}
-		if len(j.next) == 0 && !bareHeader(j.ps) {
+		if len(j.next) == 0 && !j.bare {
 			delete(value, j.table) // nothing defines it any more
 		} else {
 			value[j.table] = j.next
@@ -140,7 +109,11 @@ func (j *job) checkLocal(ed *editor, out []byte) *Doc {
 	if j.hasBOM {
 		out = append(bom[:len(bom):len(bom)], out...)
 	}
-	return newDoc(out, value, spliceExprs(exprs, i, k, linesExprs, lo, delta))
+	with := segments(linesExprs)[1:] // lines start with a header
+	for x := range with {
+		with[x].base = lo
+	}
+	return newDoc(out, value, splice(segs, i, k, with, delta))
 }
 
 // bareHeader reports whether the pieces of a table include its own
@@ -152,47 +125,6 @@ func bareHeader(ps []*expr) bool {
 		}
 	}
 	return false
-}
-
-// spliceExprs returns the expressions of the document in which the
-// expressions exprs[i:k] were replaced by lines at lo, changing its
-// length by delta: those before as they are, those of lines (scanned
-// alone, starting with a header) moved to lo, and those after, which
-// start with a header, copied and moved by delta. exprs is not changed.
-func spliceExprs(exprs []*expr, i, k int, lines []*expr, lo, delta int) []*expr {
-	out := make([]*expr, 0, i+len(lines)+len(exprs)-k)
-	out = append(out, exprs[:i]...)
-	prevEnd := 0
-	if i > 0 {
-		prevEnd = exprs[i-1].end
-	}
-	for _, e := range lines {
-		e.start += lo
-		e.end += lo
-		e.prevEnd = prevEnd
-		if !e.header {
-			e.valStart += lo
-			e.valEnd += lo
-		}
-		prevEnd = e.end
-		out = append(out, e)
-	}
-	after := make([]expr, len(exprs)-k)
-	for n, e := range exprs[k:] {
-		c := &after[n]
-		*c = *e
-		c.start += delta
-		c.end += delta
-		c.prevEnd = prevEnd
-		if !c.header {
-			c.valStart += delta
-			c.valEnd += delta
-		}
-		prevEnd = c.end
-		out = append(out, c)
-	}
-	rebody(out, len(out)-len(after))
-	return out
 }
 
 // checkValues returns the Doc of out, the result of the precise edit ed,
@@ -260,7 +192,11 @@ func (j *job) checkValues(ed *editor, out []byte) *Doc {
 	if j.hasBOM {
 		out = append(bom[:len(bom):len(bom)], out...)
 	}
-	return newDoc(out, value, movedExprs(j.exprs, at, cs))
+	with := segments(moveValues(j.exprs, at, cs))
+	if j.i > 0 {
+		with = with[1:] // the run starts with a header
+	}
+	return newDoc(out, value, splice(j.segs, j.i, j.k, with, delta))
 }
 
 // clonePath returns a copy of m in which every table is a copy too, so
@@ -293,49 +229,22 @@ func setPath(m map[string]any, path []string, v any) bool {
 	return true
 }
 
-// movedExprs returns the expressions of the document after the changes
-// cs, sorted, replaced the values of exprs[at[n]]: those before the
-// section of the first as they are, and from its header on copies with
-// their positions moved (a header's body pointing at the copies). exprs
-// is not changed.
-func movedExprs(exprs []*expr, at []int, cs []change) []*expr {
-	first := at[0]
-	for first > 0 && !exprs[first].header {
-		first--
-	}
-	out := make([]*expr, 0, len(exprs))
-	out = append(out, exprs[:first]...)
-	copies := make([]expr, len(exprs)-first)
+// moveValues moves the expressions exprs, the job's own copies, to
+// where they are in the document after the changes cs, sorted, replaced
+// the values of exprs[at[n]], and returns them.
+func moveValues(exprs []*expr, at []int, cs []change) []*expr {
 	delta, n := 0, 0
-	for x, e := range exprs[first:] {
-		c := &copies[x]
-		*c = *e
-		if x > 0 {
-			c.prevEnd = copies[x-1].end
-		}
-		c.start += delta
-		if !c.header {
-			c.valStart += delta
-			if n < len(at) && at[n] == first+x {
+	for x, e := range exprs {
+		e.start += delta
+		if !e.header {
+			e.valStart += delta
+			if n < len(at) && at[n] == x {
 				delta += len(cs[n].text) - (cs[n].end - cs[n].start)
 				n++
 			}
-			c.valEnd += delta
+			e.valEnd += delta
 		}
-		c.end += delta
-		out = append(out, c)
+		e.end += delta
 	}
-	rebody(out, first)
-	return out
-}
-
-// rebody points the body of each header in out[from:], a copy whose body
-// still holds the old key/values, at the key/values after it in out,
-// which are their copies at the same places.
-func rebody(out []*expr, from int) {
-	for x := from; x < len(out); x++ {
-		if c := out[x]; c.header {
-			c.body = out[x+1 : x+1+len(c.body) : x+1+len(c.body)]
-		}
-	}
+	return exprs
 }

@@ -60,10 +60,11 @@ func checkCarried(t *testing.T, d *Doc) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gotExprs, err := d.exprs()
+	segs, err := d.segs()
 	if err != nil {
 		t.Fatal(err)
 	}
+	gotExprs := absolute(segs, 0, len(segs))
 	if diff := cmp.Diff(wantExprs, gotExprs, cmp.AllowUnexported(expr{}), cmpopts.EquateEmpty()); diff != "" {
 		t.Fatalf("expressions carried for %q (-scanned +carried):\n%s", d.Bytes(), diff)
 	}

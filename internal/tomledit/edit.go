@@ -367,11 +367,15 @@ func (ed *editor) apply() ([]byte, error) {
 	if ed.crlf {
 		eol = []byte("\r\n")
 	}
-	size := len(ed.src) + len(eol)
-	for _, c := range cs {
-		size += len(c.text) * len(eol) // room for each "\n" to become eol
+	// The pieces of the result, joined at the end: a join allocates
+	// the result once, without clearing it first.
+	parts := make([][]byte, 0, 2*len(cs)+2)
+	var last []byte // the last piece that is not empty
+	add := func(b []byte) {
+		if len(b) > 0 {
+			parts, last = append(parts, b), b
+		}
 	}
-	out := make([]byte, 0, size)
 	pos := 0
 	for _, c := range cs {
 		if c.start < pos {
@@ -382,20 +386,21 @@ func (ed *editor) apply() ([]byte, error) {
 			c.start = pos
 			c.end = max(c.end, pos)
 		}
-		out = append(out, ed.src[pos:c.start]...)
+		add(ed.src[pos:c.start])
 		// A document may end without a line break; text added after its
 		// last line starts on a new one.
-		if len(c.text) > 0 && c.start == len(ed.src) && len(out) > 0 && out[len(out)-1] != '\n' {
-			out = append(out, eol...)
+		if len(c.text) > 0 && c.start == len(ed.src) && len(last) > 0 && last[len(last)-1] != '\n' {
+			add(eol)
 		}
 		if ed.crlf {
-			out = append(out, bytes.ReplaceAll(c.text, []byte("\n"), eol)...)
+			add(bytes.ReplaceAll(c.text, []byte("\n"), eol))
 		} else {
-			out = append(out, c.text...)
+			add(c.text)
 		}
 		pos = c.end
 	}
-	return append(out, ed.src[pos:]...), nil
+	add(ed.src[pos:])
+	return bytes.Join(parts, nil), nil
 }
 
 func union(a, b map[string]any) map[string]any {

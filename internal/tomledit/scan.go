@@ -136,3 +136,101 @@ func isComment(line []byte) bool {
 	line = bytes.TrimLeft(line, " \t")
 	return len(line) > 0 && line[0] == '#'
 }
+
+// A segment is a run of expressions as a Doc keeps them: a header and the
+// key/values under it, or, for a document's first segment, the top-level
+// key/values before any header (perhaps none). Their positions are
+// relative to base: an expression's start in the document is base plus
+// its start. An edit replaces the segments it changes and moves those
+// after by their base alone, so that it costs what the edited segments
+// do, not what the document does; the expressions themselves are shared
+// between Docs and never changed. Their prevEnd and body are not kept:
+// absolute sets them.
+type segment struct {
+	base  int
+	exprs []*expr
+}
+
+// start returns where the segment starts in the document; its first
+// expression's line. Not for an empty segment.
+func (s segment) start() int { return s.base + s.exprs[0].start }
+
+// end returns where the segment's last expression ends in the document;
+// base for an empty segment (the first, at 0).
+func (s segment) end() int {
+	if len(s.exprs) == 0 {
+		return s.base
+	}
+	return s.base + s.exprs[len(s.exprs)-1].end
+}
+
+// segments splits exprs, in document order, into segments at base 0:
+// first the key/values before any header (perhaps none), then one segment
+// per header.
+func segments(exprs []*expr) []segment {
+	segs := make([]segment, 1, 1+len(exprs)/4)
+	from := 0
+	for i, e := range exprs {
+		if e.header {
+			segs[len(segs)-1].exprs = exprs[from:i:i]
+			segs = append(segs, segment{})
+			from = i
+		}
+	}
+	segs[len(segs)-1].exprs = exprs[from:len(exprs):len(exprs)]
+	return segs
+}
+
+// absolute returns the expressions of segs[i:k] as scan would give them
+// for the whole document: copies, with their positions in the document,
+// each prevEnd and each header's body set.
+func absolute(segs []segment, i, k int) []*expr {
+	n := 0
+	for _, s := range segs[i:k] {
+		n += len(s.exprs)
+	}
+	copies := make([]expr, n)
+	out := make([]*expr, n)
+	prevEnd := 0
+	if i > 0 {
+		prevEnd = segs[i-1].end()
+	}
+	x := 0
+	for _, s := range segs[i:k] {
+		var header *expr
+		for _, e := range s.exprs {
+			c := &copies[x]
+			*c = *e
+			c.start += s.base
+			c.end += s.base
+			if c.header {
+				header = c
+				c.body = nil
+			} else {
+				c.valStart += s.base
+				c.valEnd += s.base
+			}
+			c.prevEnd = prevEnd
+			prevEnd = c.end
+			out[x] = c
+			x++
+		}
+		if header != nil {
+			header.body = out[x-len(s.exprs)+1 : x : x]
+		}
+	}
+	return out
+}
+
+// splice returns segs with segs[i:k] replaced by with, and the segments
+// after moved by delta. segs is not changed.
+func splice(segs []segment, i, k int, with []segment, delta int) []segment {
+	out := make([]segment, 0, len(segs)-(k-i)+len(with))
+	out = append(out, segs[:i]...)
+	out = append(out, with...)
+	for _, s := range segs[k:] {
+		s.base += delta
+		out = append(out, s)
+	}
+	return out
+}

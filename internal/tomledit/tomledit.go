@@ -58,9 +58,10 @@ func Set(src []byte, table, name string, cfg map[string]any) ([]byte, error) {
 type Doc struct {
 	src   []byte
 	value map[string]any
-	// exprs returns the expressions of src without its byte-order mark:
-	// found by the edit that made the Doc, or by a scan when first needed.
-	exprs func() ([]*expr, error)
+	// segs returns the expressions of src without its byte-order mark,
+	// in segments: found by the edit that made the Doc, or by a scan
+	// when first needed.
+	segs func() ([]segment, error)
 }
 
 // Parse decodes src and returns its Doc. The Doc keeps src, which the
@@ -75,14 +76,15 @@ func Parse(src []byte) (*Doc, error) {
 }
 
 // newDoc returns the Doc of src, which decodes to value and has the
-// expressions exprs; nil: scan src for them when they are needed.
-func newDoc(src []byte, value map[string]any, exprs []*expr) *Doc {
+// expressions segs; nil: scan src for them when they are needed.
+func newDoc(src []byte, value map[string]any, segs []segment) *Doc {
 	d := &Doc{src: src, value: value}
-	if exprs != nil {
-		d.exprs = func() ([]*expr, error) { return exprs, nil }
+	if segs != nil {
+		d.segs = func() ([]segment, error) { return segs, nil }
 	} else {
-		d.exprs = sync.OnceValues(func() ([]*expr, error) {
-			return scan(bytes.TrimPrefix(src, bom))
+		d.segs = sync.OnceValues(func() ([]segment, error) {
+			exprs, err := scan(bytes.TrimPrefix(src, bom))
+			return segments(exprs), err
 		})
 	}
 	return d
@@ -110,8 +112,10 @@ func (d *Doc) Set(table, name string, cfg map[string]any) (*Doc, error) {
 	// First the precise edit; if it does not read back as it should,
 	// rewrite the whole table in place.
 	next, err := j.try(j.precise, true)
-	if errors.Is(err, ErrVerify) && len(j.ps) > 0 {
-		next, err = j.try(j.whole, false)
+	if errors.Is(err, ErrVerify) {
+		if j.all(); len(j.ps) > 0 {
+			next, err = j.try(j.whole, false)
+		}
 	}
 	if err != nil {
 		if !errors.Is(err, ErrVerify) {
@@ -159,7 +163,7 @@ func (d *Doc) SetTable(table string, changes map[string]map[string]any) (*Doc, e
 		}
 		j.next[name], next[name] = cfg, cfg
 	}
-	if err := j.scan(); err != nil {
+	if err := j.scan(false); err != nil {
 		return nil, err
 	}
 	q := []string{table}
@@ -202,9 +206,19 @@ type job struct {
 
 	body   []byte // the document without its byte-order mark
 	hasBOM bool
-	crlf   bool    // the document breaks lines with CRLF
-	exprs  []*expr // the document's expressions
-	ps     []*expr // the pieces of the table
+	crlf   bool      // the document breaks lines with CRLF
+	segs   []segment // the document's expressions
+	// The edit reads and changes the expressions of segs[i:k] only:
+	// where local is set (see findEntry), the entry's own sections, else
+	// all of them.
+	i, k  int
+	local bool
+	exprs []*expr // those of segs[i:k], where they are in the document
+	ps    []*expr // the pieces of the table among exprs
+	bare  bool    // the table has a [table] header of its own
+	// appendAt is where a new entry's section goes: after the table's
+	// last section, or at the end of the document.
+	appendAt int
 }
 
 // newJob returns the job of d.Set(table, name, cfg), or nil if there is
@@ -238,24 +252,96 @@ func newJob(d *Doc, table, name string, cfg map[string]any) (*job, error) {
 	} else {
 		j.next[name] = cfg
 	}
-	if err := j.scan(); err != nil {
+	if err := j.scan(true); err != nil {
 		return nil, err
 	}
 	return j, nil
 }
 
-// scan finds the expressions of j's document and the pieces of its table.
-func (j *job) scan() error {
+// scan finds the expressions of j's document and the pieces of its
+// table: of the entry only, if entry is set and findEntry allows it.
+func (j *job) scan(entry bool) error {
 	j.body, j.hasBOM = bytes.CutPrefix(j.d.src, bom)
-	exprs, err := j.d.exprs()
+	segs, err := j.d.segs()
 	if err != nil {
 		return fmt.Errorf("tomledit: %w", err)
 	}
 	i := bytes.IndexByte(j.body, '\n')
 	j.crlf = i > 0 && j.body[i-1] == '\r'
-	j.exprs = exprs
-	j.ps = pieces(exprs, []string{j.table})
+	j.segs = segs
+	if entry && j.findEntry() {
+		j.exprs = absolute(segs, j.i, j.k)
+		j.ps = pieces(j.exprs, []string{j.table})
+		return nil
+	}
+	j.all()
 	return nil
+}
+
+// all makes every expression of the document the edit's to read and
+// change.
+func (j *job) all() {
+	j.i, j.k, j.local = 0, len(j.segs), false
+	j.exprs = absolute(j.segs, 0, len(j.segs))
+	j.ps = pieces(j.exprs, []string{j.table})
+	j.bare = bareHeader(j.ps)
+	j.appendAt = len(j.body)
+	for _, p := range j.ps {
+		if p.header {
+			j.appendAt = p.bodyEnd()
+		}
+	}
+}
+
+// findEntry reports whether the table is written as standard sections
+// only, with at most a bare [table] header with nothing under it, and
+// the entry's sections are one run of segments; if so it sets j.i and
+// j.k to that run (both to where a new entry's section goes, for an
+// absent entry), and local. The precise edit of such an entry needs its
+// pieces alone: nothing else in the document defines anything under
+// table.name.
+func (j *job) findEntry() bool {
+	segs := j.segs
+	for _, e := range segs[0].exprs {
+		if e.key[0] == j.table {
+			return false // table = ..., or table.name... = ...
+		}
+	}
+	i, k, last := 0, 0, 0
+	for x := 1; x < len(segs); x++ {
+		h := segs[x].exprs[0]
+		switch {
+		case h.table[0] != j.table:
+			continue
+		case len(h.table) == 1:
+			if h.array || len(segs[x].exprs) > 1 {
+				return false
+			}
+			j.bare = true
+		case h.table[1] == j.name:
+			if k != 0 && k != x {
+				return false // not one run
+			}
+			if k == 0 {
+				i = x
+			}
+			k = x + 1
+		}
+		last = x
+	}
+	j.appendAt = len(j.body)
+	if last > 0 {
+		j.appendAt = segs[last].end()
+	}
+	if k == 0 {
+		i = len(segs)
+		if last > 0 {
+			i = last + 1
+		}
+		k = i
+	}
+	j.i, j.k, j.local = i, k, true
+	return true
 }
 
 // try makes the edit that plan plans and checks that the result reads
@@ -302,13 +388,7 @@ func (j *job) precise(ed *editor) error {
 		if err != nil {
 			return err
 		}
-		pos := len(j.body)
-		for _, p := range j.ps {
-			if p.header {
-				pos = p.bodyEnd()
-			}
-		}
-		ed.insertSection(pos, text)
+		ed.insertSection(j.appendAt, text)
 		return nil
 	}
 	q := []string{j.table}
