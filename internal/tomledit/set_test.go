@@ -991,10 +991,13 @@ func TestSetTableAddThenRemoveInCompactDocument(t *testing.T) {
 // table again, rather than fail the write.
 func TestSetFallsBackWhenChangesCollide(t *testing.T) {
 	// Set: a connector written as a sub-table only, replaced by one with
-	// another sub-table.
+	// another sub-table. Where another connector follows, the table
+	// written again must take its section too: the precise edit read
+	// the connector's sections alone.
 	for _, src := range []string{
 		"[connectors.a.s]\ny = 1\n\n[z]\n",
 		"[connectors.a.s]\ny = 1\n\n",
+		"[connectors.a.s]\ny = 1\n\n[connectors.b]\nk = 1\n",
 	} {
 		cfg := map[string]any{"t": map[string]any{"k": int64(1)}}
 		if _, err := Set([]byte(src), "connectors", "a", cfg); err != nil {
