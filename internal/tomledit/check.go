@@ -39,9 +39,9 @@ func (j *job) checkLocal(ed *editor, out []byte) *Doc {
 	if !j.local {
 		return nil // dotted keys, an inline table, entries under [table], or not one run
 	}
-	// The entry's run of expressions is segs[i:k]; lo and hi are the
-	// bytes the edit may touch: those of the run, and around it, up to
-	// the expressions before and after.
+	// The entry's sections are the segments segs[i:k] (none, for a new
+	// entry); lo and hi are the bytes the edit may touch: those of the
+	// run, and around it, up to the expressions before and after.
 	q := []string{j.table, j.name}
 	segs, i, k := j.segs, j.i, j.k
 	if i == k && (len(ed.changes) != 1 || ed.changes[0].start != j.appendAt) {

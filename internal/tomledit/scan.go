@@ -144,8 +144,9 @@ func isComment(line []byte) bool {
 // its start. An edit replaces the segments it changes and moves those
 // after by their base alone, so that it costs what the edited segments
 // do, not what the document does; the expressions themselves are shared
-// between Docs and never changed. Their prevEnd and body are not kept:
-// absolute sets them.
+// between Docs and never changed. Their prevEnd and body are not kept
+// up to date (a segment moves without its expressions): absolute sets
+// them.
 type segment struct {
 	base  int
 	exprs []*expr

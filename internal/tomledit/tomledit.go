@@ -110,7 +110,8 @@ func (d *Doc) Set(table, name string, cfg map[string]any) (*Doc, error) {
 		return d, nil
 	}
 	// First the precise edit; if it does not read back as it should,
-	// rewrite the whole table in place.
+	// rewrite the whole table in place, which needs all its pieces, not
+	// the entry's alone.
 	next, err := j.try(j.precise, true)
 	if errors.Is(err, ErrVerify) {
 		if j.all(); len(j.ps) > 0 {
@@ -297,9 +298,9 @@ func (j *job) all() {
 // only, with at most a bare [table] header with nothing under it, and
 // the entry's sections are one run of segments; if so it sets j.i and
 // j.k to that run (both to where a new entry's section goes, for an
-// absent entry), and local. The precise edit of such an entry needs its
-// pieces alone: nothing else in the document defines anything under
-// table.name.
+// absent entry), local, and bare and appendAt as all would. The precise
+// edit of such an entry needs its pieces alone: nothing else in the
+// document defines anything under table.name.
 func (j *job) findEntry() bool {
 	segs := j.segs
 	for _, e := range segs[0].exprs {
