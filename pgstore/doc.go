@@ -60,7 +60,12 @@
 //
 // Errors that show the database cannot be reached (no connection, a
 // connection lost, a server shutting down) wrap connectors.ErrUnavailable,
-// which the Handler answers with 503.
+// which the Handler answers with 503. A read, or the start of a write,
+// whose pooled connection turns out to have been lost is first tried
+// again, until it runs on a connection that works or on a new one: after
+// the server restarts, every connection the pool held is dead, and each
+// would otherwise fail one request. A write is not tried again once its
+// transaction has begun.
 //
 // # Leases
 //

@@ -58,3 +58,14 @@ func unreachable(err error) bool {
 	}
 	return false
 }
+
+// lost reports whether err shows that a connection the pool gave out was
+// lost (closed by the server, or reset), not that a new one could not be
+// made nor that one timed out: another connection of the pool may work.
+func lost(err error) bool {
+	var (
+		ce *pgconn.ConnectError
+		ne net.Error
+	)
+	return unreachable(err) && !errors.As(err, &ce) && !(errors.As(err, &ne) && ne.Timeout())
+}

@@ -194,7 +194,8 @@ func (s *Store) State(ctx context.Context) (connectors.State, error) {
 		return connectors.State{}, err
 	}
 	var rev int64
-	if err := s.pool.QueryRow(ctx, s.t.readRevision).Scan(&rev); err != nil {
+	err := s.retryLost(ctx, func() error { return s.pool.QueryRow(ctx, s.t.readRevision).Scan(&rev) })
+	if err != nil {
 		return connectors.State{}, dbError(ctx, "read revision", err)
 	}
 	snap, err := s.catchUp(ctx, rev)
@@ -224,6 +225,28 @@ func (s *Store) catchUp(ctx context.Context, rev int64) (*snapshot, error) {
 		return nil, err
 	}
 	return s.install(next), nil
+}
+
+// retryLost runs f, which uses one connection of the pool, and runs it
+// again while it fails because that connection was lost (see lost), at
+// most once more for each connection the pool may hold, so that the last
+// try is on a new one: after the server restarts, every connection the
+// pool holds is dead, and each would otherwise fail one call in turn, as
+// the pool checks before use only those idle for a second or more. The
+// first such failure takes every dead connection the pool holds idle, so
+// a read of rows just after the revision's needs no retry of its own. f
+// must be safe to run again: a read, or the start of a transaction.
+func (s *Store) retryLost(ctx context.Context, f func() error) error {
+	err := f()
+	if err == nil || !lost(err) {
+		return err
+	}
+	for n := s.pool.Stat().MaxConns(); n > 0 && ctx.Err() == nil; n-- {
+		if err = f(); err == nil || !lost(err) {
+			break
+		}
+	}
+	return err
 }
 
 // install makes next the store's snapshot, unless the store has seen a
@@ -337,7 +360,11 @@ func (s *Store) Edit(ctx context.Context, fn func(cur connectors.State) (map[str
 	if err := s.usable(ctx); err != nil {
 		return connectors.State{}, err
 	}
-	tx, err := s.pool.BeginTx(ctx, s.writeTx)
+	var tx pgx.Tx
+	err := s.retryLost(ctx, func() (err error) {
+		tx, err = s.pool.BeginTx(ctx, s.writeTx)
+		return err
+	})
 	if err != nil {
 		return connectors.State{}, dbError(ctx, "begin", err)
 	}

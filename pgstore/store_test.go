@@ -548,3 +548,58 @@ func TestParseKey(t *testing.T) {
 		})
 	}
 }
+
+// TestConnectionsKilled: every connection of the store's pool dies at
+// once, as when the database server restarts, while the pool holds them
+// idle. The next reads, also of rows another replica wrote meanwhile, and
+// writes succeed on new connections, rather than fail once for each dead
+// one.
+func TestConnectionsKilled(t *testing.T) {
+	db := newTestDB(t)
+	app := uniqueAppName("restart")
+	s := db.store(t, app, db.options())
+	other := db.store(t, uniqueAppName("other"), db.options())
+	put(t, s, "a", connectors.Config{"v": "1"})
+	for round := range 3 {
+		// Several connections in the pool, used just now: a pool pings
+		// before use only a connection idle for a second or more.
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() { s.State(t.Context()) })
+		}
+		wg.Wait()
+		var killed int
+		err := db.admin.QueryRow(t.Context(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE application_name = $1`, app).Scan(&killed)
+		if err != nil || killed < 2 {
+			t.Fatalf("terminating the store's connections: %d terminated, %v", killed, err)
+		}
+		until(t, "the connections to end", 5*time.Second, func() bool {
+			var left int
+			err := db.admin.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&left)
+			return err == nil && left == 0
+		})
+		if round == 2 { // rows the store must load
+			put(t, other, "b", connectors.Config{"v": "2"})
+		}
+		if round%2 == 1 { // a write first
+			put(t, s, "a", connectors.Config{"v": fmt.Sprint(round)})
+		}
+		errs := make(chan error, 10)
+		for range 10 { // at once, as GETs come
+			go func() {
+				_, err := s.State(t.Context())
+				errs <- err
+			}()
+		}
+		for range 10 {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: a read after the connections died: %v", round, err)
+			}
+		}
+	}
+	want := map[string]connectors.Config{"a": {"v": "1"}, "b": {"v": "2"}}
+	if diff := cmp.Diff(want, state(t, s).Connectors); diff != "" {
+		t.Errorf("after the writes (-want +got):\n%s", diff)
+	}
+}
