@@ -472,9 +472,12 @@ const maxWebhookPath = 512
 
 // pathToken returns where the secret of a webhook URL is when s[i:] is
 // the path that follows its host: the token after the id in Discord's
-// "/api/webhooks/<id>/<token>", or the last part of the path of Slack's
-// "hooks.slack.com/services/T.../B.../<secret>" (and "/triggers/...").
-// The host, with its port, is s[h:i].
+// "/api/webhooks/<id>/<token>", the last part of the path of Slack's
+// "hooks.slack.com/services/T.../B.../<secret>" (and "/triggers/..."),
+// or the part after "/IncomingWebhook/" in a Microsoft Teams webhook
+// ("<tenant>.webhook.office.com/webhookb2/<ids>/IncomingWebhook/<secret>/<id>",
+// and the older "outlook.office.com/webhook/..."). The host, with its
+// port, is s[h:i].
 func pathToken(s string, h, i int) (start, end int, ok bool) {
 	if i >= len(s) || s[i] != '/' {
 		return 0, 0, false
@@ -482,7 +485,9 @@ func pathToken(s string, h, i int) (start, end int, ok bool) {
 	host := strings.ToLower(strings.TrimRight(s[h:i], ":0123456789"))
 	discord := host == "discord.com" || host == "discordapp.com" ||
 		strings.HasSuffix(host, ".discord.com") || strings.HasSuffix(host, ".discordapp.com")
-	if !discord && host != "hooks.slack.com" {
+	teams := strings.HasSuffix(host, ".webhook.office.com") ||
+		host == "outlook.office.com" || host == "outlook.office365.com"
+	if !discord && !teams && host != "hooks.slack.com" {
 		return 0, 0, false
 	}
 	// A webhook's path is short: reading no further than maxWebhookPath
@@ -494,7 +499,8 @@ func pathToken(s string, h, i int) (start, end int, ok bool) {
 	if n := indexSpace(path); n >= 0 {
 		path = path[:n]
 	}
-	if discord {
+	switch {
+	case discord:
 		w := strings.Index(path, "/webhooks/")
 		if w < 0 {
 			return 0, 0, false
@@ -505,7 +511,13 @@ func pathToken(s string, h, i int) (start, end int, ok bool) {
 			return 0, 0, false
 		}
 		start = i + w + len("/webhooks/") + slash + 1
-	} else { // hooks.slack.com
+	case teams:
+		w := strings.Index(path, "/IncomingWebhook/")
+		if w < 0 {
+			return 0, 0, false
+		}
+		start = i + w + len("/IncomingWebhook/")
+	default: // hooks.slack.com
 		if strings.Count(path, "/") < 4 {
 			return 0, 0, false
 		}

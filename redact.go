@@ -276,9 +276,10 @@ func Redact(cfg Config) Config {
 //     bad news"), and "Basic ****" where it encodes "user:password";
 //   - the secret part of a Telegram bot token written in a string, as in
 //     the Bot API's URLs ("https://api.telegram.org/bot123456:****/getMe"),
-//     and the token of a Discord or Slack webhook URL
+//     and the token of a Discord, Slack or Microsoft Teams webhook URL
 //     ("https://discord.com/api/webhooks/123/****",
-//     "https://hooks.slack.com/services/T0/B0/****");
+//     "https://hooks.slack.com/services/T0/B0/****",
+//     "https://x.webhook.office.com/webhookb2/.../IncomingWebhook/****/...");
 //   - in an array, the element after a command-line flag that names a
 //     secret under p ("--api-key", "-token") is masked as under a
 //     sensitive key: "args": ["--api-key", "****"]; in a string, the

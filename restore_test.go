@@ -69,6 +69,7 @@ func TestRestoreURL(t *testing.T) {
 		"webhookUrl": "https://discord.com/api/webhooks/1/abc",
 		"port":       int64(5432),
 		"mirrors":    []any{"https://a/?key=KA", "https://b/?key=KB"},
+		"teams":      "https://x.webhook.office.com/webhookb2/g@t/IncomingWebhook/3b4e0cbe2f3c4a9e/u",
 	}
 	tests := []restoreCase{
 		{
@@ -82,6 +83,12 @@ func TestRestoreURL(t *testing.T) {
 			stored: stored,
 			sent:   Config{"url": "https://user:****@db.example.com/x?token=****&page=2", "port": int64(6543)},
 			want:   Config{"url": "https://user:pw@db.example.com/x?token=T0&page=2", "port": int64(6543)},
+		},
+		{
+			name:   "a webhook URL with its token masked, kept while another field changes",
+			stored: stored,
+			sent:   Config{"teams": "https://x.webhook.office.com/webhookb2/g@t/IncomingWebhook/****/u", "port": int64(6543)},
+			want:   Config{"teams": "https://x.webhook.office.com/webhookb2/g@t/IncomingWebhook/3b4e0cbe2f3c4a9e/u", "port": int64(6543)},
 		},
 		{
 			name:   "a new URL in clear replaces the stored one",
