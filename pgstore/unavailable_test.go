@@ -6,19 +6,23 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"iter"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/connectorkit/connectors"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -350,6 +354,31 @@ func TestOpenErrorHidesPassword(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), pw[:6]) {
 			t.Errorf("Open's error holds the password: %v", err)
+		}
+	}
+}
+
+// TestLost: the errors on which a read, or the start of a write, tries
+// again on another connection (a connection lost) and those on which it
+// does not (no new connection to be had, a timeout, an error of the query).
+func TestLost(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"terminated by the server", fmt.Errorf("read revision: %w", &pgconn.PgError{Code: "57P01"}), true},
+		{"connection failure", &pgconn.PgError{Code: "08006"}, true},
+		{"closed", io.ErrUnexpectedEOF, true},
+		{"reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
+		{"connect refused", &pgconn.ConnectError{}, false},
+		{"timed out", &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}, false},
+		{"undefined table", &pgconn.PgError{Code: "42P01"}, false},
+		{"other", errors.New("boom"), false},
+	}
+	for _, tc := range tests {
+		if got := lost(tc.err); got != tc.want {
+			t.Errorf("%s: lost = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
