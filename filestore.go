@@ -608,10 +608,6 @@ func (s *FileStore) writeKey(g *heldGuard, config fs.FileInfo) ([]byte, bool) {
 		return key, true
 	}
 	if g.writable {
-		// Into the guard file locked, not one put in its place since.
-		if cur, err := g.f.Stat(); err != nil || !os.SameFile(cur, g.info) {
-			return s.localKey, false
-		}
 		key := newKey()
 		if _, err := g.f.WriteAt([]byte(hex.EncodeToString(key)+"\n"), recordLen); err == nil {
 			return key, true
@@ -1029,8 +1025,10 @@ type heldGuard struct {
 
 // holdGuard locks the guard file at path (see lockGuard), gives it its
 // mode and owner if it is new (see newGuard; config is the config file's
-// path), and opens it once more. lockGuard's errors come back as they
-// are.
+// path), and opens it once more, checking that the descriptor is of the
+// file locked and not of one put in its place since: the record and the
+// key then go into the locked file, whatever happens to the path. Its
+// errors: lockGuard's as they are, or one of opening it again.
 func holdGuard(ctx context.Context, path, config string) (*heldGuard, error) {
 	lock, info, writable, err := lockGuard(ctx, path)
 	if err != nil {
@@ -1042,6 +1040,15 @@ func holdGuard(ctx context.Context, path, config string) (*heldGuard, error) {
 		flag = os.O_RDWR
 	}
 	f, err := os.OpenFile(path, flag|nonBlock|noFollow, 0)
+	if err == nil {
+		var opened fs.FileInfo
+		if opened, err = f.Stat(); err == nil && !os.SameFile(opened, info) {
+			err = errors.New("replaced since it was locked")
+		}
+		if err != nil {
+			f.Close()
+		}
+	}
 	if err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("connectors: open guard file: %w", err)

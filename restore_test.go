@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -593,10 +592,7 @@ func TestHandlerRefusesMovedSecret(t *testing.T) {
 	}
 	h := NewHandler(s, HandlerOptions{})
 	body := `{"name": "telegram", "config": {"accounts": [{"botToken": "****:****", "dmPolicy": "pairing"}]}}`
-	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	rec := do(t, h, http.MethodPost, "/", body, nil)
 	if rec.Code != http.StatusBadRequest {
 		t.Fatalf("status %d, want 400; body %s", rec.Code, rec.Body)
 	}

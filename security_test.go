@@ -560,10 +560,7 @@ func TestInvalidConfigErrorHidesSecretKeys(t *testing.T) {
 		Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	body := `{"name": "telegram", "config": {"bots": {"` + tg + `": [null]}}}`
-	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	rec := do(t, h, http.MethodPost, "/", body, nil)
 	if rec.Code != http.StatusBadRequest {
 		t.Fatalf("status %d, want 400; body %s", rec.Code, rec.Body)
 	}
@@ -582,10 +579,7 @@ func TestInvalidConfigErrorHidesSecretKeys(t *testing.T) {
 func TestInvalidConfigErrorHidesKeysByHostPolicy(t *testing.T) {
 	h := NewHandler(new(MemoryStore), HandlerOptions{Policy: &Policy{Keys: []string{"pin"}}})
 	body := `{"name": "telegram", "config": {"bots": {"pin=48213": [null]}}}`
-	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	rec := do(t, h, http.MethodPost, "/", body, nil)
 	if rec.Code != http.StatusBadRequest {
 		t.Fatalf("status %d, want 400; body %s", rec.Code, rec.Body)
 	}
