@@ -368,7 +368,10 @@ func (p *pairTimes) run(i int, floor, api func()) {
 
 // report reports the ratios of p: "ratio", total time over the floor's,
 // and "median-ratio", median over the floor's median, which a stray slow
-// operation moves less; and each side's time per operation.
+// operation moves less; "over-us", the difference of the medians in
+// microseconds, which moves less than the ratio with the floor's speed
+// (a disk's fsync takes from half a millisecond to several); and each
+// side's time per operation.
 func (p *pairTimes) report(b *testing.B) {
 	sum := func(ds []time.Duration) (t time.Duration) {
 		for _, d := range ds {
@@ -382,6 +385,7 @@ func (p *pairTimes) report(b *testing.B) {
 	}
 	b.ReportMetric(float64(sum(p.api))/float64(sum(p.floor)), "ratio")
 	b.ReportMetric(float64(median(p.api))/float64(median(p.floor)), "median-ratio")
+	b.ReportMetric(float64(median(p.api)-median(p.floor))/1e3, "over-us")
 	b.ReportMetric(float64(sum(p.floor).Nanoseconds())/float64(len(p.floor)), "floor-ns/op")
 	b.ReportMetric(float64(sum(p.api).Nanoseconds())/float64(len(p.api)), "api-ns/op")
 }
