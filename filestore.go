@@ -662,11 +662,13 @@ func (s *FileStore) stat() (fs.FileInfo, error) {
 }
 
 // isFileAt reports whether fi, the stat of the file at path (nil: no
-// file), is the file at target now, itself: a symlink put there since is
-// not it. Where there is no file, at path or at target, it reports
-// whether path still leads to target: a symlinked directory on the way
-// repointed to another where the file is missing too would otherwise go
-// unseen, and the write land where path no longer leads.
+// file), is the file at target now, itself (a symlink put there since is
+// not it), and path still leads to it: a link on the way repointed since
+// (a "current" directory, or the file's own link) would have the write
+// replace a file the path no longer leads to, where no read would see it.
+// Where there is no file, at path or at target, it reports whether path
+// still leads to target: a symlinked directory on the way repointed to
+// another where the file is missing too would otherwise go unseen.
 func isFileAt(fi fs.FileInfo, path, target string) bool {
 	now, err := os.Lstat(target)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -676,7 +678,11 @@ func isFileAt(fi fs.FileInfo, path, target string) bool {
 		t, err := atomicfile.Resolve(path)
 		return err == nil && t == target
 	}
-	return err == nil && sameFile(fi, now)
+	if err != nil || !sameFile(fi, now) {
+		return false
+	}
+	via, err := os.Stat(path)
+	return err == nil && sameFile(fi, via)
 }
 
 // openRegular opens the file at path for reading, without blocking (a

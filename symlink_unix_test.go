@@ -105,10 +105,64 @@ func TestFileStoreWriteReplacesOnlyTheFileItRead(t *testing.T) {
 	if !flipped {
 		t.Fatal("Validate was not called")
 	}
-	v2 := openFileStore(t, filepath.Join(root, "v2", "agent.toml"))
-	defer v2.Close()
-	if _, err := v2.Get(t.Context(), "v2"); err != nil {
-		t.Errorf("v2's own connector after a Put (err %v) that read v1: %v\nv2's file now:\n%s", putErr, err, readConfigFile(t, filepath.Join(root, "v2", "agent.toml")))
+	if putErr == nil {
+		t.Errorf("Put succeeded, though its path led to another file before the write")
+	}
+	for _, v := range []string{"v1", "v2"} {
+		want := fmt.Sprintf("[connectors.%s]\ntoken = \"1\"\n", v)
+		if got := string(readConfigFile(t, filepath.Join(root, v, "agent.toml"))); got != want {
+			t.Errorf("%s's file after a Put (err %v) that read v1:\n%s\nwant it unchanged:\n%s", v, putErr, got, want)
+		}
+	}
+}
+
+// TestFileStoreWriteFailsWhenFileLinkRepointed: the same for the config
+// file's own symlink, repointed to another file after the store read the
+// one it led to.
+func TestFileStoreWriteFailsWhenFileLinkRepointed(t *testing.T) {
+	root := t.TempDir()
+	for _, v := range []string{"v1", "v2"} {
+		writeConfigFile(t, filepath.Join(root, v+".toml"), fmt.Sprintf("[connectors.%s]\ntoken = \"1\"\n", v), 0o600)
+	}
+	path := filepath.Join(root, "agent.toml")
+	makeSymlink(t, "v1.toml", path)
+	flipped := false
+	s, err := NewFileStore(path, FileOptions{Validate: func(string, Config) error {
+		if !flipped {
+			flipped = true
+			if err := os.Symlink("v2.toml", path+".new"); err != nil {
+				return err
+			}
+			return os.Rename(path+".new", path)
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	putErr := s.Put(t.Context(), "added", Config{"token": "2"})
+	if !flipped {
+		t.Fatal("Validate was not called")
+	}
+	if putErr == nil {
+		t.Errorf("Put succeeded, though its path led to another file before the write")
+	}
+	for _, v := range []string{"v1", "v2"} {
+		want := fmt.Sprintf("[connectors.%s]\ntoken = \"1\"\n", v)
+		if got := string(readConfigFile(t, filepath.Join(root, v+".toml"))); got != want {
+			t.Errorf("%s.toml after a Put (err %v) that read v1.toml:\n%s\nwant it unchanged:\n%s", v, putErr, got, want)
+		}
+	}
+	// The next write goes where the path leads now.
+	if err := s.Put(t.Context(), "added", Config{"token": "2"}); err != nil {
+		t.Fatalf("Put after the link settled: %v", err)
+	}
+	if _, err := s.Get(t.Context(), "added"); err != nil {
+		t.Errorf("Get after the Put: %v", err)
+	}
+	if got := string(readConfigFile(t, filepath.Join(root, "v1.toml"))); strings.Contains(got, "added") {
+		t.Errorf("v1.toml, where the path no longer leads, got the write:\n%s", got)
 	}
 }
 
