@@ -201,7 +201,8 @@ func secretSpans(s string) []string {
 }
 
 // pieceBytes is the length of the shortest piece of a secret that
-// RedactText masks wherever it stands in a message.
+// RedactText masks wherever it stands in a message: the eight bytes of
+// a uint64, which maskSecrets holds one in.
 const pieceBytes = 8
 
 // maskSecrets returns msg with every run of bytes covered by a secret of
@@ -219,7 +220,21 @@ func maskSecrets(msg string, secrets []string) string {
 			covered[k] = true
 		}
 	}
-	pieces := make(map[string]bool)
+	// The message's pieces, each with where it starts: the secrets' are
+	// looked up among them, so that the memory this takes grows with the
+	// message alone, however long a secret (a message is short; a
+	// service account's key can be a megabyte, in a dozen forms).
+	// A bit per hash of a piece tells most of the secrets' pieces apart
+	// from the message's without a lookup.
+	starts := make(map[uint64][]int)
+	var seen pieceFilter
+	var piece uint64
+	for i := 0; i < len(msg); i++ {
+		if piece = nextPiece(piece, msg[i]); i >= pieceBytes-1 {
+			starts[piece] = append(starts[piece], i-(pieceBytes-1))
+			seen.add(piece)
+		}
+	}
 	for _, s := range secrets {
 		switch {
 		case len(s) < 4:
@@ -234,14 +249,20 @@ func maskSecrets(msg string, secrets []string) string {
 				cover(at, len(s))
 			}
 		default:
-			for i := 0; i+pieceBytes <= len(s); i++ {
-				pieces[s[i:i+pieceBytes]] = true
+			for i := 0; i < len(s) && len(starts) > 0; i++ {
+				if piece = nextPiece(piece, s[i]); i < pieceBytes-1 {
+					continue
+				}
+				if !seen.has(piece) {
+					continue
+				}
+				if at, ok := starts[piece]; ok {
+					for _, j := range at {
+						cover(j, pieceBytes)
+					}
+					delete(starts, piece) // covered once for all
+				}
 			}
-		}
-	}
-	for i := 0; i+pieceBytes <= len(msg); i++ {
-		if pieces[msg[i:i+pieceBytes]] {
-			cover(i, pieceBytes)
 		}
 	}
 	if !slices.Contains(covered, true) {
@@ -265,6 +286,33 @@ func maskSecrets(msg string, secrets []string) string {
 		}
 	}
 	return b.String()
+}
+
+// nextPiece returns the piece of pieceBytes bytes that ends with b, where
+// piece is the one that ends with the byte before it: the bytes in
+// order, the last in the top byte.
+func nextPiece(piece uint64, b byte) uint64 {
+	return piece>>8 | uint64(b)<<56
+}
+
+// A pieceFilter is a set of pieces that may report a piece it does not
+// hold, one in a thousand for a message of a hundred bytes, and never
+// misses one it holds.
+type pieceFilter [1 << 10]uint64
+
+func (f *pieceFilter) add(piece uint64) {
+	h := pieceHash(piece)
+	f[h>>6] |= 1 << (h & 63)
+}
+
+func (f *pieceFilter) has(piece uint64) bool {
+	h := pieceHash(piece)
+	return f[h>>6]&(1<<(h&63)) != 0
+}
+
+// pieceHash is 16 bits of piece, mixed (Fibonacci hashing).
+func pieceHash(piece uint64) uint64 {
+	return piece * 0x9e3779b97f4a7c15 >> 48
 }
 
 // leaves returns the strings and numbers in v, at any depth.

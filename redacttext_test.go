@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -392,5 +393,34 @@ func TestRedactTextQuotedNonASCII(t *testing.T) {
 				t.Errorf("RedactText(%q)\n got %q\nwant %q", tt.msg, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestRedactTextLargeSecretIsCheap: the memory RedactText takes grows
+// with the message, not with the secrets: a failed connector holding a
+// service account's key of 800 KB, a POST body's worth, once cost every
+// GET /status 480 MB and five seconds, a map of every piece of every
+// form of the key. A piece of the key that the message quotes is masked
+// all the same.
+func TestRedactTextLargeSecretIsCheap(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	key := make([]byte, 600<<10)
+	for i := range key {
+		key[i] = byte(r.Uint32())
+	}
+	secret := base64.RawStdEncoding.EncodeToString(key)
+	cfg := Config{"serviceAccountJson": secret}
+	msg := "401 unauthorized: key " + secret[1000:1040] + " rejected"
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got := RedactText(msg, cfg)
+	runtime.ReadMemStats(&after)
+	if want := "401 unauthorized: key " + Mask + " rejected"; got != want {
+		t.Errorf("RedactText = %q, want %q", got, want)
+	}
+	// The forms of the secret RedactText looks for (escaped, base64, ...)
+	// take some 55 MB; the map took 480.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 150<<20 {
+		t.Errorf("RedactText of a %d-byte message with an %d KB secret allocated %d MB", len(msg), len(secret)>>10, alloc>>20)
 	}
 }
