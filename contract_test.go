@@ -52,6 +52,29 @@ func TestETagAcrossServers(t *testing.T) {
 	}
 }
 
+// TestIfMatchSeveralLines: If-Match sent as several header lines is one
+// list (RFC 9110), as it is on one line.
+func TestIfMatchSeveralLines(t *testing.T) {
+	h := NewHandler(&MemoryStore{}, HandlerOptions{})
+	tag := do(t, h, "GET", "/", "", nil).Header().Get("ETag")
+	post := func(tags ...string) int {
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"name":"x","config":{}}`))
+		req.Header.Set("Content-Type", "application/json")
+		for _, tag := range tags {
+			req.Header.Add("If-Match", tag)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if code := post(`"stale"`, `"older"`); code != http.StatusPreconditionFailed {
+		t.Errorf("POST with two lines of stale tags: %d, want 412", code)
+	}
+	if code := post(`"stale"`, tag); code != http.StatusOK {
+		t.Errorf("POST with a stale tag on one line and the current one on the next: %d, want 200", code)
+	}
+}
+
 // TestIfMatchPlainStore: a store with only the four Store methods gets its
 // writes serialized by the handler, so of many POSTs carrying one tag,
 // exactly one succeeds.

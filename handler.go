@@ -423,7 +423,8 @@ func (e clientError) Error() string { return e.err.Error() }
 // answers with the whole redacted map after the change.
 func (h *Handler) change(w http.ResponseWriter, r *http.Request, op, name string, edit func(stored Config) (Config, error)) {
 	ctx := r.Context()
-	ifMatch := r.Header.Get("If-Match")
+	// Several If-Match lines are one list (RFC 9110, section 5.3).
+	ifMatch := strings.Join(r.Header.Values("If-Match"), ",")
 	var before string // the revision the change was made on
 	st, err := h.store.Edit(ctx, func(cur State) (map[string]Config, error) {
 		before = cur.Revision

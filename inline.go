@@ -482,7 +482,9 @@ func pathToken(s string, h, i int) (start, end int, ok bool) {
 	if i >= len(s) || s[i] != '/' {
 		return 0, 0, false
 	}
-	host := strings.ToLower(strings.TrimRight(s[h:i], ":0123456789"))
+	// A name may end with the root's dot ("discord.com."), which leads
+	// to the same server.
+	host := strings.ToLower(strings.TrimSuffix(strings.TrimRight(s[h:i], ":0123456789"), "."))
 	discord := host == "discord.com" || host == "discordapp.com" ||
 		strings.HasSuffix(host, ".discord.com") || strings.HasSuffix(host, ".discordapp.com")
 	teams := strings.HasSuffix(host, ".webhook.office.com") ||

@@ -74,6 +74,8 @@ func TestRedactURLCredentials(t *testing.T) {
 		{name: "discord webhook", in: "https://discord.com/api/webhooks/1234567890/abcDEF-ghi_JKL?wait=true", want: "https://discord.com/api/webhooks/1234567890/****?wait=true"},
 		{name: "discord webhook, versioned", in: "https://ptb.discordapp.com/api/v10/webhooks/1234567890/abcDEF/slack", want: "https://ptb.discordapp.com/api/v10/webhooks/1234567890/****/slack"},
 		{name: "slack webhook", in: "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX", want: "https://hooks.slack.com/services/T000/B000/****"},
+		{name: "discord webhook, host with the root's dot", in: "https://discord.com./api/webhooks/1234/WEBHOOKSECRETxyz", want: "https://discord.com./api/webhooks/1234/****"},
+		{name: "slack webhook, host with the root's dot and a port", in: "https://hooks.slack.com.:443/services/T000/B000/XXXXXXXX", want: "https://hooks.slack.com.:443/services/T000/B000/****"},
 		{name: "slack workflow trigger", in: "https://hooks.slack.com/triggers/T000/123/abcdef0123", want: "https://hooks.slack.com/triggers/T000/123/****"},
 		{name: "teams webhook", in: "https://contoso.webhook.office.com/webhookb2/7fa36e45-3e04@72f988bf-86f1/IncomingWebhook/3b4e0cbe2f3c4a9e8f4e6d1c2b7a9f01/5c1f3e2a-8b7d", want: "https://contoso.webhook.office.com/webhookb2/7fa36e45-3e04@72f988bf-86f1/IncomingWebhook/****/5c1f3e2a-8b7d"},
 		{name: "teams webhook, older host", in: "https://outlook.office.com/webhook/7fa36e45@72f988bf/IncomingWebhook/3b4e0cbe2f3c4a9e/5c1f3e2a", want: "https://outlook.office.com/webhook/7fa36e45@72f988bf/IncomingWebhook/****/5c1f3e2a"},
