@@ -714,16 +714,41 @@ func (p *Policy) scanParam(s string, start, escapes int, mask func(start, end in
 		return end
 	}
 	if escapes < maxEscapes && hasEscape(s[eq+1:end]) {
-		// A URL in a query value is escaped ("next=https%3A%2F%2Fu%3Apw%40h"):
-		// its credentials, and any other secret, are read in the
-		// unescaped value and masked in the escaped one.
-		v, at := unescapeWithOffsets(s[eq+1 : end])
-		p.scanInline(v, escapes+1, func(i, j int, cred string) {
-			mask(eq+1+at[i], eq+1+at[j], cred)
+		p.scanEscaped(s[eq+1:end], escapes, func(i, j int, cred string) {
+			mask(eq+1+i, eq+1+j, cred)
 		})
 		return end
 	}
 	return eq + 1 // the value may hold a URL of its own
+}
+
+// scanEscaped calls mask, as scanInline does, with the place in v, a
+// parameter's value written with %XX escapes (escapes deep already), of
+// each secret in it: a URL in a query value is escaped
+// ("next=https%3A%2F%2Fu%3Apw%40h"), and its credentials, and any other
+// secret, are read in the unescaped value and masked in the escaped one.
+// A value in which that finds nothing and that still holds escapes is
+// unescaped again, as one escaped twice over is
+// ("https%253A%252F%252Fu%253Apw%2540h"), up to maxEscapes in all.
+func (p *Policy) scanEscaped(v string, escapes int, mask func(start, end int, cred string)) {
+	u, at := unescapeWithOffsets(v)
+	type secret struct {
+		start, end int
+		cred       string
+	}
+	var found []secret
+	p.scanInline(u, escapes+1, func(i, j int, cred string) {
+		found = append(found, secret{i, j, cred})
+	})
+	if len(found) == 0 && escapes+1 < maxEscapes && hasEscape(u) {
+		p.scanEscaped(u, escapes+1, func(i, j int, cred string) {
+			mask(at[i], at[j], cred)
+		})
+		return
+	}
+	for _, f := range found {
+		mask(at[f.start], at[f.end], f.cred)
+	}
 }
 
 // authorityEnd returns where the authority of a URL that goes on at s[i:]

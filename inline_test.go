@@ -67,6 +67,7 @@ func TestRedactURLCredentials(t *testing.T) {
 		{name: "query then fragment", in: "https://h/?token=a#sig=b", want: "https://h/?token=****#sig=****"},
 		{name: "relative reference", in: "/hook?secret=abc", want: "/hook?secret=****"},
 		{name: "both", in: "https://u:p@h/?token=t", want: "https://u:****@h/?token=****"},
+		{name: "URL escaped twice in a parameter", in: "https://app.example/login?next=https%253A%252F%252Fadmin%253Ahunter2secret%2540db.example%252F", want: "https://app.example/login?next=https%253A%252F%252Fadmin%253A****%2540db.example%252F"},
 
 		// Tokens in paths.
 		{name: "telegram bot API", in: "https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe", want: "https://api.telegram.org/bot123456789:****/getMe"},
