@@ -47,12 +47,11 @@ const Mask = "****"
 //     (a WhatsApp Web session), "auth" (Node's "user:password"), "code"
 //     (an access or login code), "authheader", "bearer", "totp",
 //     "backupcodes", "recoverycodes", "pfx", "p12" and "pkcs12";
-//   - is one of "tokens", "apitokens", "bottokens", "apptokens",
-//     "usertokens", "accesstokens", "authtokens", "refreshtokens",
-//     "sessiontokens", "idtokens", "oauthtokens", "devicetokens" and
-//     "pushtokens". Any other key ending in "tokens" counts tokens
-//     (maxTokens, totalTokens, promptTokens, max_output_tokens) and is
-//     not a secret.
+//   - ends with "tokens" (a list of them: botTokens, telegramTokens),
+//     unless what comes before begins or ends with a word of a count
+//     (see countWords): maxTokens, max_output_tokens, promptTokens,
+//     totalTokens and thinkingBudgetTokens count tokens and are not
+//     secrets.
 //
 // So "key" is a secret only as a whole key: publicKey, primaryKey, hotkey,
 // keyboard and keyword are not. A key that names where a secret is, such
@@ -95,11 +94,16 @@ var (
 		"code": true, "authheader": true, "bearer": true, "totp": true,
 		"backupcodes": true, "recoverycodes": true, "pfx": true, "p12": true,
 		"pkcs12": true,
-		// Lists of tokens; other keys ending in "tokens" are counts.
-		"tokens": true, "apitokens": true, "bottokens": true, "apptokens": true,
-		"usertokens": true, "accesstokens": true, "authtokens": true,
-		"refreshtokens": true, "sessiontokens": true, "idtokens": true,
-		"oauthtokens": true, "devicetokens": true, "pushtokens": true,
+	}
+	// countWords begin or end what comes before "tokens" in a key that
+	// counts them (maxTokens, max_output_tokens, promptTokens,
+	// thinkingBudgetTokens), which is no secret; any other key ending in
+	// "tokens" holds a list of them. A count missing here is masked,
+	// which hides a number; a secret's name taken for a count would
+	// show the secret.
+	countWords = []string{
+		"max", "min", "total", "num", "prompt", "completion", "context",
+		"input", "output", "cached", "reasoning", "reserve", "budget", "thinking",
 	}
 )
 
@@ -189,6 +193,9 @@ func (p *Policy) sensitiveFolded(f []byte) bool {
 			return true
 		}
 	}
+	if before, ok := bytes.CutSuffix(end, []byte("tokens")); ok && !countsTokens(before) {
+		return true
+	}
 	if p == nil {
 		return false
 	}
@@ -202,6 +209,17 @@ func (p *Policy) sensitiveFolded(f []byte) bool {
 		// A fragment of only separators folds to "" and would match
 		// every key; it is ignored.
 		if s := fold(s, buf[:0]); len(s) > 0 && bytes.Contains(f, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// countsTokens reports whether a key made of before and "tokens", folded,
+// counts tokens (see countWords).
+func countsTokens(before []byte) bool {
+	for _, w := range countWords {
+		if bytes.HasPrefix(before, []byte(w)) || bytes.HasSuffix(before, []byte(w)) {
 			return true
 		}
 	}

@@ -241,6 +241,11 @@ func TestDefaultRules(t *testing.T) {
 		{"push device tokens", "deviceTokens", true},
 		{"push tokens", "pushTokens", true},
 		{"oidc id tokens", "idTokens", true},
+		{"a platform's list of tokens", "telegramTokens", true},
+		{"another platform's", "discord_tokens", true},
+		{"slack bot tokens", "slackBotTokens", true},
+		{"webhook tokens", "webhookTokens", true},
+		{"numbered list of tokens", "botTokens2", true},
 		{"webhook urls", "webhookUrls", true},
 		{"all digits", "123", false},
 	}
@@ -260,6 +265,8 @@ var tokenCounts = []string{
 	"minTokens", "totalTokens", "total_tokens", "promptTokens", "prompt_tokens",
 	"contextTokens", "completionTokens", "inputTokens", "outputTokens",
 	"cachedTokens", "reasoningTokens", "maxContextTokens", "reserveTokens",
+	"maxNewTokens", "numTokens", "budgetTokens", "budget_tokens", "thinkingBudgetTokens",
+	"maxCompletionTokens", "reservedTokens",
 }
 
 // TestTokenCountsNeverMasked checks that a token count keeps its value
