@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -467,6 +468,9 @@ func parsePost(body []byte, policy *Policy) (name string, cfg Config, msg string
 	if !utf8.Valid(body) {
 		return "", nil, "request body is not valid UTF-8"
 	}
+	if loneSurrogate(body) {
+		return "", nil, `request body escapes half of a UTF-16 surrogate pair alone ("\ud800")`
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var req any
@@ -505,6 +509,40 @@ func parsePost(body []byte, policy *Policy) (name string, cfg Config, msg string
 		return "", nil, "config must be a JSON object"
 	}
 	return name, cfg, ""
+}
+
+// loneSurrogate reports whether the JSON text body escapes half of a
+// UTF-16 surrogate pair without the other ("\ud800"), which is no
+// character: encoding/json reads it as U+FFFD, which would change a
+// secret or a name without a word. A backslash outside a string is
+// invalid JSON, which the decoder reports.
+func loneSurrogate(body []byte) bool {
+	half := func(at int) (rune, bool) { // the \uXXXX at body[at:], if any
+		if at+6 > len(body) || body[at] != '\\' || body[at+1] != 'u' {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(string(body[at+2:at+6]), 16, 16)
+		return rune(n), err == nil
+	}
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' {
+			continue
+		}
+		r, ok := half(i)
+		switch {
+		case !ok:
+			i++ // an escape of one character: a backslash escapes no other
+		case utf16.IsSurrogate(r):
+			next, ok := half(i + 6)
+			if r >= 0xdc00 || !ok || next < 0xdc00 || next > 0xdfff {
+				return true
+			}
+			i += 11
+		default:
+			i += 5
+		}
+	}
+	return false
 }
 
 // jsonProblem describes a decoding error by position only: the decoder's

@@ -440,6 +440,11 @@ func TestHandlerPostRejected(t *testing.T) {
 		{name: "garbage after the request", body: `{"name": "slack", "config": {}} s3cr3t`},
 		{name: "invalid UTF-8 in a value", body: "{\"name\": \"slack\", \"config\": {\"token\": \"s3cr3t\xff\"}}"},
 		{name: "invalid UTF-8 in a key", body: "{\"name\": \"slack\", \"config\": {\"tok\xc3\": \"s3cr3t\"}}"},
+		{name: "lone high surrogate in a value", body: `{"name": "slack", "config": {"token": "s3cr3t\ud800x"}}`},
+		{name: "lone low surrogate in a value", body: `{"name": "slack", "config": {"token": "s3cr3t\udc00"}}`},
+		{name: "high surrogate at the end of a key", body: `{"name": "slack", "config": {"tok\uD83D": "s3cr3t"}}`},
+		{name: "two high surrogates", body: `{"name": "slack", "config": {"token": "s3cr3t\ud83d\ud83d"}}`},
+		{name: "lone surrogate in the name", body: `{"name": "sl\ud800ack", "config": {"token": "s3cr3t"}}`},
 
 		// Values the config cannot hold; the message names where.
 		{
@@ -1534,5 +1539,26 @@ func TestHandlerGetOneFromListRendering(t *testing.T) {
 		if got := rec.Body.String(); got != string(want)+"\n" {
 			t.Fatalf("GET /{name} body\n got %s\nwant %s", got, want)
 		}
+	}
+}
+
+// TestHandlerPostSurrogatePairs: a character beyond the Basic
+// Multilingual Plane escaped as a surrogate pair is taken, and so is a
+// backslash escaped before the letters of an escape; only half a pair
+// alone is refused (see TestHandlerPostRejected).
+func TestHandlerPostSurrogatePairs(t *testing.T) {
+	store := &MemoryStore{}
+	h := NewHandler(store, HandlerOptions{})
+	body := `{"name": "x", "config": {"emoji": "\ud83d\ude00", "path": "C:\\ud800", "both": "\\\ud83d\udE00"}}`
+	if rec := do(t, h, "POST", "/", body, nil); rec.Code != http.StatusOK {
+		t.Fatalf("POST: %d %s", rec.Code, rec.Body)
+	}
+	cfg, err := store.Get(t.Context(), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{"emoji": "\U0001F600", "path": `C:\ud800`, "both": `\` + "\U0001F600"}
+	if diff := cmp.Diff(want, cfg); diff != "" {
+		t.Errorf("stored (-want +got):\n%s", diff)
 	}
 }
