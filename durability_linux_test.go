@@ -6,7 +6,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -607,5 +609,75 @@ func TestFileStoreRefusesKeyPlantedByAnotherUser(t *testing.T) {
 	}
 	if st.Revision == revision(planted, []byte(data)) {
 		t.Errorf("the revision is keyed by the key of a guard file another user owns")
+	}
+}
+
+// TestFileStoreRootLeaseLeavesUserLeases: leases taken by root on a
+// user's config (the server run once with sudo) leave their directory
+// and lock files the user's, so that the user's own server can still take
+// every lease, that one too once root lets it go or dies.
+func TestFileStoreRootLeaseLeavesUserLeases(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	const uid = 1000
+	path := filepath.Join(userHome(t, uid), "agent.toml")
+	writeAsUser(t, uid, path, "[agent]\nname = \"x\"\n")
+	root := openFileStore(t, path)
+	held, err := root.TryLease(t.Context(), "rootbot", "root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := leaseDir(path)
+	for _, p := range []string{dir, leaseBase(dir, "rootbot") + ".lock"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := fi.Sys().(*syscall.Stat_t); st.Uid != uid {
+			t.Errorf("%s made by root's lease belongs to uid %d, want the config's owner, %d", p, st.Uid, uid)
+		}
+	}
+	asFSUser(uid, func() {
+		user := openFileStore(t, path)
+		l, err := user.TryLease(context.Background(), "userbot", "user")
+		if err != nil {
+			t.Errorf("the user's lease beside root's: %v", err)
+		} else {
+			l.Release(context.Background())
+		}
+		if _, err := user.TryLease(context.Background(), "rootbot", "user"); !errors.Is(err, ErrLeaseHeld) {
+			t.Errorf("the user's lease of the key root holds: %v, want ErrLeaseHeld", err)
+		}
+	})
+	// Root's process dies without removing its lock file: its lock goes
+	// with it (here, the descriptor closed).
+	held.(*fileLease).fl.Close()
+	asFSUser(uid, func() {
+		if _, err := openFileStore(t, path).TryLease(context.Background(), "rootbot", "user"); err != nil {
+			t.Errorf("the user's lease of the key root held: %v", err)
+		}
+	})
+}
+
+// TestTryLeaseRefusesSymlinkedLockFile: a lease's lock file is not opened
+// through a symlink, which whoever may write in the leases' directory
+// could point at a file for the server to create.
+func TestTryLeaseRefusesSymlinkedLockFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.toml")
+	s := openFileStore(t, path)
+	dir := leaseDir(path)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	victim := filepath.Join(t.TempDir(), "nologin")
+	if err := os.Symlink(victim, leaseBase(dir, "bot")+".lock"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TryLease(t.Context(), "bot", "me"); err == nil {
+		t.Errorf("TryLease through a symlinked lock file succeeded")
+	}
+	if _, err := os.Lstat(victim); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the symlink's target was made: %v", err)
 	}
 }

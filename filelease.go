@@ -89,6 +89,7 @@ func (s *FileStore) TryLease(ctx context.Context, key, holder string) (Lease, er
 		if err := mkdirAll(made); err != nil {
 			return nil, fmt.Errorf("connectors: lease %q: %w", key, err)
 		}
+		giveLeaseDir(made, s.path)
 		ok, err = fl.TryLock()
 	}
 	if err != nil {
@@ -97,12 +98,17 @@ func (s *FileStore) TryLease(ctx context.Context, key, holder string) (Lease, er
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrLeaseHeld, key)
 	}
-	if !lockedFileIsPath(fl) {
+	locked, ok := lockedFile(fl)
+	if !ok {
 		// Locked a file that its last holder removed as it let go: the
 		// lease is someone else's file now, or will be.
 		fl.Unlock()
 		return nil, fmt.Errorf("%w: %q", ErrLeaseHeld, key)
 	}
+	// Like a guard file: mode 0600, and the config file's owner if root
+	// made it, so that a holder killed before it removed the file does
+	// not keep the user's own server from the lease.
+	newGuard(fl.Path(), locked, s.path)
 	l := &fileLease{fl: fl, path: base + ".json", rec: leaseRecord{Key: key, Holder: holder}, lost: make(chan struct{})}
 	atomicfile.RemoveTemps(l.path) // left by a holder killed mid-write
 	if err := l.write(); err != nil {
@@ -110,6 +116,25 @@ func (s *FileStore) TryLease(ctx context.Context, key, holder string) (Lease, er
 		return nil, err
 	}
 	return l, nil
+}
+
+// giveLeaseDir gives the directory of the leases at dir, just made, the
+// owner of the config file at config, where the process may (root), as
+// newGuard does the guard file: a directory of root's, mode 0700, would
+// keep the user's own server from every lease.
+func giveLeaseDir(dir, config string) {
+	cfg, err := os.Stat(config)
+	if err != nil {
+		return
+	}
+	d, err := os.OpenFile(dir, os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		return
+	}
+	defer d.Close()
+	if fi, err := d.Stat(); err == nil && fi.IsDir() {
+		atomicfile.KeepOwner(d, fi, cfg)
+	}
 }
 
 // leaseBase is the path of a lease's files, without their extension: a
@@ -152,7 +177,7 @@ func (s *FileStore) Leases(ctx context.Context) (map[string]LeaseInfo, error) {
 			continue
 		}
 		if free {
-			if lockedFileIsPath(fl) { // no holder can be writing them now
+			if _, ok := lockedFile(fl); ok { // no holder can be writing them now
 				os.Remove(base + ".json")
 				os.Remove(base + ".lock")
 			}
@@ -208,29 +233,32 @@ func (l *fileLease) Release(ctx context.Context) error {
 	l.released = true
 	close(l.lost)
 	os.Remove(l.path)
-	os.Remove(l.fl.Path()) // while locked: see lockedFileIsPath
+	os.Remove(l.fl.Path()) // while locked: see lockedFile
 	return l.fl.Unlock()
 }
 
-// lockedFileIsPath reports whether the file fl has locked is still the one
-// at its path. A holder removes its lock file before it unlocks it (so
+// lockedFile returns the stat of the file fl has locked, and whether it
+// is a regular file and still the one at its path. A holder removes its lock file before it unlocks it (so
 // that lock files do not pile up); whoever locks the removed file after
 // that holds nothing.
-func lockedFileIsPath(fl *flock.Flock) bool {
+func lockedFile(fl *flock.Flock) (fs.FileInfo, bool) {
 	held, err := fl.Stat()
-	return err == nil && held.Mode().IsRegular() && stillAt(held, fl.Path())
+	return held, err == nil && held.Mode().IsRegular() && stillAt(held, fl.Path())
 }
 
 // leaseLock returns the lock of a lease's lock file at path, which it
 // opens without blocking: a FIFO put there would block the open until a
-// writer came (lockedFileIsPath refuses it once locked).
+// writer came (lockedFile refuses it once locked); and not through
+// a symlink, which whoever may write in the directory (the config file's
+// owner) could point at a file of root's for root's server to create.
 func leaseLock(path string) *flock.Flock {
-	return flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDWR|nonBlock))
+	return flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDWR|nonBlock|noFollow))
 }
 
-// readRegular reads the regular file at path (see openRegular).
+// readRegular reads the regular file at path (see openRegular), not
+// through a symlink.
 func readRegular(path string) ([]byte, error) {
-	f, _, err := openRegular(path, 0)
+	f, _, err := openRegular(path, noFollow)
 	if err != nil {
 		return nil, err
 	}

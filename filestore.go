@@ -1073,7 +1073,8 @@ func (g *heldGuard) Close() {
 // 0o600 whatever the umask, which could leave it one that cannot be
 // opened again for writing; and, where the process may, the owner of the
 // config file at config, so that a guard file that root made (reading a
-// user's config, say) does not lock the user's own server out.
+// user's config, say) does not lock the user's own server out. A lease's
+// lock file (always empty) gets the same.
 func newGuard(path string, locked fs.FileInfo, config string) {
 	if locked.Size() != 0 || !oneLink(locked) {
 		return
