@@ -382,20 +382,23 @@ func userPassword(s string, from, i int) (start, end int, ok bool) {
 
 // authCredentials reads s[i:] as an HTTP authorization scheme and its
 // credentials, "Bearer <token>" or "Basic <base64 of user:password>"
-// (the first letter in either case), and returns where the credentials
-// are. A token that is a short word of letters only is prose ("the
-// bearer of bad news").
+// (the scheme in any case, as HTTP has it, then spaces or tabs), and
+// returns where the credentials are. A token that is a short word of
+// letters only is prose ("the bearer of bad news").
 func authCredentials(s string, i int) (start, end int, ok bool) {
 	var basic bool
 	switch {
-	case strings.HasPrefix(s[i+1:], "earer "):
-		start = i + 7
-	case strings.HasPrefix(s[i+1:], "asic "):
-		start, basic = i+6, true
+	case hasPrefixFold(s[i:], "bearer"):
+		start = i + len("bearer")
+	case hasPrefixFold(s[i:], "basic"):
+		start, basic = i+len("basic"), true
 	default:
 		return 0, 0, false
 	}
-	for start < len(s) && s[start] == ' ' {
+	if start == len(s) || s[start] != ' ' && s[start] != '\t' {
+		return 0, 0, false
+	}
+	for start < len(s) && (s[start] == ' ' || s[start] == '\t') {
 		start++
 	}
 	end = start
@@ -644,12 +647,18 @@ func proseLabel(name, rest string) bool {
 }
 
 // atLineStart reports whether only blanks are between the start of the
-// line and s[j].
+// line (after "\n", or "\r" alone, as old Macs end lines) and s[j].
 func atLineStart(s string, j int) bool {
 	for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
 		j--
 	}
-	return j == 0 || s[j-1] == '\n'
+	return j == 0 || s[j-1] == '\n' || s[j-1] == '\r'
+}
+
+// hasPrefixFold reports whether s begins with prefix, ASCII letters in
+// either case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // assignmentAhead reports whether s is white space, then a name, then
@@ -966,7 +975,24 @@ func (p *Policy) secretParam(name string) bool {
 			name = n
 		}
 	}
+	// A list or a map in PHP's and Rails' way: "token[]", "auth[token]".
+	if n := strings.IndexByte(name, '['); n > 0 && strings.HasSuffix(name, "]") {
+		if inner := name[n+1 : len(name)-1]; inner != "" && !isDigits(inner) {
+			return p.secretParam(name[:n]) || p.secretParam(inner)
+		}
+		name = name[:n]
+	}
 	var buf [64]byte
 	f := fold(name, buf[:0])
 	return string(f) == "sig" || bytes.HasSuffix(f, []byte("signature")) || p.sensitiveFolded(f)
+}
+
+// isDigits reports whether s is one or more ASCII digits.
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

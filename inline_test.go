@@ -67,6 +67,10 @@ func TestRedactURLCredentials(t *testing.T) {
 		{name: "query then fragment", in: "https://h/?token=a#sig=b", want: "https://h/?token=****#sig=****"},
 		{name: "relative reference", in: "/hook?secret=abc", want: "/hook?secret=****"},
 		{name: "both", in: "https://u:p@h/?token=t", want: "https://u:****@h/?token=****"},
+		{name: "list parameter", in: "https://h/?token[]=abc&x=1", want: "https://h/?token[]=****&x=1"},
+		{name: "indexed list parameter", in: "https://h/?token[0]=abc", want: "https://h/?token[0]=****"},
+		{name: "map parameter", in: "https://h/?auth[token]=abc&user[name]=bob", want: "https://h/?auth[token]=****&user[name]=bob"},
+		{name: "escaped list parameter", in: "https://h/?api_key%5B%5D=abc", want: "https://h/?api_key%5B%5D=****"},
 		{name: "URL escaped twice in a parameter", in: "https://app.example/login?next=https%253A%252F%252Fadmin%253Ahunter2secret%2540db.example%252F", want: "https://app.example/login?next=https%253A%252F%252Fadmin%253A****%2540db.example%252F"},
 
 		// Tokens in paths.
@@ -219,6 +223,7 @@ func TestRedactInlineSecrets(t *testing.T) {
 		{name: "HTTP header", in: "Authorization: Bearer abc.def", want: "Authorization: ****"},
 		{name: "HTTP headers", in: "Accept: */*\r\nX-Api-Key: k-123\r\nCookie: sid=abc\r\n", want: "Accept: */*\r\nX-Api-Key: ****\r\nCookie: ****\r\n"},
 		{name: "YAML", in: "telegram:\n  botToken: 123:abc\n  port: 8443", want: "telegram:\n  botToken: ****\n  port: 8443"},
+		{name: "lines ending in a carriage return alone", in: "mode: x\rtoken: abc123\rport: 1", want: "mode: x\rtoken: ****\rport: 1"},
 		{name: "JSON text", in: `{"port": 1, "token": "abc\"def", "mode": "x"}`, want: `{"port": 1, "token": "****", "mode": "x"}`},
 		{name: "JSON number: masked to the end of the line", in: `{"pin": 1, "apiKey": 12345}`, want: `{"pin": 1, "apiKey": ****`},
 
@@ -238,6 +243,9 @@ func TestRedactInlineSecrets(t *testing.T) {
 		{name: "basic credentials", in: "Basic dXNlcjpodW50ZXIy", want: "Basic ****"},
 		{name: "basic plan", in: "Basic plan", want: "Basic plan"},
 		{name: "bearer alone", in: "Bearer", want: "Bearer"},
+		{name: "bearer token after a tab", in: "Bearer\tabc.def-123", want: "Bearer\t****"},
+		{name: "bearer token in capitals", in: "BEARER abc.def-123", want: "BEARER ****"},
+		{name: "basic credentials in capitals", in: "BASIC dXNlcjpodW50ZXIy", want: "BASIC ****"},
 		{name: "bearer in prose", in: "You are the bearer of good news. Bearer tokens are never shown.", want: "You are the bearer of good news. Bearer tokens are never shown."},
 
 		// PEM.

@@ -259,7 +259,9 @@ func Redact(cfg Config) Config {
 //     "?token=****&page=2", "?api_key=****", "?X-Amz-Signature=****",
 //     "/x;token=****". Parameters are separated by "&", ";", "?" and "#",
 //     and their names are URL-decoded; a name with a space is prose, not
-//     a parameter. A secret value runs to the next "&", or to the next
+//     a parameter. A name with brackets is read as PHP and Rails write
+//     lists and maps: "token[]" and "token[0]" as "token", "auth[token]"
+//     as either part. A secret value runs to the next "&", or to the next
 //     ";", "?" or "#" that begins another parameter ("name="), so that a
 //     raw ";", "?" or "#" in a secret, or a fragment after it, is masked
 //     with it; it also runs over white space;
@@ -289,9 +291,10 @@ func Redact(cfg Config) Config {
 //     KEY-----\n****\n-----END PRIVATE KEY-----";
 //   - a password written without a scheme, "user:****@host" (a proxy,
 //     Go's MySQL DSN "user:****@tcp(localhost:3306)/db");
-//   - the credentials of an HTTP authorization scheme: "Bearer ****"
-//     (but not a short word of letters, which is prose: "the bearer of
-//     bad news"), and "Basic ****" where it encodes "user:password";
+//   - the credentials of an HTTP authorization scheme, in any case and
+//     after spaces or tabs: "Bearer ****" (but not a short word of
+//     letters, which is prose: "the bearer of bad news"), and "Basic
+//     ****" where it encodes "user:password";
 //   - the secret part of a Telegram bot token written in a string, as in
 //     the Bot API's URLs ("https://api.telegram.org/bot123456:****/getMe"),
 //     and the token of a Discord, Slack or Microsoft Teams webhook URL
