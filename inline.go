@@ -605,6 +605,20 @@ func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
 		}
 		return start, min(end, len(s)), true
 	}
+	if s[i] == '=' && start < len(s) && s[start] == '{' {
+		// An ODBC connection string quotes a value with ";" in braces,
+		// "}}" a brace within: "Pwd={a;b}}c};".
+		for end = start + 1; end < len(s); end++ {
+			if s[end] == '}' {
+				if end+1 < len(s) && s[end+1] == '}' {
+					end++
+					continue
+				}
+				return start, end + 1, true
+			}
+		}
+		return start, len(s), true
+	}
 	for end = start; end < len(s); end++ {
 		if open != 0 && s[end] == open {
 			return start, end, true

@@ -210,6 +210,8 @@ func TestRedactInlineSecrets(t *testing.T) {
 		{name: "libpq keywords", in: "host=db user=bot password=hunter2 dbname=app", want: "host=db user=bot password=**** dbname=app"},
 		{name: "Azure Storage connection string", in: "DefaultEndpointsProtocol=https;AccountName=bot;AccountKey=Zm9vYmFy+/==;EndpointSuffix=core.windows.net", want: "DefaultEndpointsProtocol=https;AccountName=bot;AccountKey=****;EndpointSuffix=core.windows.net"},
 		{name: "ADO.NET connection string", in: "Server=db;User Id=bot;Password=hunter2;Database=app", want: "Server=db;User Id=bot;Password=****;Database=app"},
+		{name: "ODBC connection string, password in braces", in: "Driver={ODBC Driver 18};Server=db;Uid=bot;Pwd={hun;ter}}2};Database=app", want: "Driver={ODBC Driver 18};Server=db;Uid=bot;Pwd=****;Database=app"},
+		{name: "ODBC password in braces, unclosed", in: "Server=db;Password={hun;ter2", want: "Server=db;Password=****"},
 		{name: "spaces around =", in: "[smtp]\npassword = hunter 2\nport = 587", want: "[smtp]\npassword = ****\nport = 587"},
 		{name: "quoted value", in: `password="a b;c" port=1`, want: `password="****" port=1`},
 		{name: "value holding a URL", in: "DATABASE_URL=postgres://u:p@h/db", want: "DATABASE_URL=****"},

@@ -282,8 +282,9 @@ func Redact(cfg Config) Config {
 //     "Auth", "Pass", "Token" or "Tokens" labels, followed by several
 //     words ("Code: always in fenced blocks."). A value in a quoted
 //     argument ends at its closing quote, and a quoted value is masked
-//     to its closing quote; a value after "=" runs to the end of its
-//     line, a ";" or "&", or white space that another "name=" follows
+//     to its closing quote, one in braces after "=" (ODBC's
+//     "Pwd={a;b}") to its closing brace; a value after "=" runs to the
+//     end of its line, a ";" or "&", or white space that another "name=" follows
 //     (or any white space, after a name that is a word of a line of
 //     text: "say token=X to ..." masks one word); a value after ":" runs
 //     to the end of its line;
