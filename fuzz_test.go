@@ -113,6 +113,7 @@ func FuzzRedact(f *testing.F) {
 	f.Add(`{"url":"primary https://a:pw1@h1 backup //b:pw2@h2/?x=1;token=t#sig=s"}`)
 	f.Add(`{"url":"https://h/login?next=https%3A%2F%2Fu%3Apw%40h2%2F%3Fkey%3Dk&token=ab?cd"}`)
 	f.Add(`{"url":"https://h/login?next=https%253A%252F%252Fu%253Apw%2540h2%252F&r=%2525"}`)
+	f.Add(`{"headers":[{"name":"X-Api-Key","value":"k1"},{"name":"Accept","value":"a"},{"header":"Cookie","values":["c",1]}],"env":[{"Name":"BOT_TOKEN","Value":"1:x"}]}`)
 	f.Add(`{"url":"https://u:p/s#s?s@h.example:8443/x@y","list":["://u:p@h","https://h:1/a@b"]}`)
 	f.Add(`{"env":["BOT_TOKEN=1:a","host=h password='x y' port=1"],"headers":"Authorization: Bearer t\r\nX-Api-Key: k"}`)
 	f.Add(`{"note":"{\"token\": \"a\\\"b\", \"n\": 1}","pem":"-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----"}`)

@@ -215,6 +215,30 @@ func (p *Policy) sensitiveFolded(f []byte) bool {
 	return false
 }
 
+// memberSecret reports whether the member k of obj holds a secret: k is
+// sensitive, or k is the value of a pair that names a secret, as lists of
+// HTTP headers and environment variables write them:
+// {"name": "X-Api-Key", "value": "****"}, {"header": "Authorization",
+// "value": "****"}, {"name": "BOT_TOKEN", "value": "****"}. The pair's
+// value is its "value" or "values" member; its name, the string of its
+// "name" or "header" member, which is sensitive under p. The name stays
+// shown: it identifies the pair (see [Policy.Restore]).
+func (p *Policy) memberSecret(obj map[string]any, k string) bool {
+	if p.IsSensitive(k) {
+		return true
+	}
+	if len(k) != len("value") && len(k) != len("values") || !strings.EqualFold(k, "value") && !strings.EqualFold(k, "values") {
+		return false
+	}
+	for field, v := range obj {
+		name, ok := v.(string)
+		if ok && (strings.EqualFold(field, "name") || strings.EqualFold(field, "header")) && p.IsSensitive(name) {
+			return true
+		}
+	}
+	return false
+}
+
 // countsTokens reports whether a key made of before and "tokens", folded,
 // counts tokens (see countWords).
 func countsTokens(before []byte) bool {
@@ -233,7 +257,11 @@ func Redact(cfg Config) Config {
 }
 
 // Redact returns a deep copy of cfg in which every value under a sensitive
-// key (see [Policy.IsSensitive]), at any depth, is masked:
+// key (see [Policy.IsSensitive]), at any depth, is masked, and so is the
+// value of a pair whose name is sensitive, as lists of HTTP headers and
+// environment variables write them: the "value" or "values" of an object
+// whose "name" or "header" is a string that is a sensitive key
+// ({"name": "X-Api-Key", "value": "****"}):
 //   - a non-empty string has each ":"-separated part replaced by [Mask],
 //     unless it is a whole environment reference such as "${BOT_TOKEN}",
 //     which is not a secret and is kept;
@@ -331,7 +359,7 @@ func (p *Policy) Redact(cfg Config) Config {
 	}
 	out := make(Config, len(cfg))
 	for k, v := range cfg {
-		out[k] = p.redactValue(v, p.IsSensitive(k))
+		out[k] = p.redactValue(v, p.memberSecret(cfg, k))
 	}
 	return out
 }
@@ -352,7 +380,7 @@ func (p *Policy) redactValue(v any, secret bool) any {
 		out := make(map[string]any, len(x))
 		shown := p.shownKeys(x)
 		for k, e := range x {
-			r := p.redactValue(e, secret || p.IsSensitive(k))
+			r := p.redactValue(e, secret || p.memberSecret(x, k))
 			if sk, ok := shown[k]; ok {
 				k = sk
 			}

@@ -1035,3 +1035,57 @@ func TestRedactManySecretKeys(t *testing.T) {
 		t.Errorf("Redact and Restore of 20000 keys: %v", d)
 	}
 }
+
+// TestRedactNameValuePairs: the value of a pair whose name is a secret's,
+// as lists of HTTP headers and environment variables are written, is
+// masked like the value of that key; the name stays shown, and a config
+// sent back as read restores. A pair renamed on the way back keeps no
+// secret.
+func TestRedactNameValuePairs(t *testing.T) {
+	cfg := Config{
+		"headers": []any{
+			map[string]any{"name": "X-Api-Key", "value": "abc123"},
+			map[string]any{"name": "Accept", "value": "application/json"},
+			map[string]any{"header": "Authorization", "value": "Bearer xyz789"},
+		},
+		"env": []any{
+			map[string]any{"name": "BOT_TOKEN", "value": "123:abc"},
+			map[string]any{"name": "LOG_LEVEL", "value": "debug"},
+		},
+		"jar": []any{map[string]any{"Name": "session", "Values": []any{"s1", "s2"}}},
+	}
+	want := Config{
+		"headers": []any{
+			map[string]any{"name": "X-Api-Key", "value": "****"},
+			map[string]any{"name": "Accept", "value": "application/json"},
+			map[string]any{"header": "Authorization", "value": "****"},
+		},
+		"env": []any{
+			map[string]any{"name": "BOT_TOKEN", "value": "****:****"},
+			map[string]any{"name": "LOG_LEVEL", "value": "debug"},
+		},
+		"jar": []any{map[string]any{"Name": "session", "Values": []any{"****", "****"}}},
+	}
+	red := Redact(cfg)
+	if diff := cmp.Diff(want, red); diff != "" {
+		t.Errorf("Redact (-want +got):\n%s", diff)
+	}
+	back, err := Restore(red, cfg)
+	if err != nil {
+		t.Fatalf("Restore(Redact(c), c): %v", err)
+	}
+	if diff := cmp.Diff(cfg, back); diff != "" {
+		t.Errorf("Restore(Redact(c), c) (-want +got):\n%s", diff)
+	}
+	if got := RedactText("X-Api-Key abc123 refused for BOT_TOKEN=123:abc", cfg); strings.Contains(got, "abc123") || strings.Contains(got, "123:abc") {
+		t.Errorf("RedactText = %q", got)
+	}
+	renamed := Config{"headers": []any{map[string]any{"name": "X-Echo", "value": "****"}}}
+	got, err := Restore(renamed, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := got["headers"].([]any)[0].(map[string]any)["value"]; v != "****" {
+		t.Errorf("a pair renamed on the way back got the value %q", v)
+	}
+}

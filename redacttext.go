@@ -57,7 +57,7 @@ func (p *Policy) RedactText(msg string, cfg Config) string {
 		case map[string]any:
 			for k, e := range x {
 				p.maskInline(k, add)
-				walk(e, secret || p.IsSensitive(k))
+				walk(e, secret || p.memberSecret(x, k))
 			}
 		case []any:
 			for i, e := range x {

@@ -13,7 +13,8 @@ import (
 // by the stored values they stand for. stored is the config as stored;
 // Restore never takes a value from it except as follows.
 //
-// Under a sensitive key, a string made only of [Mask] parts ("****",
+// Under a sensitive key, or as the value of a pair whose name is one (see
+// [Policy.Redact]), a string made only of [Mask] parts ("****",
 // "****:****", ...) or "[REDACTED]" means "keep the value stored at this
 // place". Under any key, a string whose URL credentials hold a Mask (see
 // [Policy.Redact]) means "keep the stored string" if it equals the
@@ -104,7 +105,7 @@ func (p *Policy) restore(v, old any, has, secret bool) (any, *pathError) {
 			}
 			var r any
 			if err == nil {
-				r, err = p.restore(e, o, ok, secret || p.IsSensitive(key))
+				r, err = p.restore(e, o, ok, secret || p.memberSecret(v, key))
 			}
 			if err != nil {
 				if first == nil || k < firstKey {
@@ -333,7 +334,7 @@ func (p *Policy) sameButSecrets(sent, stored any, secret bool) bool {
 			if sk, ok := storedKey[k]; ok {
 				k = sk
 			}
-			if p.IsSensitive(k) {
+			if p.memberSecret(s, k) {
 				continue
 			}
 			n++
@@ -342,7 +343,7 @@ func (p *Policy) sameButSecrets(sent, stored any, secret bool) bool {
 			}
 		}
 		for k := range o {
-			if !p.IsSensitive(k) {
+			if !p.memberSecret(o, k) {
 				n--
 			}
 		}
