@@ -77,7 +77,13 @@ func (s *reopenedStore) reader() (*connectors.FileStore, error) {
 	return connectors.NewFileStore(s.Path(), connectors.FileOptions{})
 }
 
+// List lists through the watching store too, first: one store's List
+// tells its watchers of what it read, which a host that lists after
+// Watch relies on (connectorstest's ListAfterWatch).
 func (s *reopenedStore) List(ctx context.Context) (map[string]connectors.Config, error) {
+	if _, err := s.watcher.List(ctx); err != nil {
+		return nil, err
+	}
 	r, err := s.reader()
 	if err != nil {
 		return nil, err

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
-	"slices"
 	"sync"
 )
 
@@ -74,10 +73,16 @@ type Watcher interface {
 	//
 	// Events never wait for the subscriber: changes that arrive while the
 	// subscriber is busy are merged per connector, so when it next reads
-	// it gets one Event per changed connector describing the change from
-	// what it last received to the current config (an add then a delete
-	// cancel out, and so do changes that end where they began). Nothing
-	// is dropped, so there is never a need to resync.
+	// it gets one Event per changed connector with its latest state: its
+	// config (Added if the subscriber had not received it, else Updated),
+	// or Removed. A connector that changed and ended where it began
+	// yields an Event too, with the state it ended in: a subscriber that
+	// lists the store after calling Watch (to start from the whole state,
+	// as it should) may have listed a change that was then undone, and
+	// must hear of the undoing. So a subscriber can get an Updated with
+	// the config it has, or a Removed of a connector it never saw; taking
+	// each Event's state as the connector's, it always ends with the
+	// store's, and there is never a need to resync.
 	// When ranging ends, the subscription and everything it started are
 	// released; a sequence that is never ranged over holds its
 	// subscription until ctx is done. The sequence may be ranged over
@@ -112,7 +117,7 @@ type Hub struct {
 type subscriber struct {
 	mu      sync.Mutex
 	pending map[string]change
-	order   []string      // names in arrival order; may hold stale names
+	order   []string      // the names in pending, in arrival order
 	wake    chan struct{} // one token: "pending is not empty"
 	done    chan struct{} // closed when the hub closes
 }
@@ -202,10 +207,9 @@ func (h *Hub) Close() {
 
 // Publish reports the change of a store from old to cur to every watcher,
 // one event per connector whose config differs. It never blocks on a
-// watcher. The configs of old and cur are shared, read only, until each
-// watcher has received its events (old's tell a change back to what a
-// watcher last received, which yields none); the caller must not change
-// them. The maps themselves are not kept.
+// watcher. The configs of cur are shared, read only, until each watcher
+// has received its events; the caller must not change them. The maps
+// themselves are not kept.
 func (h *Hub) Publish(old, cur map[string]Config) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -218,11 +222,10 @@ func (h *Hub) Publish(old, cur map[string]Config) {
 	}
 }
 
-// A change is an Event with the config it changes from.
+// A change is an Event, with whether the connector was there before.
 type change struct {
 	Event
-	had    bool   // the connector was there before
-	before Config // its config then
+	had bool
 }
 
 // diff lists the changes from old to cur, one per changed name. The
@@ -235,20 +238,21 @@ func diff(old, cur map[string]Config) []change {
 		case !ok:
 			changes = append(changes, change{Event: Event{name, Added, cfg}})
 		case !equalValue(prev, cfg):
-			changes = append(changes, change{Event{name, Updated, cfg}, true, prev})
+			changes = append(changes, change{Event{name, Updated, cfg}, true})
 		}
 	}
-	for name, prev := range old {
+	for name := range old {
 		if _, ok := cur[name]; !ok {
-			changes = append(changes, change{Event{Name: name, Op: Removed}, true, prev})
+			changes = append(changes, change{Event{Name: name, Op: Removed}, true})
 		}
 	}
 	return changes
 }
 
 // merge adds changes to what s has pending, folding each into an earlier
-// pending change of the same connector: the change from what the
-// subscriber last received to the latest, or none if they are the same.
+// pending change of the same connector: the latest state, as an Added
+// if the subscriber has not received the connector, else Updated, or
+// Removed. A change back to where it began is kept (see Watcher.Watch).
 func (s *subscriber) merge(changes []change) {
 	if len(changes) == 0 {
 		return
@@ -257,31 +261,18 @@ func (s *subscriber) merge(changes []change) {
 	defer s.mu.Unlock()
 	for _, c := range changes {
 		if p, ok := s.pending[c.Name]; ok {
-			c.had, c.before = p.had, p.before
+			c.had = p.had
 		} else {
 			s.order = append(s.order, c.Name)
 		}
 		switch {
-		case !c.had && c.Op == Removed, c.had && c.Op != Removed && equalValue(c.before, c.Config):
-			delete(s.pending, c.Name) // never seen and gone, or back as it was
-			continue
-		case !c.had:
-			c.Op = Added
-		case c.Op != Removed:
+		case c.Op == Removed:
+		case c.had:
 			c.Op = Updated
+		default:
+			c.Op = Added
 		}
 		s.pending[c.Name] = c
-	}
-	// Names cancelled out stay in order; compact it before it outgrows
-	// what is pending, so a subscriber that never reads stays bounded.
-	if len(s.order) > 2*len(s.pending)+16 {
-		seen := make(map[string]bool, len(s.pending))
-		s.order = slices.DeleteFunc(s.order, func(name string) bool {
-			_, ok := s.pending[name]
-			drop := !ok || seen[name]
-			seen[name] = true
-			return drop
-		})
 	}
 	select {
 	case s.wake <- struct{}{}:
@@ -293,15 +284,14 @@ func (s *subscriber) merge(changes []change) {
 func (s *subscriber) next() (Event, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for len(s.order) > 0 {
-		name := s.order[0]
-		s.order = s.order[1:]
-		if c, ok := s.pending[name]; ok {
-			delete(s.pending, name)
-			e := c.Event
-			e.Config = cloneConfig(e.Config)
-			return e, true
-		}
+	if len(s.order) == 0 {
+		return Event{}, false
 	}
-	return Event{}, false
+	name := s.order[0]
+	s.order = s.order[1:]
+	c := s.pending[name]
+	delete(s.pending, name)
+	e := c.Event
+	e.Config = cloneConfig(e.Config)
+	return e, true
 }

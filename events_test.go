@@ -169,7 +169,8 @@ token = "e"
 }
 
 // TestWatchSlowSubscriber checks that a subscriber that does not read
-// blocks no writer, and then gets one merged event per connector.
+// blocks no writer, and then gets one merged event per changed connector,
+// in the order they first changed, with its latest state.
 func TestWatchSlowSubscriber(t *testing.T) {
 	for _, s := range []struct {
 		name  string
@@ -196,7 +197,7 @@ func TestWatchSlowSubscriber(t *testing.T) {
 			s.store.Put(ctx0, "gone", Config{"v": int64(7)})
 			s.store.Put(ctx0, "new", Config{"v": int64(1)})
 			s.store.Put(ctx0, "new", Config{"v": int64(2)})
-			// Back to what the subscriber has: no event.
+			// Back to what the subscriber has: an event all the same.
 			s.store.Delete(ctx0, "same")
 			s.store.Put(ctx0, "same", Config{"v": int64(0)})
 			s.store.Put(ctx0, "twice", Config{"v": int64(1)})
@@ -213,8 +214,11 @@ func TestWatchSlowSubscriber(t *testing.T) {
 			}
 			want := []Event{
 				{"kept", Updated, Config{"v": int64(300)}},
+				{"flash", Removed, nil},
 				{"gone", Updated, Config{"v": int64(7)}},
 				{"new", Added, Config{"v": int64(2)}},
+				{"same", Updated, Config{"v": int64(0)}},
+				{"twice", Updated, Config{"v": int64(0)}},
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("merged events (-want +got):\n%s", diff)

@@ -207,6 +207,69 @@ func TestSupervisorStartsRestartsStops(t *testing.T) {
 // every connector itself.
 type onlyWatcher struct{ connectors.Watcher }
 
+// TestSupervisorChangeUndoneAfterItsList: a change made after the
+// supervisor subscribed and before the List it starts from, and undone
+// after that List, reaches it: it ends running the config the store
+// holds, and not the connector added and removed meanwhile.
+func TestSupervisorChangeUndoneAfterItsList(t *testing.T) {
+	checkGoroutines(t)
+	ctx := t.Context()
+	store := &connectors.MemoryStore{}
+	store.Put(ctx, "b", connectors.Config{"v": "b1"})
+	listed := make(chan struct{})
+	slow := &slowList{Watcher: store, listed: listed}
+	var mu sync.Mutex
+	running := map[string]any{}
+	run := func(ctx context.Context, name string, cfg connectors.Config) error {
+		mu.Lock()
+		running[name] = cfg["v"]
+		mu.Unlock()
+		<-ctx.Done()
+		mu.Lock()
+		delete(running, name)
+		mu.Unlock()
+		return nil
+	}
+	sup := connectors.NewSupervisor(slow, run, connectors.SupervisorOptions{Replica: "r1", Interval: 10 * time.Millisecond})
+	stop := startSupervisor(t, ctx, sup)
+	defer stop()
+	waitFor(t, "the List to begin", func() bool { return slow.began.Load() })
+	store.Put(ctx, "b", connectors.Config{"v": "b2"}) // before the List reads
+	store.Put(ctx, "c", connectors.Config{"v": "c1"})
+	<-listed
+	store.Put(ctx, "b", connectors.Config{"v": "b1"}) // after it read
+	store.Delete(ctx, "c")
+	waitFor(t, "b running with b1 and c stopped", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		_, c := running["c"]
+		return running["b"] == "b1" && !c
+	})
+}
+
+// slowList is a Watcher whose first List takes a while before it reads
+// the store, and after, as a database's does; listed is closed when it
+// has read.
+type slowList struct {
+	connectors.Watcher
+	began  atomic.Bool
+	listed chan struct{}
+	once   sync.Once
+}
+
+func (s *slowList) List(ctx context.Context) (map[string]connectors.Config, error) {
+	first := !s.began.Swap(true)
+	if first {
+		time.Sleep(50 * time.Millisecond)
+	}
+	m, err := s.Watcher.List(ctx)
+	if first {
+		s.once.Do(func() { close(s.listed) })
+		time.Sleep(50 * time.Millisecond)
+	}
+	return m, err
+}
+
 func TestSupervisorBackoff(t *testing.T) {
 	checkGoroutines(t)
 	ctx := t.Context()

@@ -49,9 +49,11 @@
 // Where it is a [connectors.Watcher]: each change yields one event with a
 // config the receiver owns; writes that change nothing, and writes made
 // before Watch, yield none; changes that arrive while a subscriber is not
-// reading are merged per connector (changes that end where they began
-// yield none) and never make a writer wait; every subscriber gets every
-// event; ranging ends when the context is done.
+// reading are merged per connector, one event with its latest state
+// (changes that end where they began yield one too, as a subscriber that
+// listed after Watch may hold the state between) and never make a writer
+// wait; every subscriber gets every event; ranging ends when the context
+// is done.
 //
 // Where it is a [connectors.Leaser]: a held lease is refused to every
 // holder with [connectors.ErrLeaseHeld], its own too, and other keys stay

@@ -21,6 +21,7 @@ var watcherChecks = []check[connectors.Watcher]{
 	{"NoEventForNoop", testNoEventForNoop},
 	{"StartsAtWatch", testStartsAtWatch},
 	{"Merges", testMerges},
+	{"ListAfterWatch", testListAfterWatch},
 	{"TwoWatchers", testTwoWatchers},
 	{"EndsOnCancel", testEndsOnCancel},
 }
@@ -201,6 +202,11 @@ func testMerges(t *testing.T, s connectors.Watcher) {
 		before map[string]connectors.Config // stored before Watch
 		writes []write
 		want   []connectors.Event
+		// ifSeen: the changes end where they began, and a store that
+		// learns of them by looking (a file written by another process)
+		// may not have seen the state between, which then no one can
+		// have listed: want, or no event.
+		ifSeen bool
 	}{
 		{
 			name:   "add, update, update",
@@ -208,8 +214,12 @@ func testMerges(t *testing.T, s connectors.Watcher) {
 			want:   []connectors.Event{{Name: "x1", Op: connectors.Added, Config: v3}},
 		},
 		{
+			// Not nothing: a subscriber that listed the store after
+			// Watch may have listed x2.
 			name:   "add then delete",
 			writes: []write{{"x2", v1}, {"x2", nil}},
+			want:   []connectors.Event{{Name: "x2", Op: connectors.Removed}},
+			ifSeen: true,
 		},
 		{
 			name:   "update then delete",
@@ -227,11 +237,17 @@ func testMerges(t *testing.T, s connectors.Watcher) {
 			name:   "delete then add back as it was",
 			before: map[string]connectors.Config{"x6": v1},
 			writes: []write{{"x6", nil}, {"x6", v1}},
+			want:   []connectors.Event{{Name: "x6", Op: connectors.Updated, Config: v1}},
+			ifSeen: true,
 		},
 		{
+			// Not nothing: a subscriber that listed the store after
+			// Watch may have listed v2.
 			name:   "update and back",
 			before: map[string]connectors.Config{"x7": v1},
 			writes: []write{{"x7", v2}, {"x7", v1}},
+			want:   []connectors.Event{{Name: "x7", Op: connectors.Updated, Config: v1}},
+			ifSeen: true,
 		},
 		{
 			name:   "several connectors",
@@ -282,8 +298,58 @@ func testMerges(t *testing.T, s connectors.Watcher) {
 				t.Fatalf("writes did not end within %v while a subscriber was not reading", waitLimit)
 			}
 			probe.flush(s)
-			wantEvents(t, tt.want, sub.flush(s))
+			got := sub.flush(s)
+			if tt.ifSeen && len(got) == 0 {
+				return
+			}
+			wantEvents(t, tt.want, got)
 		})
+	}
+}
+
+// testListAfterWatch follows the pattern the package documents for a
+// host: Watch, then List, then apply each event to what was listed. A
+// change made before the List and undone after it must reach the host,
+// though the subscriber ends where it began: the host listed the state
+// between. So must a connector added before the List and removed after.
+func testListAfterWatch(t *testing.T, s connectors.Watcher) {
+	v1 := connectors.Config{"v": int64(1)}
+	v2 := connectors.Config{"v": int64(2)}
+	mustPut(t, s, "y1", v1)
+	sub := subscribe(t, s)
+	mustPut(t, s, "y1", v2)
+	mustPut(t, s, "y2", v1)
+	host, err := s.List(t.Context())
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	mustPut(t, s, "y1", v1)
+	if err := s.Delete(t.Context(), "y2"); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	for _, e := range sub.flush(s) {
+		if e.Op == connectors.Removed {
+			delete(host, e.Name)
+		} else {
+			host[e.Name] = e.Config
+		}
+	}
+	stored, err := s.List(t.Context())
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	for name := range host {
+		if strings.HasPrefix(name, markerPrefix) {
+			delete(host, name)
+		}
+	}
+	for name := range stored {
+		if strings.HasPrefix(name, markerPrefix) {
+			delete(stored, name)
+		}
+	}
+	if diff := cmpDiff(stored, host); diff != "" {
+		t.Errorf("a host that listed after Watch and applied the events holds (-stored +host):\n%s", diff)
 	}
 }
 
