@@ -64,6 +64,17 @@ func (s *Store) TryLease(ctx context.Context, key, holder string) (connectors.Le
 	if err := s.usable(ctx); err != nil {
 		return nil, err
 	}
+	// Close waits for a TryLease under way, which then releases what it
+	// took itself, through a pool still open: Add under leaseMu and
+	// before closed is seen, so that Close's Wait comes after.
+	s.leaseMu.Lock()
+	if s.closed.Load() {
+		s.leaseMu.Unlock()
+		return nil, connectors.ErrClosed
+	}
+	s.wg.Add(1)
+	s.leaseMu.Unlock()
+	defer s.wg.Done()
 	// An answer that comes after the holder would have to give the lease
 	// up is no use: wait no longer. When ctx ends, wait a little longer
 	// (the margin, LeaseTTL/6): a statement cut off may have taken the
@@ -149,23 +160,27 @@ func (s *Store) Leases(ctx context.Context) (map[string]connectors.LeaseInfo, er
 	if err := s.usable(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, s.t.readLeases)
-	if err != nil {
-		return nil, dbError(ctx, "read leases", err)
-	}
-	defer rows.Close()
-	out := make(map[string]connectors.LeaseInfo)
-	for rows.Next() {
-		var (
-			key  string
-			info connectors.LeaseInfo
-		)
-		if err := rows.Scan(&key, &info.Holder, (*base64Bytes)(&info.Data)); err != nil {
-			return nil, dbError(ctx, "read leases", err)
+	var out map[string]connectors.LeaseInfo
+	err := s.retryLost(ctx, func() error {
+		rows, err := s.pool.Query(ctx, s.t.readLeases)
+		if err != nil {
+			return err
 		}
-		out[key] = info
-	}
-	if err := rows.Err(); err != nil {
+		defer rows.Close()
+		out = make(map[string]connectors.LeaseInfo)
+		for rows.Next() {
+			var (
+				key  string
+				info connectors.LeaseInfo
+			)
+			if err := rows.Scan(&key, &info.Holder, (*base64Bytes)(&info.Data)); err != nil {
+				return err
+			}
+			out[key] = info
+		}
+		return rows.Err()
+	})
+	if err != nil {
 		return nil, dbError(ctx, "read leases", err)
 	}
 	return out, nil

@@ -711,3 +711,63 @@ func TestLeaseUnderSessionSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestLeaseTakenDuringClose: a TryLease whose statement is under way as
+// Close runs returns ErrClosed and leaves no lease row behind, on a store
+// whose pool Close closes (Open's): another replica takes the lease at
+// once.
+func TestLeaseTakenDuringClose(t *testing.T) {
+	db := newTestDB(t)
+	opts := db.options()
+	tracer := &closeOnTake{closed: make(chan struct{})}
+	cfg, err := pgxpool.ParseConfig(db.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.Tracer = tracer
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Migrate(t.Context(), pool, opts); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(t.Context(), pool, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.owned = true // as Open makes it: Close closes the pool
+	tracer.s.Store(s)
+	if _, err := s.TryLease(t.Context(), "job", "a"); !errors.Is(err, connectors.ErrClosed) {
+		t.Errorf("TryLease as Close ran: %v, want ErrClosed", err)
+	}
+	if !tracer.fired.Load() {
+		t.Fatal("no statement took a lease")
+	}
+	<-tracer.closed
+	b := db.store(t, "b", opts)
+	if _, err := b.TryLease(t.Context(), "job", "b"); err != nil {
+		t.Errorf("the lease right after the other store closed: %v; rows: %v", err, leases(t, b))
+	}
+}
+
+// closeOnTake closes the store s, in another goroutine, as the first
+// statement that takes a lease is sent, and lets it run a moment first.
+type closeOnTake struct {
+	s      atomic.Pointer[Store]
+	fired  atomic.Bool
+	closed chan struct{}
+}
+
+func (c *closeOnTake) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	if s := c.s.Load(); s != nil && strings.HasPrefix(data.SQL, "INSERT INTO") && strings.Contains(data.SQL, leasesSuffix) && c.fired.CompareAndSwap(false, true) {
+		go func() {
+			s.Close()
+			close(c.closed)
+		}()
+		time.Sleep(100 * time.Millisecond)
+	}
+	return ctx
+}
+
+func (c *closeOnTake) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}

@@ -165,21 +165,8 @@ const maxIdentifier = 63
 
 // check reports what is wrong with opts, which has its defaults.
 func (opts Options) check() error {
-	// A quoted identifier drops NUL bytes, so a name holding one would
-	// name the tables of another (without them), under a channel of its
-	// own: replicas of one store that do not hear each other.
-	switch {
-	case strings.IndexByte(opts.Schema, 0) >= 0:
-		return errors.New("pgstore: schema name holds a NUL byte")
-	case strings.IndexByte(opts.Table, 0) >= 0:
-		return errors.New("pgstore: table name holds a NUL byte")
-	}
-	if len(opts.Schema) > maxIdentifier {
-		return fmt.Errorf("pgstore: schema name longer than %d bytes", maxIdentifier)
-	}
-	// The revision table's suffix is the longest of the tables'.
-	if len(opts.Table+revisionSuffix) > maxIdentifier {
-		return fmt.Errorf("pgstore: table name longer than %d bytes", maxIdentifier-len(revisionSuffix))
+	if err := opts.checkNames(); err != nil {
+		return err
 	}
 	if opts.LeaseTTL < minLeaseTTL {
 		return fmt.Errorf("pgstore: Options.LeaseTTL is %v, less than %v", opts.LeaseTTL, minLeaseTTL)
@@ -198,6 +185,29 @@ func (opts Options) check() error {
 			return fmt.Errorf("pgstore: key %q is %d bytes, want %d (use ParseKey)", k.ID, len(k.Secret), KeySize)
 		}
 		seen[k.ID] = true
+	}
+	return nil
+}
+
+// checkNames reports what is wrong with the names of opts, which has its
+// defaults: the part of check that Migrate needs.
+func (opts Options) checkNames() error {
+	// A quoted identifier drops NUL bytes, so a name holding one would
+	// name the tables of another (without them), under a channel of its
+	// own: replicas of one store that do not hear each other.
+	switch {
+	case strings.IndexByte(opts.Schema, 0) >= 0:
+		return errors.New("pgstore: schema name holds a NUL byte")
+	case strings.IndexByte(opts.Table, 0) >= 0:
+		return errors.New("pgstore: table name holds a NUL byte")
+	}
+	if len(opts.Schema) > maxIdentifier {
+		return fmt.Errorf("pgstore: schema name longer than %d bytes", maxIdentifier)
+	}
+	// The revision table's suffix is the longest of the tables'. A longer
+	// name would be cut, and the tables of two names could be one.
+	if len(opts.Table+revisionSuffix) > maxIdentifier {
+		return fmt.Errorf("pgstore: table name longer than %d bytes", maxIdentifier-len(revisionSuffix))
 	}
 	return nil
 }

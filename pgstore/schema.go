@@ -81,8 +81,14 @@ COMMENT ON TABLE {leases} IS 'Leases of github.com/connectorkit/connectors/pgsto
 
 // Migrate creates the store's tables for opts in opts.Schema, which must
 // exist, unless they are there. Replicas may call it together at start:
-// it holds an advisory transaction lock while it runs MigrationSQL.
+// it holds an advisory transaction lock while it runs MigrationSQL. Names
+// that New would refuse (too long for PostgreSQL, which cuts them, or
+// holding a NUL byte, which it drops) are refused here too, before
+// anything is made.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
+	if err := opts.withDefaults().checkNames(); err != nil {
+		return err
+	}
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrateLockKey); err != nil {
 			return err

@@ -163,8 +163,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 // channels and then deletes their rows, waiting at most Options.LeaseTTL,
 // so that other replicas can take them at once; a holder should have
 // stopped what they guard before. It ends the store's watchers and stops
-// its listener, poller and lease renewals, waiting for them; it closes
-// the pool if Open made it. Calls after Close return an error wrapping
+// its listener, poller and lease renewals, waiting for them and for a
+// TryLease under way (which releases what it took); it closes the pool
+// if Open made it. Calls after Close return an error wrapping
 // connectors.ErrClosed. Close always returns nil.
 func (s *Store) Close() error {
 	s.mu.Lock()
@@ -335,8 +336,8 @@ func writeTx(idle time.Duration) pgx.TxOptions {
 
 // commitTimeout bounds the wait for the answer to a COMMIT, which Edit
 // does not abandon when its context ends: once sent, a commit's outcome
-// is worth knowing.
-const commitTimeout = 10 * time.Second
+// is worth knowing. A variable for the tests.
+var commitTimeout = 10 * time.Second
 
 // Edit implements connectors.Versioned. fn is called exactly once, on the
 // state as it is in the database, inside a transaction that holds the
@@ -353,9 +354,10 @@ const commitTimeout = 10 * time.Second
 // If ctx ends before the commit is sent, the transaction is rolled back
 // and Edit returns ctx.Err(); once sent, Edit waits for the commit's
 // answer for up to 10 seconds whatever ctx does. If the connection fails
-// during the commit, the outcome is unknown to Edit, as it is to any
-// database client: it returns an error wrapping connectors.ErrUnavailable,
-// and a later State shows whether the write was stored.
+// during the commit, or no answer comes in those 10 seconds, the outcome
+// is unknown to Edit, as it is to any database client: it returns an
+// error wrapping connectors.ErrUnavailable, and a later State shows
+// whether the write was stored.
 func (s *Store) Edit(ctx context.Context, fn func(cur connectors.State) (map[string]connectors.Config, error)) (connectors.State, error) {
 	if err := s.usable(ctx); err != nil {
 		return connectors.State{}, err
@@ -416,6 +418,11 @@ func (s *Store) Edit(ctx context.Context, fn func(cur connectors.State) (map[str
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
 	defer cancel()
 	if err := tx.Commit(cctx); err != nil {
+		if cctx.Err() != nil {
+			// The store's own deadline, not the caller's: the outcome is
+			// unknown, as for a connection lost during the commit.
+			return connectors.State{}, fmt.Errorf("pgstore: commit: %w: no answer within %v; the write may have been stored", connectors.ErrUnavailable, commitTimeout)
+		}
 		return connectors.State{}, dbError(cctx, "commit", err)
 	}
 	snap := &snapshot{rev: rev, state: connectors.State{Revision: strconv.FormatInt(rev, 10), Connectors: next}}

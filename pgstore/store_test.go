@@ -525,6 +525,29 @@ func TestOptions(t *testing.T) {
 	}
 }
 
+// TestMigrateRefusesBadNames: Migrate refuses the names New refuses,
+// before it makes anything: PostgreSQL would cut a long name, and drop a
+// NUL byte, and make tables New cannot open.
+func TestMigrateRefusesBadNames(t *testing.T) {
+	db := newTestDB(t)
+	for _, opts := range []Options{
+		{Schema: db.schema, Table: strings.Repeat("t", 56)},
+		{Schema: db.schema, Table: "conn\x00ectors"},
+	} {
+		err := Migrate(t.Context(), db.admin, opts)
+		if err == nil {
+			t.Errorf("Migrate with table %q succeeded", opts.Table)
+		}
+	}
+	var tables int
+	if err := db.admin.QueryRow(t.Context(), `SELECT count(*) FROM pg_tables WHERE schemaname = $1`, db.schema).Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables != 0 {
+		t.Errorf("Migrate refused the names, but %d tables were made", tables)
+	}
+}
+
 func TestParseKey(t *testing.T) {
 	tests := []struct {
 		name, in string
@@ -563,22 +586,7 @@ func TestConnectionsKilled(t *testing.T) {
 	for round := range 3 {
 		// Several connections in the pool, used just now: a pool pings
 		// before use only a connection idle for a second or more.
-		var wg sync.WaitGroup
-		for range 8 {
-			wg.Go(func() { s.State(t.Context()) })
-		}
-		wg.Wait()
-		var killed int
-		err := db.admin.QueryRow(t.Context(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-			WHERE application_name = $1`, app).Scan(&killed)
-		if err != nil || killed < 2 {
-			t.Fatalf("terminating the store's connections: %d terminated, %v", killed, err)
-		}
-		until(t, "the connections to end", 5*time.Second, func() bool {
-			var left int
-			err := db.admin.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&left)
-			return err == nil && left == 0
-		})
+		killPooled(t, db, app, func() { s.State(t.Context()) })
 		if round == 2 { // rows the store must load
 			put(t, other, "b", connectors.Config{"v": "2"})
 		}
@@ -601,5 +609,52 @@ func TestConnectionsKilled(t *testing.T) {
 	want := map[string]connectors.Config{"a": {"v": "1"}, "b": {"v": "2"}}
 	if diff := cmp.Diff(want, state(t, s).Connectors); diff != "" {
 		t.Errorf("after the writes (-want +got):\n%s", diff)
+	}
+}
+
+// killPooled has use fill the pool of the store connecting as app with
+// several connections, used just now (a pool pings before use only a
+// connection idle for a second or more), then terminates them all and
+// waits for them to end.
+func killPooled(t *testing.T, db *testDB, app string, use func()) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(use)
+	}
+	wg.Wait()
+	var killed int
+	err := db.admin.QueryRow(t.Context(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = $1`, app).Scan(&killed)
+	if err != nil || killed < 2 {
+		t.Fatalf("terminating the store's connections: %d terminated, %v", killed, err)
+	}
+	until(t, "the connections to end", 5*time.Second, func() bool {
+		var left int
+		err := db.admin.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&left)
+		return err == nil && left == 0
+	})
+}
+
+// TestLeasesConnectionsKilled: Leases, a read, is tried again on another
+// connection when its pooled one was lost, as State is: after a restart
+// of the server no call fails for a dead connection.
+func TestLeasesConnectionsKilled(t *testing.T) {
+	db := newTestDB(t)
+	app := uniqueAppName("leases-restart")
+	s := db.store(t, app, db.options())
+	take(t, s, "job", "a")
+	killPooled(t, db, app, func() { s.Leases(t.Context()) })
+	errs := make(chan error, 10)
+	for range 10 {
+		go func() {
+			_, err := s.Leases(t.Context())
+			errs <- err
+		}()
+	}
+	for range 10 {
+		if err := <-errs; err != nil {
+			t.Fatalf("Leases after the connections died: %v", err)
+		}
 	}
 }

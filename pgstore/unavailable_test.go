@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/connectorkit/connectors"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -382,3 +383,57 @@ func TestLost(t *testing.T) {
 		}
 	}
 }
+
+// TestCommitWithoutAnswer: a commit that gets no answer within
+// commitTimeout (a server stalled in its fsync, a network gone dark as
+// the commit was sent) has an unknown outcome, which Edit reports as the
+// database being unavailable (a 503), not as the caller's context
+// ending, which it did not.
+func TestCommitWithoutAnswer(t *testing.T) {
+	db := newTestDB(t)
+	opts := db.options()
+	defer func(d time.Duration) { commitTimeout = d }(commitTimeout)
+	commitTimeout = 300 * time.Millisecond
+	cfg, err := pgxpool.ParseConfig(db.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProxy(t, net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port))))
+	cfg.ConnConfig.Host, cfg.ConnConfig.Port = p.host, p.port
+	tracer := &darkOnCommit{p: p}
+	cfg.ConnConfig.Tracer = tracer
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	t.Cleanup(func() { p.setDown(true) })
+	if err := Migrate(t.Context(), pool, opts); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(t.Context(), pool, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	tracer.armed.Store(true)
+	err = s.Put(context.Background(), "x", connectors.Config{})
+	if !errors.Is(err, connectors.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Put whose commit got no answer: %v, want an error wrapping ErrUnavailable and not a context's", err)
+	}
+}
+
+// darkOnCommit freezes the proxy p as the next COMMIT is sent, once armed.
+type darkOnCommit struct {
+	p     *proxy
+	armed atomic.Bool
+}
+
+func (d *darkOnCommit) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	if strings.EqualFold(data.SQL, "commit") && d.armed.CompareAndSwap(true, false) {
+		d.p.freeze()
+	}
+	return ctx
+}
+
+func (d *darkOnCommit) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
