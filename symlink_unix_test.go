@@ -70,99 +70,70 @@ func TestFileStoreCreatesFileThroughDanglingRelativeSymlinkInLinkedDir(t *testin
 
 // TestFileStoreWriteReplacesOnlyTheFileItRead: a write replaces the file
 // it read under the lock, or fails; it never puts what it read from one
-// file in the place of another. Here the store's directory is a symlink
-// ("current" -> a release) that a deployment repoints while a Put is
-// under way; the Validate hook only makes that moment certain. The file
-// of the new release must keep its connectors: the store never read it,
-// and never held its lock, so a write of another store on it could be
-// under way too.
+// file in the place of another, nor writes where the path no longer
+// leads. Here a symlink on the path is repointed, as a deployment does
+// with a new link renamed over the old, while a Put is under way; the
+// Validate hook only makes that moment certain. The Put must fail and
+// both files stay as they were: the new one's connectors are its own
+// (the store never read it, and never held its lock, so a write of
+// another store on it could be under way too), and a write into the old
+// one would be seen by no read through the path.
 func TestFileStoreWriteReplacesOnlyTheFileItRead(t *testing.T) {
-	root := t.TempDir()
-	for _, v := range []string{"v1", "v2"} {
-		if err := os.Mkdir(filepath.Join(root, v), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		writeConfigFile(t, filepath.Join(root, v, "agent.toml"), fmt.Sprintf("[connectors.%s]\ntoken = \"1\"\n", v), 0o600)
-	}
-	cur := filepath.Join(root, "current")
-	makeSymlink(t, "v1", cur)
-	flipped := false
-	s, err := NewFileStore(filepath.Join(cur, "agent.toml"), FileOptions{Validate: func(string, Config) error {
-		if !flipped { // as a deployment would: a new link renamed over the old
-			flipped = true
-			if err := os.Symlink("v2", cur+".new"); err != nil {
-				return err
+	for _, link := range []string{"directory", "file"} {
+		t.Run(link, func(t *testing.T) {
+			root := t.TempDir()
+			file := func(v string) string { return filepath.Join(root, v+".toml") }
+			path, linked, to := filepath.Join(root, "agent.toml"), filepath.Join(root, "agent.toml"), "%s.toml"
+			if link == "directory" { // "current" -> a release
+				file = func(v string) string { return filepath.Join(root, v, "agent.toml") }
+				path, linked, to = filepath.Join(root, "current", "agent.toml"), filepath.Join(root, "current"), "%s"
 			}
-			return os.Rename(cur+".new", cur)
-		}
-		return nil
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	putErr := s.Put(t.Context(), "added", Config{"token": "2"})
-	if !flipped {
-		t.Fatal("Validate was not called")
-	}
-	if putErr == nil {
-		t.Errorf("Put succeeded, though its path led to another file before the write")
-	}
-	for _, v := range []string{"v1", "v2"} {
-		want := fmt.Sprintf("[connectors.%s]\ntoken = \"1\"\n", v)
-		if got := string(readConfigFile(t, filepath.Join(root, v, "agent.toml"))); got != want {
-			t.Errorf("%s's file after a Put (err %v) that read v1:\n%s\nwant it unchanged:\n%s", v, putErr, got, want)
-		}
-	}
-}
-
-// TestFileStoreWriteFailsWhenFileLinkRepointed: the same for the config
-// file's own symlink, repointed to another file after the store read the
-// one it led to.
-func TestFileStoreWriteFailsWhenFileLinkRepointed(t *testing.T) {
-	root := t.TempDir()
-	for _, v := range []string{"v1", "v2"} {
-		writeConfigFile(t, filepath.Join(root, v+".toml"), fmt.Sprintf("[connectors.%s]\ntoken = \"1\"\n", v), 0o600)
-	}
-	path := filepath.Join(root, "agent.toml")
-	makeSymlink(t, "v1.toml", path)
-	flipped := false
-	s, err := NewFileStore(path, FileOptions{Validate: func(string, Config) error {
-		if !flipped {
-			flipped = true
-			if err := os.Symlink("v2.toml", path+".new"); err != nil {
-				return err
+			for _, v := range []string{"v1", "v2"} {
+				if err := os.MkdirAll(filepath.Dir(file(v)), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				writeConfigFile(t, file(v), fmt.Sprintf("[connectors.%s]\ntoken = \"1\"\n", v), 0o600)
 			}
-			return os.Rename(path+".new", path)
-		}
-		return nil
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	putErr := s.Put(t.Context(), "added", Config{"token": "2"})
-	if !flipped {
-		t.Fatal("Validate was not called")
-	}
-	if putErr == nil {
-		t.Errorf("Put succeeded, though its path led to another file before the write")
-	}
-	for _, v := range []string{"v1", "v2"} {
-		want := fmt.Sprintf("[connectors.%s]\ntoken = \"1\"\n", v)
-		if got := string(readConfigFile(t, filepath.Join(root, v+".toml"))); got != want {
-			t.Errorf("%s.toml after a Put (err %v) that read v1.toml:\n%s\nwant it unchanged:\n%s", v, putErr, got, want)
-		}
-	}
-	// The next write goes where the path leads now.
-	if err := s.Put(t.Context(), "added", Config{"token": "2"}); err != nil {
-		t.Fatalf("Put after the link settled: %v", err)
-	}
-	if _, err := s.Get(t.Context(), "added"); err != nil {
-		t.Errorf("Get after the Put: %v", err)
-	}
-	if got := string(readConfigFile(t, filepath.Join(root, "v1.toml"))); strings.Contains(got, "added") {
-		t.Errorf("v1.toml, where the path no longer leads, got the write:\n%s", got)
+			makeSymlink(t, fmt.Sprintf(to, "v1"), linked)
+			flipped := false
+			s, err := NewFileStore(path, FileOptions{Validate: func(string, Config) error {
+				if !flipped {
+					flipped = true
+					if err := os.Symlink(fmt.Sprintf(to, "v2"), linked+".new"); err != nil {
+						return err
+					}
+					return os.Rename(linked+".new", linked)
+				}
+				return nil
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			putErr := s.Put(t.Context(), "added", Config{"token": "2"})
+			if !flipped {
+				t.Fatal("Validate was not called")
+			}
+			if putErr == nil {
+				t.Errorf("Put succeeded, though its path led to another file before the write")
+			}
+			for _, v := range []string{"v1", "v2"} {
+				want := fmt.Sprintf("[connectors.%s]\ntoken = \"1\"\n", v)
+				if got := string(readConfigFile(t, file(v))); got != want {
+					t.Errorf("%s after a Put (err %v) that read v1's:\n%s\nwant it unchanged:\n%s", file(v), putErr, got, want)
+				}
+			}
+			// The next write goes where the path leads now.
+			if err := s.Put(t.Context(), "added", Config{"token": "2"}); err != nil {
+				t.Fatalf("Put after the link settled: %v", err)
+			}
+			if _, err := s.Get(t.Context(), "added"); err != nil {
+				t.Errorf("Get after the Put: %v", err)
+			}
+			if got := string(readConfigFile(t, file("v1"))); strings.Contains(got, "added") {
+				t.Errorf("v1's file, where the path no longer leads, got the write:\n%s", got)
+			}
+		})
 	}
 }
 

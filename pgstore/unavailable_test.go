@@ -193,6 +193,12 @@ type link struct {
 // the store is closed, then the proxy cut (closing the pool would wait on
 // connections the test made silent), then the pool closed.
 func proxiedStore(t *testing.T, db *testDB, opts Options) (*proxy, *Store) {
+	return proxiedStoreWith(t, db, opts, nil)
+}
+
+// proxiedStoreWith is proxiedStore with the pool's config changed by
+// tune first, if not nil.
+func proxiedStoreWith(t *testing.T, db *testDB, opts Options, tune func(*pgxpool.Config)) (*proxy, *Store) {
 	t.Helper()
 	cfg, err := pgxpool.ParseConfig(db.url)
 	if err != nil {
@@ -200,6 +206,9 @@ func proxiedStore(t *testing.T, db *testDB, opts Options) (*proxy, *Store) {
 	}
 	p := newProxy(t, net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port))))
 	cfg.ConnConfig.Host, cfg.ConnConfig.Port = p.host, p.port
+	if tune != nil {
+		tune(cfg)
+	}
 	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -394,30 +403,11 @@ func TestCommitWithoutAnswer(t *testing.T) {
 	opts := db.options()
 	defer func(d time.Duration) { commitTimeout = d }(commitTimeout)
 	commitTimeout = 300 * time.Millisecond
-	cfg, err := pgxpool.ParseConfig(db.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := newProxy(t, net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port))))
-	cfg.ConnConfig.Host, cfg.ConnConfig.Port = p.host, p.port
-	tracer := &darkOnCommit{p: p}
-	cfg.ConnConfig.Tracer = tracer
-	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	t.Cleanup(func() { p.setDown(true) })
-	if err := Migrate(t.Context(), pool, opts); err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(t.Context(), pool, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	tracer := &darkOnCommit{}
+	p, s := proxiedStoreWith(t, db, opts, func(cfg *pgxpool.Config) { cfg.ConnConfig.Tracer = tracer })
+	tracer.p = p
 	tracer.armed.Store(true)
-	err = s.Put(context.Background(), "x", connectors.Config{})
+	err := s.Put(context.Background(), "x", connectors.Config{})
 	if !errors.Is(err, connectors.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Put whose commit got no answer: %v, want an error wrapping ErrUnavailable and not a context's", err)
 	}
