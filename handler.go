@@ -469,7 +469,7 @@ func parsePost(body []byte, policy *Policy) (name string, cfg Config, msg string
 		return "", nil, "request body is not valid UTF-8"
 	}
 	if loneSurrogate(body) {
-		return "", nil, `request body escapes half of a UTF-16 surrogate pair alone ("\ud800")`
+		return "", nil, `request body escapes half of a UTF-16 surrogate pair alone (such as "\ud800")`
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()

@@ -152,7 +152,7 @@ func isTokenText(s string) bool {
 func hasInlineByte(s string) bool {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
-		case '?', '=', ':', '/', '-', ' ':
+		case '?', '=', ':', '/', '-', ' ', '\t':
 			return true
 		}
 	}
@@ -605,19 +605,14 @@ func (p *Policy) assignment(s string, from, i int) (start, end int, ok bool) {
 		}
 		return start, min(end, len(s)), true
 	}
-	if s[i] == '=' && start < len(s) && s[start] == '{' {
+	if s[i] == '=' && start < len(s) && s[start] == '{' && !strings.HasPrefix(s[start:], "{{") { // "{{" begins a template
 		// An ODBC connection string quotes a value with ";" in braces,
-		// "}}" a brace within: "Pwd={a;b}}c};".
-		for end = start + 1; end < len(s); end++ {
-			if s[end] == '}' {
-				if end+1 < len(s) && s[end+1] == '}' {
-					end++
-					continue
-				}
-				return start, end + 1, true
-			}
+		// "}}" a brace within: "Pwd={a;b}}c};". Only where the brace
+		// closes the value; else ("={abc}def", a JSON object) the rules
+		// below take it, to the end of the line at most.
+		if end, ok := braceEnd(s, start); ok {
+			return start + 1, end, true
 		}
-		return start, len(s), true
 	}
 	for end = start; end < len(s); end++ {
 		if open != 0 && s[end] == open {
@@ -667,6 +662,26 @@ func atLineStart(s string, j int) bool {
 		j--
 	}
 	return j == 0 || s[j-1] == '\n' || s[j-1] == '\r'
+}
+
+// braceEnd returns where the value in braces that opens at s[start]
+// ends, before its closing brace ("}}" is a brace within), if that brace
+// ends the value: the end of s, a ";" or "&", or white space follows it.
+// An unclosed value runs to the end of its line.
+func braceEnd(s string, start int) (int, bool) {
+	for end := start + 1; end < len(s); end++ {
+		switch {
+		case s[end] == '\n' || s[end] == '\r':
+			return end, true
+		case s[end] != '}':
+		case end+1 < len(s) && s[end+1] == '}':
+			end++
+		default:
+			after := end + 1
+			return end, after == len(s) || s[after] == ';' || s[after] == '&' || isSpace(s[after])
+		}
+	}
+	return len(s), true
 }
 
 // hasPrefixFold reports whether s begins with prefix, ASCII letters in
@@ -728,8 +743,11 @@ func (p *Policy) scanParam(s string, start, escapes int, mask func(start, end in
 	for eq < len(s) && s[eq] != '=' && !isParamSep(s[eq]) {
 		eq++
 	}
-	if eq == len(s) || s[eq] != '=' {
-		return start // no parameter: read on for a URL
+	if eq == start || eq == len(s) || s[eq] != '=' {
+		// No parameter, or one with no name, which names no secret and
+		// whose value, read to its end, would make "?=?=?=..." cost
+		// time in its square: read on for a URL.
+		return start
 	}
 	end := valueEnd(s, eq+1)
 	if p.secretParam(s[start:eq]) {
@@ -763,11 +781,20 @@ func (p *Policy) scanEscaped(v string, escapes int, mask func(start, end int, cr
 	p.scanInline(u, escapes+1, func(i, j int, cred string) {
 		found = append(found, secret{i, j, cred})
 	})
-	if len(found) == 0 && escapes+1 < maxEscapes && hasEscape(u) {
+	if escapes+1 < maxEscapes && hasEscape(u) {
+		// The secrets of what is escaped twice over, beside those
+		// found: where they overlap, those found are kept, so that
+		// the places stay apart and in order.
+		first := len(found)
 		p.scanEscaped(u, escapes+1, func(i, j int, cred string) {
-			mask(at[i], at[j], cred)
+			for _, f := range found[:first] {
+				if i < f.end && f.start < j {
+					return
+				}
+			}
+			found = append(found, secret{i, j, cred})
 		})
-		return
+		slices.SortFunc(found, func(a, b secret) int { return a.start - b.start })
 	}
 	for _, f := range found {
 		mask(at[f.start], at[f.end], f.cred)
@@ -998,7 +1025,7 @@ func (p *Policy) secretParam(name string) bool {
 	}
 	var buf [64]byte
 	f := fold(name, buf[:0])
-	return string(f) == "sig" || bytes.HasSuffix(f, []byte("signature")) || p.sensitiveFolded(f)
+	return string(f) == "sig" || bytes.HasSuffix(f, []byte("signature")) || p.IsSensitive(name)
 }
 
 // isDigits reports whether s is one or more ASCII digits.

@@ -71,6 +71,7 @@ func TestRedactURLCredentials(t *testing.T) {
 		{name: "indexed list parameter", in: "https://h/?token[0]=abc", want: "https://h/?token[0]=****"},
 		{name: "map parameter", in: "https://h/?auth[token]=abc&user[name]=bob", want: "https://h/?auth[token]=****&user[name]=bob"},
 		{name: "escaped list parameter", in: "https://h/?api_key%5B%5D=abc", want: "https://h/?api_key%5B%5D=****"},
+		{name: "URL escaped twice beside a secret escaped once", in: "https://app.example/cb?state=token%3Dabcdef%26next%3Dhttps%253A%252F%252Fu%253Apw12345%2540h.example%252F", want: "https://app.example/cb?state=token%3D****%26next%3Dhttps%253A%252F%252Fu%253A****%2540h.example%252F"},
 		{name: "URL escaped twice in a parameter", in: "https://app.example/login?next=https%253A%252F%252Fadmin%253Ahunter2secret%2540db.example%252F", want: "https://app.example/login?next=https%253A%252F%252Fadmin%253A****%2540db.example%252F"},
 
 		// Tokens in paths.
@@ -210,8 +211,10 @@ func TestRedactInlineSecrets(t *testing.T) {
 		{name: "libpq keywords", in: "host=db user=bot password=hunter2 dbname=app", want: "host=db user=bot password=**** dbname=app"},
 		{name: "Azure Storage connection string", in: "DefaultEndpointsProtocol=https;AccountName=bot;AccountKey=Zm9vYmFy+/==;EndpointSuffix=core.windows.net", want: "DefaultEndpointsProtocol=https;AccountName=bot;AccountKey=****;EndpointSuffix=core.windows.net"},
 		{name: "ADO.NET connection string", in: "Server=db;User Id=bot;Password=hunter2;Database=app", want: "Server=db;User Id=bot;Password=****;Database=app"},
-		{name: "ODBC connection string, password in braces", in: "Driver={ODBC Driver 18};Server=db;Uid=bot;Pwd={hun;ter}}2};Database=app", want: "Driver={ODBC Driver 18};Server=db;Uid=bot;Pwd=****;Database=app"},
-		{name: "ODBC password in braces, unclosed", in: "Server=db;Password={hun;ter2", want: "Server=db;Password=****"},
+		{name: "ODBC connection string, password in braces", in: "Driver={ODBC Driver 18};Server=db;Uid=bot;Pwd={hun;ter}}2};Database=app", want: "Driver={ODBC Driver 18};Server=db;Uid=bot;Pwd={****};Database=app"},
+		{name: "ODBC password in braces, unclosed", in: "Server=db;Password={hun;ter2", want: "Server=db;Password={****"},
+		{name: "braces that do not close the value", in: "password={abc}def and more\nport=1", want: "password=****\nport=1"},
+		{name: "a JSON object after =", in: `WEBHOOK_SECRET={"a":{"b":1},"value":"S3cr3tValue"}`, want: "WEBHOOK_SECRET=****"},
 		{name: "spaces around =", in: "[smtp]\npassword = hunter 2\nport = 587", want: "[smtp]\npassword = ****\nport = 587"},
 		{name: "quoted value", in: `password="a b;c" port=1`, want: `password="****" port=1`},
 		{name: "value holding a URL", in: "DATABASE_URL=postgres://u:p@h/db", want: "DATABASE_URL=****"},
@@ -246,6 +249,8 @@ func TestRedactInlineSecrets(t *testing.T) {
 		{name: "basic plan", in: "Basic plan", want: "Basic plan"},
 		{name: "bearer alone", in: "Bearer", want: "Bearer"},
 		{name: "bearer token after a tab", in: "Bearer\tabc.def-123", want: "Bearer\t****"},
+		{name: "short bearer token after a tab", in: "Bearer\tabc123xyz789", want: "Bearer\t****"},
+		{name: "short basic credentials after a tab", in: "Basic\tdXNlcjpwYXNz", want: "Basic\t****"},
 		{name: "bearer token in capitals", in: "BEARER abc.def-123", want: "BEARER ****"},
 		{name: "basic credentials in capitals", in: "BASIC dXNlcjpodW50ZXIy", want: "BASIC ****"},
 		{name: "bearer in prose", in: "You are the bearer of good news. Bearer tokens are never shown.", want: "You are the bearer of good news. Bearer tokens are never shown."},
@@ -350,6 +355,7 @@ func TestRedactLongStringsTime(t *testing.T) {
 		"/", "//", "//a:", "//:", "//a:1/", "//a@", "//[", "//discord.com/", "//hooks.slack.com/",
 		"a:b,", "a:b;", "(a:b", "a:b@,", ":", "=", "@", "%", "a=b ", "?a=", "12345:",
 		"--token '", "--token \"", "-", "- ", "sk-", "a.",
+		"?=", "=?", "?a=?", "p={", "p={}}",
 	}
 	for _, unit := range units {
 		s := strings.Repeat(unit, 200_000/len(unit))

@@ -47,10 +47,11 @@ const Mask = "****"
 //     (a WhatsApp Web session), "auth" (Node's "user:password"), "code"
 //     (an access or login code), "authheader", "bearer", "totp",
 //     "backupcodes", "recoverycodes", "pfx", "p12" and "pkcs12";
-//   - ends with "tokens" (a list of them: botTokens, telegramTokens),
-//     unless what comes before begins or ends with a word of a count
-//     (see countWords): maxTokens, max_output_tokens, promptTokens,
-//     totalTokens and thinkingBudgetTokens count tokens and are not
+//   - ends with "tokens" (a list of them: botTokens, telegramTokens,
+//     adminTokens), unless the word just before it names a count, or
+//     the key's first word is "max", "min", "total" or "num" (see
+//     countWords): maxTokens, max_output_tokens, promptTokens,
+//     maxNewTokens and thinkingBudgetTokens count tokens and are not
 //     secrets.
 //
 // So "key" is a secret only as a whole key: publicKey, primaryKey, hotkey,
@@ -95,15 +96,16 @@ var (
 		"backupcodes": true, "recoverycodes": true, "pfx": true, "p12": true,
 		"pkcs12": true,
 	}
-	// countWords begin or end what comes before "tokens" in a key that
-	// counts them (maxTokens, max_output_tokens, promptTokens,
-	// thinkingBudgetTokens), which is no secret; any other key ending in
-	// "tokens" holds a list of them. A count missing here is masked,
+	// countWords are the words of a key that counts tokens, which is no
+	// secret: the word just before "tokens" (promptTokens,
+	// max_output_tokens, thinkingBudgetTokens), or its first word if
+	// that is one of the first four (maxNewTokens). Any other key ending
+	// in "tokens" holds a list of them. A count missing here is masked,
 	// which hides a number; a secret's name taken for a count would
 	// show the secret.
 	countWords = []string{
 		"max", "min", "total", "num", "prompt", "completion", "context",
-		"input", "output", "cached", "reasoning", "reserve", "budget", "thinking",
+		"input", "output", "cached", "reasoning", "reserve", "reserved", "budget", "thinking",
 	}
 )
 
@@ -148,7 +150,13 @@ func IsSensitive(key string) bool {
 func (p *Policy) IsSensitive(key string) bool {
 	// Keys are short and mostly ASCII: fold them on the stack.
 	var buf [64]byte
-	return p.sensitiveFolded(fold(key, buf[:0]))
+	f := fold(key, buf[:0])
+	if p.sensitiveFolded(f) {
+		return true
+	}
+	// A list of tokens, unless the key counts them: that takes the key's
+	// words, which folding joins ("adminTokens" is no "min" count).
+	return bytes.HasSuffix(bytes.TrimRight(f, "0123456789"), []byte("tokens")) && !countsTokens(key)
 }
 
 // fold is foldKey appended to dst, without allocating for an ASCII key
@@ -160,7 +168,8 @@ func fold(k string, dst []byte) []byte {
 	return append(dst, foldKey(k)...)
 }
 
-// sensitiveFolded is IsSensitive for a key already folded.
+// sensitiveFolded is IsSensitive for a key already folded, but for the
+// rule of "tokens", which needs the key's words.
 func (p *Policy) sensitiveFolded(f []byte) bool {
 	// A number at the end names one of several (botToken2, password1):
 	// the rules on the whole key and its end read the key without it.
@@ -193,9 +202,6 @@ func (p *Policy) sensitiveFolded(f []byte) bool {
 			return true
 		}
 	}
-	if before, ok := bytes.CutSuffix(end, []byte("tokens")); ok && !countsTokens(before) {
-		return true
-	}
 	if p == nil {
 		return false
 	}
@@ -219,31 +225,79 @@ func (p *Policy) sensitiveFolded(f []byte) bool {
 // sensitive, or k is the value of a pair that names a secret, as lists of
 // HTTP headers and environment variables write them:
 // {"name": "X-Api-Key", "value": "****"}, {"header": "Authorization",
-// "value": "****"}, {"name": "BOT_TOKEN", "value": "****"}. The pair's
-// value is its "value" or "values" member; its name, the string of its
-// "name" or "header" member, which is sensitive under p. The name stays
-// shown: it identifies the pair (see [Policy.Restore]).
+// "value": "****"}, {"name": "BOT_TOKEN", "value": "****"}, and Postman's
+// {"key": "X-Api-Key", "value": "****"}. The pair's value is its "value"
+// or "values" member (see isPairValue); its name, the string of its
+// "name", "header" or "key" member, which is sensitive under p. A
+// "name" or "header" stays shown: it identifies the pair (see
+// [Policy.Restore]); a "key" is a secret itself.
 func (p *Policy) memberSecret(obj map[string]any, k string) bool {
 	if p.IsSensitive(k) {
 		return true
 	}
-	if len(k) != len("value") && len(k) != len("values") || !strings.EqualFold(k, "value") && !strings.EqualFold(k, "values") {
+	if !isPairValue(k) {
 		return false
 	}
 	for field, v := range obj {
 		name, ok := v.(string)
-		if ok && (strings.EqualFold(field, "name") || strings.EqualFold(field, "header")) && p.IsSensitive(name) {
+		if ok && (strings.EqualFold(field, "name") || strings.EqualFold(field, "header") || strings.EqualFold(field, "key")) && p.IsSensitive(name) {
 			return true
 		}
 	}
 	return false
 }
 
-// countsTokens reports whether a key made of before and "tokens", folded,
-// counts tokens (see countWords).
-func countsTokens(before []byte) bool {
-	for _, w := range countWords {
-		if bytes.HasPrefix(before, []byte(w)) || bytes.HasSuffix(before, []byte(w)) {
+// isPairValue reports whether k is the value of a name/value pair:
+// "value" or "values", in any case.
+func isPairValue(k string) bool {
+	return len(k) <= len("values") && (strings.EqualFold(k, "value") || strings.EqualFold(k, "values"))
+}
+
+// countsTokens reports whether key, which ends with "tokens" (and
+// digits) folded, counts tokens (see countWords). Its words are split at
+// separators and where a lower-case letter meets an upper-case one;
+// "tokens" glued to the word before it in one case ("MAXTOKENS") leaves
+// that word before it.
+func countsTokens(key string) bool {
+	key = strings.TrimRight(key, "0123456789")
+	var words [16]string
+	n := 0
+	start := 0
+	for i := 0; i <= len(key); i++ {
+		boundary := i == len(key) || strings.IndexByte("_-. ", key[i]) >= 0 ||
+			i > 0 && 'a' <= key[i-1] && key[i-1] <= 'z' && 'A' <= key[i] && key[i] <= 'Z'
+		if !boundary {
+			continue
+		}
+		if i > start {
+			if n == len(words) {
+				return false
+			}
+			words[n] = key[start:i]
+			n++
+		}
+		start = i
+		if i < len(key) && strings.IndexByte("_-. ", key[i]) >= 0 {
+			start = i + 1
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	last, before := words[n-1], ""
+	switch {
+	case strings.EqualFold(last, "tokens"):
+		if n > 1 {
+			before = words[n-2]
+		}
+	case len(last) > len("tokens") && strings.EqualFold(last[len(last)-len("tokens"):], "tokens"):
+		before = last[:len(last)-len("tokens")]
+		words[n-1] = before
+	default:
+		return false
+	}
+	for i, w := range countWords {
+		if strings.EqualFold(before, w) || i < 4 && strings.EqualFold(words[0], w) {
 			return true
 		}
 	}

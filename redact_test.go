@@ -1080,6 +1080,20 @@ func TestRedactNameValuePairs(t *testing.T) {
 	if got := RedactText("X-Api-Key abc123 refused for BOT_TOKEN=123:abc", cfg); strings.Contains(got, "abc123") || strings.Contains(got, "123:abc") {
 		t.Errorf("RedactText = %q", got)
 	}
+	postman := Config{"headers": []any{map[string]any{"key": "X-Api-Key", "value": "abc123def456"}}}
+	if got := Redact(postman); strings.Contains(fmt.Sprint(got), "abc123def456") {
+		t.Errorf("Redact of a key/value pair = %v", got)
+	}
+	if back, err := Restore(Redact(postman), postman); err != nil || !cmp.Equal(postman, back) {
+		t.Errorf("Restore(Redact(c), c) of a key/value pair = %v, %v", back, err)
+	}
+	// A name that is a URL, shown with its password masked, stands for
+	// the stored one: the pair's value is restored on the name as
+	// restored, not on the name as sent.
+	urlName := Config{"headers": []any{map[string]any{"id": int64(1), "name": "https://u:mysecretpw@h.example/", "value": "realvalue"}}}
+	if back, err := Restore(Redact(urlName), urlName); err != nil || !cmp.Equal(urlName, back) {
+		t.Errorf("Restore(Redact(c), c) with a name masked inside = %v, %v", back, err)
+	}
 	renamed := Config{"headers": []any{map[string]any{"name": "X-Echo", "value": "****"}}}
 	got, err := Restore(renamed, cfg)
 	if err != nil {
@@ -1087,5 +1101,41 @@ func TestRedactNameValuePairs(t *testing.T) {
 	}
 	if v := got["headers"].([]any)[0].(map[string]any)["value"]; v != "****" {
 		t.Errorf("a pair renamed on the way back got the value %q", v)
+	}
+	// The same at the same place, where the element is matched: the
+	// value is restored only under a name that keeps it masked.
+	for _, sent := range []map[string]any{
+		{"key": "X-Public", "value": "****"},
+		{"id": int64(1), "name": "X-Public", "value": "****"},
+	} {
+		stored := map[string]any{"key": "X-Api-Key", "value": "abc123def456"}
+		if _, ok := sent["id"]; ok {
+			stored = map[string]any{"id": int64(1), "name": "X-Api-Key", "value": "abc123def456"}
+		}
+		got, err := Restore(Config{"h": []any{sent}}, Config{"h": []any{stored}})
+		if err == nil && strings.Contains(fmt.Sprint(Redact(got)), "abc123def456") {
+			t.Errorf("%v sent back over %v: the secret shows in %v", sent, stored, Redact(got))
+		}
+	}
+}
+
+// TestRedactBraceValueRoundTrip: a value after "=" that opens a brace it
+// does not close the value with is masked whole, as any other value,
+// Redact of its result changes nothing, and it restores: braces that
+// ended the mask early showed the rest and stored the mask as the
+// secret on a write-back.
+func TestRedactBraceValueRoundTrip(t *testing.T) {
+	for _, s := range []string{`password={abc}def`, `WEBHOOK_SECRET={"a":{"b":1},"value":"S3cr3tValue"}`, "Pwd={a;b}}c};Uid=x"} {
+		in := Config{"note": s}
+		red := Redact(in)
+		if r := red["note"].(string); strings.Contains(r, "def") || strings.Contains(r, "S3cr3tValue") || strings.Contains(r, "b}}c") {
+			t.Errorf("Redact(%q) = %q: part of the secret shown", s, r)
+		}
+		if diff := cmp.Diff(red, Redact(red)); diff != "" {
+			t.Errorf("Redact of Redact(%q) (-once +twice):\n%s", s, diff)
+		}
+		if back, err := Restore(red, in); err != nil || !cmp.Equal(in, back) {
+			t.Errorf("Restore(Redact(c), c) = %v, %v; want %v", back, err, in)
+		}
 	}
 }

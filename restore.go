@@ -89,31 +89,39 @@ func (p *Policy) restore(v, old any, has, secret bool) (any, *pathError) {
 		// so that the error does not depend on the order of the map.
 		var first *pathError
 		var firstKey string
-		for k, e := range v {
-			// A key shown redacted stands for its stored key; a key
-			// with a mask in it that stands for none is refused.
-			key := k
-			o, ok := oldMap[k]
-			if sk, found := storedKey[k]; found {
-				key, o, ok = sk, oldMap[sk], true
-			}
-			var err *pathError
-			if !ok {
-				if _, masked := p.maskInline(k, nil); masked {
-					err = problem(noStoredSecret)
+		// The value of a name/value pair last, so that whether it is
+		// secret is decided on the name as restored (a URL in it sent
+		// masked stands for the stored one), never on the name as sent.
+		for _, pairValues := range []bool{false, true} {
+			for k, e := range v {
+				if isPairValue(k) != pairValues {
+					continue
 				}
-			}
-			var r any
-			if err == nil {
-				r, err = p.restore(e, o, ok, secret || p.memberSecret(v, key))
-			}
-			if err != nil {
-				if first == nil || k < firstKey {
-					first, firstKey = err, k
+				// A key shown redacted stands for its stored key; a key
+				// with a mask in it that stands for none is refused.
+				key := k
+				o, ok := oldMap[k]
+				if sk, found := storedKey[k]; found {
+					key, o, ok = sk, oldMap[sk], true
 				}
-				continue
+				var err *pathError
+				if !ok {
+					if _, masked := p.maskInline(k, nil); masked {
+						err = problem(noStoredSecret)
+					}
+				}
+				var r any
+				if err == nil {
+					r, err = p.restore(e, o, ok, secret || p.memberSecret(out, key))
+				}
+				if err != nil {
+					if first == nil || k < firstKey {
+						first, firstKey = err, k
+					}
+					continue
+				}
+				out[key] = r
 			}
-			out[key] = r
 		}
 		if first != nil {
 			return nil, first.atKey(firstKey)
@@ -329,12 +337,16 @@ func (p *Policy) sameButSecrets(sent, stored any, secret bool) bool {
 			return false
 		}
 		storedKey := p.storedKeys(o)
+		// A pair's value is secret if either side names a secret: a
+		// name sent masked (a URL with its password) or changed shows
+		// nothing to compare by.
+		secretKey := func(k string) bool { return p.memberSecret(s, k) || p.memberSecret(o, k) }
 		n := 0
 		for k, e := range s {
 			if sk, ok := storedKey[k]; ok {
 				k = sk
 			}
-			if p.memberSecret(s, k) {
+			if secretKey(k) {
 				continue
 			}
 			n++
@@ -343,7 +355,7 @@ func (p *Policy) sameButSecrets(sent, stored any, secret bool) bool {
 			}
 		}
 		for k := range o {
-			if !p.memberSecret(o, k) {
+			if !secretKey(k) {
 				n--
 			}
 		}

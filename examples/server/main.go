@@ -232,6 +232,7 @@ func loopbackHostOnly(h http.Handler) http.Handler {
 		if !isLoopback(host) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("X-Content-Type-Options", "nosniff")
+			w.Header().Set("Cache-Control", "no-store")
 			w.WriteHeader(http.StatusForbidden)
 			w.Write([]byte(`{"error":"Host not allowed"}` + "\n"))
 			return
