@@ -662,13 +662,11 @@ func (s *FileStore) stat() (fs.FileInfo, error) {
 }
 
 // isFileAt reports whether fi, the stat of the file at path (nil: no
-// file), is the file at target now, itself (a symlink put there since is
-// not it), and path still leads to it: a link on the way repointed since
-// (a "current" directory, or the file's own link) would have the write
-// replace a file the path no longer leads to, where no read would see it.
-// Where there is no file, at path or at target, it reports whether path
-// still leads to target: a symlinked directory on the way repointed to
-// another where the file is missing too would otherwise go unseen.
+// file), is the file at target now, itself: a symlink put there since is
+// not it. Where there is no file, at path or at target, it reports
+// whether path still leads to target: a symlinked directory on the way
+// repointed to another where the file is missing too would otherwise go
+// unseen, and the write land where path no longer leads.
 func isFileAt(fi fs.FileInfo, path, target string) bool {
 	now, err := os.Lstat(target)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -678,8 +676,14 @@ func isFileAt(fi fs.FileInfo, path, target string) bool {
 		t, err := atomicfile.Resolve(path)
 		return err == nil && t == target
 	}
-	if err != nil || !sameFile(fi, now) {
-		return false
+	return err == nil && sameFile(fi, now)
+}
+
+// leadsTo reports whether path still leads to the file whose stat is fi
+// (nil: none, which isFileAt checks), through every link on the way.
+func leadsTo(path string, fi fs.FileInfo) bool {
+	if fi == nil {
+		return true
 	}
 	via, err := os.Stat(path)
 	return err == nil && sameFile(fi, via)
@@ -972,8 +976,12 @@ func (s *FileStore) transform(ctx context.Context, fn func(*fileState) (*fileSta
 		}
 		// Checked again at the last moment: a program that does not take
 		// the lock (an editor saving by rename) may have changed the file
-		// while this write synced; failing keeps its change.
-		if !isFileAt(k.fi, s.path, target) {
+		// while this write synced; failing keeps its change. And the path
+		// must still lead to it: a link on the way repointed since (a
+		// deployment's "current", or the file's own link) would have the
+		// write replace a file no read through the path sees. (The check
+		// after the read needs no such stat: the read was through it.)
+		if !isFileAt(k.fi, s.path, target) || !leadsTo(s.path, k.fi) {
 			return fmt.Errorf("%s changed during the write", target)
 		}
 		if !recording {

@@ -1018,7 +1018,7 @@ func (p *Policy) secretParam(name string) bool {
 	}
 	// A list or a map in PHP's and Rails' way: "token[]", "auth[token]".
 	if n := strings.IndexByte(name, '['); n > 0 && strings.HasSuffix(name, "]") {
-		if inner := name[n+1 : len(name)-1]; inner != "" && !isDigits(inner) {
+		if inner := name[n+1 : len(name)-1]; strings.TrimLeft(inner, "0123456789") != "" { // not "[]" nor "[0]"
 			return p.secretParam(name[:n]) || p.secretParam(inner)
 		}
 		name = name[:n]
@@ -1026,14 +1026,4 @@ func (p *Policy) secretParam(name string) bool {
 	var buf [64]byte
 	f := fold(name, buf[:0])
 	return string(f) == "sig" || bytes.HasSuffix(f, []byte("signature")) || p.IsSensitive(name)
-}
-
-// isDigits reports whether s is one or more ASCII digits.
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

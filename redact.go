@@ -250,7 +250,7 @@ func (p *Policy) memberSecret(obj map[string]any, k string) bool {
 // isPairValue reports whether k is the value of a name/value pair:
 // "value" or "values", in any case.
 func isPairValue(k string) bool {
-	return len(k) <= len("values") && (strings.EqualFold(k, "value") || strings.EqualFold(k, "values"))
+	return strings.EqualFold(k, "value") || strings.EqualFold(k, "values")
 }
 
 // countsTokens reports whether key, which ends with "tokens" (and
@@ -260,13 +260,11 @@ func isPairValue(k string) bool {
 // that word before it.
 func countsTokens(key string) bool {
 	key = strings.TrimRight(key, "0123456789")
+	separator := func(c byte) bool { return c == '_' || c == '-' || c == '.' || c == ' ' } // as foldKey's
 	var words [16]string
-	n := 0
-	start := 0
+	n, start := 0, 0
 	for i := 0; i <= len(key); i++ {
-		boundary := i == len(key) || strings.IndexByte("_-. ", key[i]) >= 0 ||
-			i > 0 && 'a' <= key[i-1] && key[i-1] <= 'z' && 'A' <= key[i] && key[i] <= 'Z'
-		if !boundary {
+		if i < len(key) && !separator(key[i]) && (i == 0 || !isLower(key[i-1]) || !isUpper(key[i])) {
 			continue
 		}
 		if i > start {
@@ -277,14 +275,14 @@ func countsTokens(key string) bool {
 			n++
 		}
 		start = i
-		if i < len(key) && strings.IndexByte("_-. ", key[i]) >= 0 {
+		if i < len(key) && separator(key[i]) {
 			start = i + 1
 		}
 	}
 	if n == 0 {
 		return false
 	}
-	last, before := words[n-1], ""
+	first, last, before := words[0], words[n-1], ""
 	switch {
 	case strings.EqualFold(last, "tokens"):
 		if n > 1 {
@@ -292,17 +290,22 @@ func countsTokens(key string) bool {
 		}
 	case len(last) > len("tokens") && strings.EqualFold(last[len(last)-len("tokens"):], "tokens"):
 		before = last[:len(last)-len("tokens")]
-		words[n-1] = before
+		if n == 1 {
+			first = before
+		}
 	default:
 		return false
 	}
 	for i, w := range countWords {
-		if strings.EqualFold(before, w) || i < 4 && strings.EqualFold(words[0], w) {
+		if strings.EqualFold(before, w) || i < 4 && strings.EqualFold(first, w) {
 			return true
 		}
 	}
 	return false
 }
+
+func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
+func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
 
 // Redact returns a deep copy of cfg with every secret masked by the default
 // rules; see [Policy.Redact]. Redact(nil) is nil.

@@ -16,13 +16,17 @@ import (
 
 // dbError returns the error of a database call made for op: ctx's error
 // if ctx has ended, or err with op, wrapping connectors.ErrUnavailable if
-// it shows that the database cannot be reached.
+// it shows that the database cannot be reached, or gave no answer within
+// a deadline of the store's own (ctx's has not passed), which leaves the
+// outcome unknown: the database may have done the work.
 func dbError(ctx context.Context, op string, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	var pe *pgconn.PgError
 	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("pgstore: %s: %w: no answer in time; it may have been done", op, connectors.ErrUnavailable)
 	case unreachable(err):
 		return fmt.Errorf("pgstore: %s: %w: %w", op, connectors.ErrUnavailable, err)
 	case errors.As(err, &pe) && pe.Code == "42P01": // undefined_table

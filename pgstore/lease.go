@@ -103,8 +103,6 @@ func (s *Store) TryLease(ctx context.Context, key, holder string) (connectors.Le
 		// released the lease meanwhile: it was not free to take.
 		errors.As(err, &pe) && pe.Code == "40001": // serialization_failure
 		return nil, fmt.Errorf("pgstore: lease %q: %w", key, connectors.ErrLeaseHeld)
-	case err != nil && ctx.Err() == nil && qctx.Err() != nil:
-		return nil, fmt.Errorf("pgstore: take lease: %w: no answer within %v", connectors.ErrUnavailable, s.leaseLife())
 	case err != nil:
 		return nil, dbError(ctx, "take lease", err)
 	}

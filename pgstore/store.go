@@ -418,12 +418,8 @@ func (s *Store) Edit(ctx context.Context, fn func(cur connectors.State) (map[str
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
 	defer cancel()
 	if err := tx.Commit(cctx); err != nil {
-		if cctx.Err() != nil {
-			// The store's own deadline, not the caller's: the outcome is
-			// unknown, as for a connection lost during the commit.
-			return connectors.State{}, fmt.Errorf("pgstore: commit: %w: no answer within %v; the write may have been stored", connectors.ErrUnavailable, commitTimeout)
-		}
-		return connectors.State{}, dbError(cctx, "commit", err)
+		// Whatever ctx has done since: the commit was sent.
+		return connectors.State{}, dbError(context.WithoutCancel(ctx), "commit", err)
 	}
 	snap := &snapshot{rev: rev, state: connectors.State{Revision: strconv.FormatInt(rev, 10), Connectors: next}}
 	s.install(snap)
